@@ -1,0 +1,1 @@
+"""Policy templates (Jinja2 Markdown) and their index; shipped as package data."""

@@ -1,0 +1,1 @@
+"""Report layout data and fonts; shipped as package data."""

@@ -1,0 +1,3 @@
+from sentinel_cli.cli import main
+
+main()

@@ -1,0 +1,249 @@
+"""The check machinery shared by every provider: results, metadata, registry and the runner.
+
+A check is a pure function ``evaluate(inventory, settings) -> Iterable[CheckResult]``. It never talks
+to AWS or GitHub: collectors fetch once into an inventory, and every check reads from it. Each check's
+metadata (title, severity, control mappings, remediation, which inventory *sources* it reads) is data,
+kept in a ``catalogue.yaml`` beside the provider's check modules, so mappings can be reviewed without
+reading code.
+
+Errors are never a pass: when a source a check reads could not be fetched (AccessDenied, a 404 that
+means "no permission", throttling that outlived retries), the runner emits an ERROR result naming the
+API call and the missing permission, and the check itself skips that scope (``inventory.failed``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+PASS = "PASS"
+FAIL = "FAIL"
+WARNING = "WARNING"
+ERROR = "ERROR"
+STATUSES: tuple[str, ...] = (PASS, FAIL, WARNING, ERROR)
+SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
+FRAMEWORKS: tuple[str, ...] = ("SOC2", "ISO27001")
+
+
+class Status(StrEnum):
+    PASS = PASS
+    FAIL = FAIL
+    WARNING = WARNING
+    ERROR = ERROR
+
+
+@dataclass(frozen=True)
+class FetchError:
+    """A piece of the inventory that could not be read.
+
+    ``source`` is the inventory source name a check declares (e.g. ``ec2.security_groups``);
+    ``scope`` is the region for regional sources, the repository full name for per-repo GitHub
+    sources, or ``None`` for account/org-wide sources.
+    """
+
+    source: str
+    api_call: str
+    message: str
+    scope: str | None = None
+    permission: str | None = None
+    error_code: str | None = None
+
+    def describe(self) -> str:
+        need = f"; needs {self.permission}" if self.permission else ""
+        where = f" in {self.scope}" if self.scope else ""
+        return f"{self.api_call}{where} failed: {self.message}{need}"
+
+
+class Inventory(Protocol):
+    """What every provider inventory offers the runner: who it describes and what failed."""
+
+    errors: tuple[FetchError, ...]
+
+    @property
+    def account_resource(self) -> tuple[str, str]:
+        """(resource_id, resource_type) of the account or org itself, for account-level items."""
+        ...
+
+
+def failed_scopes(errors: Iterable[FetchError], source: str) -> set[str | None]:
+    """Scopes (regions, repos, or None) in which ``source`` could not be fetched."""
+    return {e.scope for e in errors if e.source == source}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One evaluated (check, resource) pair before it becomes a stored evidence item.
+
+    ``message`` says why, in one sentence a reader understands without the raw data. ``data`` is
+    the slice of the inventory the verdict was based on: it becomes the item's raw data, hashed
+    with SHA-256 so an auditor can verify it.
+    """
+
+    check_id: str
+    status: str
+    resource_id: str
+    resource_type: str
+    message: str
+    region: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Remediation:
+    text: str
+    cli: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckMeta:
+    """Everything about a check that is not code. Loaded from a provider's catalogue.yaml."""
+
+    id: str
+    provider: str
+    title: str
+    description: str
+    severity: str
+    category: str
+    soc2: tuple[str, ...]
+    iso27001: tuple[str, ...]
+    remediation: Remediation
+    sources: tuple[str, ...]
+    thresholds: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def controls(self) -> dict[str, list[str]]:
+        return {"SOC2": list(self.soc2), "ISO27001": list(self.iso27001)}
+
+
+Evaluate = Callable[[Any, "CheckSettings"], Iterable[CheckResult]]
+
+
+@dataclass(frozen=True)
+class Check:
+    meta: CheckMeta
+    evaluate: Evaluate
+
+
+# Registry filled by the @check decorator at import of each provider's check modules.
+_FUNCTIONS: dict[str, Evaluate] = {}
+
+
+def check(check_id: str) -> Callable[[Evaluate], Evaluate]:
+    """Register ``fn`` as the implementation of ``check_id`` (metadata comes from the catalogue)."""
+
+    def register(fn: Evaluate) -> Evaluate:
+        if check_id in _FUNCTIONS and _FUNCTIONS[check_id] is not fn:
+            raise RuntimeError(f"check {check_id} registered twice")
+        _FUNCTIONS[check_id] = fn
+        return fn
+
+    return register
+
+
+def registered_function(check_id: str) -> Evaluate | None:
+    return _FUNCTIONS.get(check_id)
+
+
+def load_catalogue(path: Path, provider: str) -> dict[str, CheckMeta]:
+    """Parse a provider catalogue.yaml into CheckMeta objects, validating shape as we go."""
+    import yaml
+
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    metas: dict[str, CheckMeta] = {}
+    for entry in raw.get("checks", []):
+        rem = entry.get("remediation") or {}
+        meta = CheckMeta(
+            id=entry["id"],
+            provider=provider,
+            title=entry["title"],
+            description=entry.get("description", "").strip(),
+            severity=entry["severity"],
+            category=entry["category"],
+            soc2=tuple(entry.get("soc2") or ()),
+            iso27001=tuple(entry.get("iso27001") or ()),
+            remediation=Remediation(text=str(rem.get("text", "")).strip(), cli=rem.get("cli")),
+            sources=tuple(entry.get("sources") or ()),
+            thresholds=tuple(entry.get("thresholds") or ()),
+            aliases=tuple(entry.get("aliases") or ()),
+        )
+        if meta.severity not in SEVERITIES:
+            raise ValueError(f"{meta.id}: unknown severity {meta.severity!r}")
+        if meta.id in metas:
+            raise ValueError(f"{meta.id}: listed twice in {path}")
+        metas[meta.id] = meta
+    return metas
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """Thresholds checks use. Defaults here; users override them in ``SENTINEL_HOME/settings.yaml``
+    under ``checks:`` (see ``sentinel_cli.config.load_check_settings``)."""
+
+    access_key_max_age_days: int = 90
+    unused_credentials_days: int = 45
+    log_retention_min_days: int = 365
+    acm_expiry_warning_days: int = 30
+    password_min_length: int = 14
+    password_reuse_prevention: int = 24
+    root_recent_use_days: int = 90
+    cloudtrail_delivery_max_age_hours: int = 24
+    guardduty_high_severity: float = 7.0
+    secrets_rotation_max_days: int = 90
+    github_max_org_owners: int = 3
+    github_vuln_sla_critical_hours: int = 24
+    github_vuln_sla_high_days: int = 7
+    github_code_scanning_max_age_days: int = 30
+    github_stale_member_days: int = 180
+    # Allow-lists: expected exceptions that become PASS with a note rather than FAIL.
+    allowed_public_instances: tuple[str, ...] = ()
+    allowed_outside_collaborators: tuple[str, ...] = ()
+    allowed_public_repositories: tuple[str, ...] = ()
+    # Evaluation clock, injectable so checks stay pure and tests need no sleeping or freezing.
+    now: str | None = None
+
+    def replace(self, **changes: Any) -> CheckSettings:
+        return dataclasses.replace(self, **changes)
+
+
+def run_checks(
+    checks: Iterable[Check], inventory: Inventory, settings: CheckSettings
+) -> Iterator[CheckResult]:
+    """Evaluate every check; turn fetch errors into ERROR results and crashes into ERROR too.
+
+    A check that raises is a bug, but one bug must not hide the rest of the evidence nor pass
+    silently: it becomes an ERROR item on the account resource.
+    """
+    account_id, account_type = inventory.account_resource
+    for chk in checks:
+        for err in inventory.errors:
+            if err.source in chk.meta.sources:
+                yield CheckResult(
+                    check_id=chk.meta.id,
+                    status=ERROR,
+                    resource_id=err.scope if err.scope and "/" in err.scope else account_id,
+                    resource_type="repository" if err.scope and "/" in err.scope else account_type,
+                    region=err.scope if err.scope and "/" not in err.scope else None,
+                    message=f"Could not evaluate: {err.describe()}",
+                    data={
+                        "apiCall": err.api_call,
+                        "errorCode": err.error_code,
+                        "error": err.message,
+                        "permissionNeeded": err.permission,
+                    },
+                )
+        try:
+            yield from chk.evaluate(inventory, settings)
+        except Exception as exc:  # noqa: BLE001 - a crashing check must surface as ERROR evidence
+            yield CheckResult(
+                check_id=chk.meta.id,
+                status=ERROR,
+                resource_id=account_id,
+                resource_type=account_type,
+                message=f"Check failed to evaluate: {type(exc).__name__}: {exc}",
+                data={"exception": type(exc).__name__, "error": str(exc)},
+            )

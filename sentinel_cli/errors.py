@@ -1,0 +1,96 @@
+"""Domain errors shared by operations, the CLI and the API.
+
+Operations raise these; the CLI maps them to one red line and an exit code (``cli/console.py``) and
+the API maps them to the error envelope and an HTTP status (``api/errors.py``). Each error carries a
+``hint`` that tells the user what to do next. Messages must never contain a secret.
+"""
+
+from __future__ import annotations
+
+
+class SentinelError(Exception):
+    """Base of every error a user may see. ``exit_code`` and ``http_status`` say how to surface it."""
+
+    exit_code: int = 1
+    http_status: int = 500
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class InvalidInput(SentinelError):
+    """The user gave a value we cannot use (unknown status, malformed date, bad flag combination)."""
+
+    exit_code = 2
+    http_status = 400
+
+
+class NotFound(SentinelError):
+    exit_code = 3
+    http_status = 404
+
+
+class CredentialsRefused(SentinelError):
+    """A provider (AWS, GitHub) refused the credentials or the target does not exist."""
+
+    exit_code = 4
+    http_status = 400
+
+
+class ExternalServiceError(SentinelError):
+    """A provider could not be reached or answered something we cannot use."""
+
+    exit_code = 4
+    http_status = 502
+
+
+class PlanLimitExceeded(SentinelError):
+    exit_code = 5
+    http_status = 403
+
+
+class StoreUnavailable(SentinelError):
+    """The home directory or database cannot be used (unreadable, corrupt, newer schema)."""
+
+    exit_code = 6
+    http_status = 500
+
+
+class Conflict(SentinelError):
+    """The request clashes with current state (a collection of this integration is running)."""
+
+    exit_code = 7
+    http_status = 409
+
+
+class Unauthorized(SentinelError):
+    exit_code = 8
+    http_status = 401
+
+
+class Forbidden(SentinelError):
+    exit_code = 8
+    http_status = 403
+
+
+class SecretsUnavailable(SentinelError):
+    """A secret the operation needs is missing from the keyring / secrets file."""
+
+    exit_code = 4
+    http_status = 400
+
+
+EXIT_CODES: dict[int, str] = {
+    0: "success",
+    1: "evidence gate tripped (items with a --fail-on status), or a collection could not run",
+    2: "usage error: unknown option, invalid value",
+    3: "not found: unknown id",
+    4: "credentials refused, secret missing, or provider unreachable",
+    5: "plan limit reached or subscription inactive",
+    6: "store unusable: home directory unreadable, database corrupt or from a newer Sentinel",
+    7: "conflict: e.g. a collection of this integration is already running",
+    8: "not logged in or not allowed (client mode)",
+    70: "internal error (a bug: run with SENTINEL_DEBUG=1 and report it)",
+}
