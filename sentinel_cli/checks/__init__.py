@@ -46,6 +46,8 @@ def load_checks(provider: str) -> tuple[Check, ...]:
     for meta in catalogue(provider).values():
         fn = registered_function(meta.id)
         if fn is None:
-            raise RuntimeError(f"check {meta.id} is in the {provider} catalogue but has no function")
+            raise RuntimeError(
+                f"check {meta.id} is in the {provider} catalogue but has no function"
+            )
         checks.append(Check(meta=meta, evaluate=fn))
     return tuple(checks)

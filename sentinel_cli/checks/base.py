@@ -238,7 +238,7 @@ def run_checks(
                 )
         try:
             yield from chk.evaluate(inventory, settings)
-        except Exception as exc:  # noqa: BLE001 - a crashing check must surface as ERROR evidence
+        except Exception as exc:
             yield CheckResult(
                 check_id=chk.meta.id,
                 status=ERROR,

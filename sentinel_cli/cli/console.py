@@ -1,0 +1,120 @@
+"""Output for people and machines, and errors as one red line with a hint.
+
+``--json`` prints exactly what the REST API puts under ``data``; tables are Rich tables on stdout.
+Errors go to stderr as ``error: <message>`` plus a dim ``hint:`` line, with the exit code of the
+domain error (documented in the README). ``SENTINEL_DEBUG=1`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+_stdout_console: Any = None
+_stderr_console: Any = None
+
+
+def out() -> Any:
+    global _stdout_console
+    if _stdout_console is None:
+        from rich.console import Console
+
+        _stdout_console = Console(highlight=False, soft_wrap=False)
+    return _stdout_console
+
+
+def err() -> Any:
+    global _stderr_console
+    if _stderr_console is None:
+        from rich.console import Console
+
+        _stderr_console = Console(stderr=True, highlight=False)
+    return _stderr_console
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def table(
+    title: str | None,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    empty: str = "Nothing to show.",
+    caption: str | None = None,
+) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    def cell(value: Any) -> str:
+        if value is None:
+            return ""
+        return value if isinstance(value, Styled) else escape(str(value))
+
+    materialised = [[cell(v) for v in row] for row in rows]
+    if not materialised:
+        out().print(f"[dim]{empty}[/dim]")
+        return
+    tbl = Table(title=title, caption=caption, header_style="bold", title_justify="left")
+    for col in columns:
+        tbl.add_column(col, overflow="fold")
+    for row in materialised:
+        tbl.add_row(*row)
+    out().print(tbl)
+
+
+def emit(data: Any, as_json: bool, render: Callable[[], None]) -> None:
+    """Print ``data`` as JSON or call ``render`` for people."""
+    if as_json:
+        print_json(data)
+    else:
+        render()
+
+
+def error_line(message: str, hint: str | None = None) -> None:
+    from rich.markup import escape
+
+    err().print(f"[bold red]error:[/bold red] [red]{escape(message)}[/red]")
+    if hint:
+        err().print(f"[dim]hint: {escape(hint)}[/dim]")
+
+
+def notice(message: str) -> None:
+    from rich.markup import escape
+
+    err().print(f"[yellow]{escape(message)}[/yellow]")
+
+
+def debug_enabled() -> bool:
+    return os.environ.get("SENTINEL_DEBUG", "") not in ("", "0", "false")
+
+
+STATUS_STYLE = {
+    "PASS": "green",
+    "FAIL": "red",
+    "WARNING": "yellow",
+    "ERROR": "magenta",
+    "COMPLETED": "green",
+    "PARTIAL": "yellow",
+    "FAILED": "red",
+    "RUNNING": "cyan",
+    "CONNECTED": "green",
+}
+
+
+class Styled(str):
+    """Text that already carries Rich markup (table cells escape everything else)."""
+
+
+def styled(status: str | None, style: str | None = None) -> Styled:
+    if not status:
+        return Styled("")
+    from rich.markup import escape
+
+    style = style or STATUS_STYLE.get(status)
+    text = escape(status)
+    return Styled(f"[{style}]{text}[/{style}]" if style else text)

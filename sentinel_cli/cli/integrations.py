@@ -1,0 +1,250 @@
+"""``sentinel integrations``: connect, list, remove integrations and list their collection jobs."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import typer
+
+from sentinel_cli.cli import console, context
+
+app = typer.Typer(help="Connect AWS accounts and GitHub organisations, list and remove them.")
+connect_app = typer.Typer(help="Connect an AWS account or a GitHub organisation.")
+app.add_typer(connect_app, name="connect")
+
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON (the API's data shape).")
+
+
+def _render_integration(item: dict[str, Any]) -> None:
+    from rich.markup import escape
+
+    target = item.get("accountId") or item.get("orgName")
+    where = f" ({escape(target)})" if target else ""
+    console.out().print(
+        f"[green]Connected[/green] {item['type']} integration [bold]{escape(item['name'])}[/bold]"
+        f"{where} with id [cyan]{item['id']}[/cyan]"
+    )
+    console.out().print("Next: [bold]sentinel collect --integration " + item["id"] + "[/bold]")
+
+
+@connect_app.command("aws")
+def connect_aws(
+    name: str = typer.Option(
+        None, "--name", help="A name for this account, e.g. 'Production AWS'."
+    ),
+    region: str = typer.Option("us-east-1", "--region", help="Default (home) region."),
+    regions: str = typer.Option(
+        None, "--regions", help="Comma list of regions to collect (default: all enabled regions)."
+    ),
+    access_key_id: str = typer.Option(None, "--access-key-id", help="Access key id."),
+    secret_access_key: str = typer.Option(
+        None,
+        "--secret-access-key",
+        help="Secret access key (prefer the prompt or --secret-access-key-stdin: arguments are "
+        "visible to other users in the process list).",
+    ),
+    secret_stdin: bool = typer.Option(
+        False, "--secret-access-key-stdin", help="Read the secret access key from standard input."
+    ),
+    profile: str = typer.Option(None, "--profile", help="Use a named AWS profile."),
+    role_arn: str = typer.Option(
+        None, "--role-arn", help="Assume this role from the base credentials."
+    ),
+    external_id: str = typer.Option(None, "--external-id", help="External id for --role-arn."),
+    endpoint_url: str = typer.Option(
+        None,
+        "--endpoint-url",
+        help="AWS-compatible endpoint (LocalStack, moto). AWS_ENDPOINT_URL also works.",
+    ),
+    no_verify: bool = typer.Option(
+        False, "--no-verify", help="Skip the STS GetCallerIdentity check of the credentials."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Connect an AWS account (access keys, --profile, --role-arn, or the default credential chain)."""
+    from sentinel_cli.operations import integrations
+
+    if secret_stdin:
+        secret_access_key = context.read_stdin_secret("secret access key")
+    elif access_key_id and not secret_access_key:
+        secret_access_key = typer.prompt("Secret access key", hide_input=True)
+    with context.store() as store:
+        item = integrations.connect_aws(
+            store,
+            context.secrets(),
+            name=name,
+            region=region,
+            regions=regions,
+            access_key_id=access_key_id,
+            secret_access_key=secret_access_key,
+            profile=profile,
+            role_arn=role_arn,
+            external_id=external_id,
+            endpoint_url=endpoint_url,
+            verify=not no_verify,
+        )
+    console.emit({"integration": item}, as_json, lambda: _render_integration(item))
+
+
+@connect_app.command("github")
+def connect_github(
+    org: str = typer.Option(None, "--org", help="The GitHub organisation login, e.g. acme."),
+    name: str = typer.Option(None, "--name", help="A name, e.g. 'Production GitHub'."),
+    token: str = typer.Option(
+        None, "--token", help="Token (prefer --token-stdin or GITHUB_TOKEN: arguments are visible)."
+    ),
+    token_stdin: bool = typer.Option(
+        False, "--token-stdin", help="Read the token from standard input."
+    ),
+    base_url: str = typer.Option(
+        None, "--base-url", help="API URL for GitHub Enterprise Server or a compatible API."
+    ),
+    allow_outside_collaborator: list[str] = typer.Option(
+        None,
+        "--allow-outside-collaborator",
+        help="Expected outside collaborator login (repeatable).",
+    ),
+    allow_public_repo: list[str] = typer.Option(
+        None, "--allow-public-repo", help="Repository expected to be public (repeatable)."
+    ),
+    review_period_days: int = typer.Option(
+        90, "--review-period-days", help="Default audit period for change-review evidence, in days."
+    ),
+    no_verify: bool = typer.Option(
+        False, "--no-verify", help="Skip reading the org to check the token."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Connect a GitHub organisation with a token (classic or fine-grained, read access)."""
+    from sentinel_cli.errors import InvalidInput
+    from sentinel_cli.operations import integrations
+
+    if token_stdin:
+        token = context.read_stdin_secret("token")
+    token = token or os.environ.get("GITHUB_TOKEN")
+    if review_period_days < 1:
+        raise InvalidInput("--review-period-days must be at least 1")
+    settings = {
+        "allowedOutsideCollaborators": list(allow_outside_collaborator or []),
+        "allowedPublicRepositories": list(allow_public_repo or []),
+        "reviewPeriodDays": review_period_days,
+    }
+    with context.store() as store:
+        item = integrations.connect_github(
+            store,
+            context.secrets(),
+            org=org,
+            token=token,
+            name=name,
+            base_url=base_url,
+            verify=not no_verify,
+            settings=settings,
+        )
+    console.emit({"integration": item}, as_json, lambda: _render_integration(item))
+
+
+@app.command("list")
+def list_integrations(as_json: bool = JSON_OPTION) -> None:
+    """List integrations with status, last sync time and evidence count."""
+    from sentinel_cli.operations import integrations
+
+    with context.store() as store:
+        items = integrations.list_integrations(store)
+    console.emit(
+        {"integrations": items},
+        as_json,
+        lambda: console.table(
+            "Integrations",
+            ["ID", "Type", "Name", "Target", "Status", "Last sync", "Evidence"],
+            [
+                (
+                    i["id"][:8],
+                    i["type"],
+                    i["name"],
+                    i.get("accountId") or i.get("orgName") or "",
+                    console.styled(i["status"]),
+                    i["lastSyncAt"] or "never",
+                    i["evidenceCount"],
+                )
+                for i in items
+            ],
+            empty="No integrations yet. Connect one: sentinel integrations connect aws|github --help",
+            caption="IDs are shortened; any unique prefix works, --json shows them whole.",
+        ),
+    )
+
+
+@app.command("show")
+def show_integration(
+    integration_id: str = typer.Argument(..., metavar="ID"), as_json: bool = JSON_OPTION
+) -> None:
+    """Show one integration's settings (never its secret)."""
+    from sentinel_cli.operations import integrations
+
+    with context.store() as store:
+        item = integrations.get_integration(store, integration_id)
+
+    def render() -> None:
+        console.table(
+            item["name"],
+            ["Field", "Value"],
+            [(k, v) for k, v in item.items() if v not in (None, [], {})],
+        )
+
+    console.emit({"integration": item}, as_json, render)
+
+
+@app.command("remove")
+def remove_integration(
+    integration_id: str = typer.Argument(..., metavar="ID"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Remove an integration and delete its secret. Evidence already collected is kept."""
+    from sentinel_cli.operations import integrations
+
+    with context.store() as store:
+        item = integrations.remove_integration(store, context.secrets(), integration_id)
+    console.emit(
+        {"integration": item},
+        as_json,
+        lambda: console.out().print(
+            f"Removed {item['type']} integration [bold]{item['name']}[/bold]"
+        ),
+    )
+
+
+@app.command("jobs")
+def list_jobs(
+    integration_id: str = typer.Argument(..., metavar="ID"),
+    limit: int = typer.Option(20, "--limit", help="How many recent jobs to show."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List an integration's collection jobs, newest first."""
+    from sentinel_cli.operations import integrations
+
+    with context.store() as store:
+        jobs = integrations.list_jobs(store, integration_id, limit=limit)
+    console.emit(
+        {"jobs": jobs},
+        as_json,
+        lambda: console.table(
+            "Collection jobs",
+            ["Job", "Status", "Started", "Duration", "Pass", "Fail", "Warn", "Error", "Message"],
+            [
+                (
+                    j["id"][:8],
+                    console.styled(j["status"]),
+                    j["startedAt"],
+                    f"{j['durationSeconds']:.1f}s" if j["durationSeconds"] is not None else "",
+                    j["passCount"],
+                    j["failCount"],
+                    j["warningCount"],
+                    j["errorCount"],
+                    j["errorMessage"] or "",
+                )
+                for j in jobs
+            ],
+            empty="No collections yet: run sentinel collect",
+        ),
+    )

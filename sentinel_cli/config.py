@@ -1,0 +1,92 @@
+"""Where Sentinel keeps its state, built once in the entry point and passed down.
+
+Everything lives under one home directory: ``SENTINEL_HOME`` if set, else the platform's user data
+directory. The database is ``sentinel.db`` there unless ``SENTINEL_DB`` names another file. Nothing
+here touches the disk at import time; ``ensure_home`` is called by the code that needs the directory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sentinel_cli.errors import InvalidInput, StoreUnavailable
+
+SECRETS_BACKENDS = ("keyring", "file")
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    db_path: Path
+    secrets_backend: str | None = None
+    """``keyring`` or ``file`` to force one; ``None`` picks the keyring when one is usable."""
+    debug: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        if env.get("SENTINEL_HOME"):
+            home = Path(env["SENTINEL_HOME"]).expanduser()
+        else:
+            from platformdirs import user_data_dir
+
+            home = Path(user_data_dir("sentinel", appauthor=False))
+        db_path = (
+            Path(env["SENTINEL_DB"]).expanduser()
+            if env.get("SENTINEL_DB")
+            else home / "sentinel.db"
+        )
+        backend = (env.get("SENTINEL_SECRETS_BACKEND") or "").strip().lower() or None
+        if backend is not None and backend not in SECRETS_BACKENDS:
+            raise InvalidInput(
+                f"SENTINEL_SECRETS_BACKEND={backend!r} is not a secrets backend",
+                hint="use 'keyring' or 'file', or unset it to pick automatically",
+            )
+        return cls(
+            home=home,
+            db_path=db_path,
+            secrets_backend=backend,
+            debug=env.get("SENTINEL_DEBUG", "") not in ("", "0", "false"),
+        )
+
+    def ensure_home(self) -> Path:
+        """Create the home directory (mode 0700) if missing and check we can write into it."""
+        try:
+            self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"cannot create the Sentinel home directory {self.home}: {exc.strerror}",
+                hint="set SENTINEL_HOME to a writable directory",
+            ) from exc
+        if not os.access(self.home, os.R_OK | os.W_OK | os.X_OK):
+            raise StoreUnavailable(
+                f"the Sentinel home directory {self.home} is not readable and writable by you",
+                hint="fix its permissions or set SENTINEL_HOME to another directory",
+            )
+        return self.home
+
+    @property
+    def settings_file(self) -> Path:
+        return self.home / "settings.yaml"
+
+
+def load_user_settings(settings: Settings) -> dict[str, Any]:
+    """The optional ``settings.yaml`` in the home directory (check thresholds, allow-lists)."""
+    path = settings.settings_file
+    if not path.exists():
+        return {}
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise InvalidInput(
+            f"cannot read {path}: {exc}", hint="fix the YAML or remove the file"
+        ) from exc
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path} must contain a mapping at the top level")
+    return data

@@ -1,0 +1,312 @@
+"""Evidence collection as jobs: start a job, run the collector once, evaluate every check, store.
+
+A job is created RUNNING (with the pid that runs it), the collector fetches the inventory, the checks
+evaluate it, and then *one* transaction writes every evidence item, finishes the job and updates the
+integration. Evidence of a job is therefore never visible before the job ends, and a crash or Ctrl-C
+leaves only a RUNNING job that the next ``open_store()`` marks FAILED ("interrupted").
+
+``start_collection`` and ``run_collection`` are separate so the API can answer 202 at once and run
+the job in the background, while the CLI calls both in a row.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from datetime import timedelta
+from typing import Any
+
+from sentinel_cli.checks.base import CheckMeta, CheckResult, CheckSettings
+from sentinel_cli.config import Settings, load_user_settings
+from sentinel_cli.errors import Conflict, InvalidInput, SecretsUnavailable, SentinelError
+from sentinel_cli.operations.integrations import resolve_integration
+from sentinel_cli.operations.shapes import job_shape
+from sentinel_cli.secrets import SecretStore, integration_secret_key
+from sentinel_cli.store import Store
+from sentinel_cli.store.evidence import EvidenceRecord
+from sentinel_cli.timeutil import now_iso, parse_user_date, to_iso, utcnow
+
+Progress = Callable[[int, int, str], None]
+
+DEFAULT_REVIEW_PERIOD_DAYS = 90
+
+
+@dataclass(frozen=True)
+class CollectionOptions:
+    workers: int = 8
+    since: str | None = None
+    until: str | None = None
+
+
+def validate_options(
+    *, workers: int = 8, since: str | None, until: str | None
+) -> CollectionOptions:
+    if workers < 1 or workers > 64:
+        raise InvalidInput("--workers must be between 1 and 64")
+    start = parse_user_date(since, option="--since") if since else None
+    end = parse_user_date(until, option="--until", end_of_day=True) if until else None
+    if start and end and end < start:
+        raise InvalidInput("--until is before --since", hint="swap the dates")
+    return CollectionOptions(
+        workers=workers,
+        since=to_iso(start) if start else None,
+        until=to_iso(end) if end else None,
+    )
+
+
+def start_collection(
+    store: Store,
+    integration_id: str,
+    *,
+    trigger: str = "cli",
+    options: CollectionOptions | None = None,
+    actor: str | None = None,
+) -> dict[str, Any]:
+    """Create the RUNNING job row (refusing a second concurrent collection of one integration)."""
+    integration = resolve_integration(store, integration_id)
+    options = options or CollectionOptions()
+    period_start, period_end = _review_period(integration, options)
+    job_id = str(uuid.uuid4())
+    with store.transaction():
+        running = store.jobs.running_for(integration["id"])
+        if running is not None:
+            raise Conflict(
+                f"a collection of '{integration['name']}' is already running "
+                f"(job {running['id']}, started {running['started_at']})",
+                hint="wait for it to finish: sentinel integrations jobs " + integration["id"],
+            )
+        store.jobs.start(
+            job_id=job_id,
+            integration_id=integration["id"],
+            trigger=trigger,
+            period_start=period_start,
+            period_end=period_end,
+        )
+        store.activity.record(
+            "collection.started",
+            f"Collection of '{integration['name']}' started",
+            actor=actor,
+            target_type="integration",
+            target_id=integration["id"],
+            details={"jobId": job_id, "trigger": trigger},
+        )
+    job = store.jobs.get(job_id)
+    assert job is not None
+    return job_shape(job)
+
+
+def _review_period(integration: dict[str, Any], options: CollectionOptions) -> tuple[str, str]:
+    """The audit period for period-based evidence (GitHub change reviews): options, settings, 90 d."""
+    end = options.until or to_iso(utcnow())
+    if options.since:
+        return options.since, end
+    days = int(
+        (integration.get("settings") or {}).get("reviewPeriodDays", DEFAULT_REVIEW_PERIOD_DAYS)
+    )
+    from sentinel_cli.timeutil import parse_iso
+
+    return to_iso(parse_iso(end) - timedelta(days=days)), end
+
+
+def check_settings_for(settings: Settings, integration: dict[str, Any]) -> CheckSettings:
+    """Thresholds from ``settings.yaml`` (``checks:``) plus the integration's allow-lists."""
+    user = load_user_settings(settings).get("checks") or {}
+    known = {f.name: f for f in fields(CheckSettings)}
+    unknown = sorted(set(user) - set(known))
+    if unknown:
+        raise InvalidInput(
+            f"{settings.settings_file}: unknown check settings {', '.join(unknown)}",
+            hint="known settings: " + ", ".join(sorted(k for k in known if k != "now")),
+        )
+    values: dict[str, Any] = {}
+    for key, value in user.items():
+        values[key] = tuple(value) if isinstance(value, list) else value
+    integ = integration.get("settings") or {}
+    for key, setting in (
+        ("allowedOutsideCollaborators", "allowed_outside_collaborators"),
+        ("allowedPublicRepositories", "allowed_public_repositories"),
+        ("allowedPublicInstances", "allowed_public_instances"),
+    ):
+        if integ.get(key):
+            values[setting] = tuple(values.get(setting, ())) + tuple(integ[key])
+    return CheckSettings(**values)
+
+
+def _credentials_secret(secrets: SecretStore, integration: dict[str, Any]) -> dict[str, str] | None:
+    if not integration.get("has_secret"):
+        return None
+    raw = secrets.get(integration_secret_key(integration["id"]))
+    if raw is None:
+        raise SecretsUnavailable(
+            f"the credentials of integration '{integration['name']}' are missing from the "
+            f"{secrets.backend} secrets backend",
+            hint="reconnect it: sentinel integrations remove ID, then sentinel integrations connect",
+        )
+    return json.loads(raw)
+
+
+def _collect_inventory(
+    integration: dict[str, Any],
+    secret: dict[str, str] | None,
+    job: dict[str, Any],
+    options: CollectionOptions,
+    progress: Progress | None,
+) -> Any:
+    config = integration["config"]
+    if integration["type"] == "AWS":
+        from sentinel_cli.collectors.aws import collect_aws
+        from sentinel_cli.collectors.aws.session import AwsCredentials
+
+        creds = AwsCredentials(
+            region=config.get("region") or "us-east-1",
+            access_key_id=(secret or {}).get("accessKeyId"),
+            secret_access_key=(secret or {}).get("secretAccessKey"),
+            profile=config.get("profile"),
+            role_arn=config.get("roleArn"),
+            external_id=config.get("externalId"),
+            endpoint_url=config.get("endpointUrl"),
+        )
+        return collect_aws(
+            creds,
+            regions=config.get("regions"),
+            workers=options.workers,
+            progress=progress,
+            now=job["startedAt"],
+        )
+    from sentinel_cli.collectors.github import GithubConfig, collect_github
+
+    gh = GithubConfig(
+        org=config["org"],
+        token=(secret or {}).get("token", ""),
+        base_url=config.get("baseUrl"),
+        since=job["periodStart"],
+        until=job["periodEnd"],
+        workers=options.workers,
+    )
+    return collect_github(gh, progress=progress, now=job["startedAt"])
+
+
+def evidence_records(
+    results: list[CheckResult], metas: dict[str, CheckMeta]
+) -> list[EvidenceRecord]:
+    records = []
+    for res in results:
+        meta = metas[res.check_id]
+        records.append(
+            EvidenceRecord(
+                id=str(uuid.uuid4()),
+                check_id=res.check_id,
+                title=meta.title,
+                status=res.status,
+                severity=meta.severity,
+                category=meta.category,
+                resource_id=res.resource_id,
+                resource_type=res.resource_type,
+                region=res.region,
+                message=res.message,
+                remediation={"text": meta.remediation.text, "cli": meta.remediation.cli},
+                controls=meta.controls,
+                raw={"result": res.message, "data": dict(res.data)},
+            )
+        )
+    return records
+
+
+def run_collection(
+    store: Store,
+    secrets: SecretStore,
+    settings: Settings,
+    job_id: str,
+    *,
+    options: CollectionOptions | None = None,
+    progress: Progress | None = None,
+    actor: str | None = None,
+) -> dict[str, Any]:
+    """Run a started job to its end. Never raises for a collection failure: the job records it."""
+    from sentinel_cli.checks import load_checks
+    from sentinel_cli.checks.base import run_checks
+
+    options = options or CollectionOptions()
+    job_row = store.jobs.get(job_id)
+    if job_row is None:
+        raise InvalidInput(f"no job {job_id}")
+    job = job_shape(job_row)
+    integration = resolve_integration(store, job["integrationId"])
+    try:
+        check_settings = check_settings_for(settings, integration).replace(now=job["startedAt"])
+        secret = _credentials_secret(secrets, integration)
+        inventory = _collect_inventory(integration, secret, job, options, progress)
+        provider = "aws" if integration["type"] == "AWS" else "github"
+        checks = load_checks(provider)
+        results = list(run_checks(checks, inventory, check_settings))
+    except SentinelError as exc:
+        return _fail_job(store, integration, job_id, exc.message, actor)
+    except Exception as exc:
+        return _fail_job(
+            store, integration, job_id, f"internal error: {type(exc).__name__}: {exc}", actor
+        )
+
+    metas = {c.meta.id: c.meta for c in checks}
+    records = evidence_records(results, metas)
+    counts = Counter(r.status for r in records)
+    status = "PARTIAL" if counts.get("ERROR") else "COMPLETED"
+    finished = now_iso()
+    with store.transaction():
+        store.evidence.insert_many(
+            records, job_id=job_id, integration_id=integration["id"], collected_at=job["startedAt"]
+        )
+        store.jobs.finish(
+            job_id,
+            status=status,
+            counts=dict(counts),
+            api_calls=int(getattr(inventory, "api_calls", 0)),
+            finished_at=finished,
+        )
+        store.integrations.update_after_job(
+            integration["id"], job_id=job_id, status="CONNECTED", finished_at=finished, error=None
+        )
+        store.activity.record(
+            "collection.completed",
+            f"Collection of '{integration['name']}' {status.lower()}: "
+            f"{counts.get('PASS', 0)} pass, {counts.get('FAIL', 0)} fail, "
+            f"{counts.get('WARNING', 0)} warning, {counts.get('ERROR', 0)} error",
+            actor=actor,
+            target_type="integration",
+            target_id=integration["id"],
+            details={"jobId": job_id, "counts": dict(counts)},
+        )
+    done = store.jobs.get(job_id)
+    assert done is not None
+    return job_shape(done)
+
+
+def _fail_job(
+    store: Store, integration: dict[str, Any], job_id: str, message: str, actor: str | None
+) -> dict[str, Any]:
+    finished = now_iso()
+    with store.transaction():
+        store.jobs.finish(job_id, status="FAILED", error_message=message, finished_at=finished)
+        store.integrations.update_after_job(
+            integration["id"], job_id=job_id, status="ERROR", finished_at=finished, error=message
+        )
+        store.activity.record(
+            "collection.failed",
+            f"Collection of '{integration['name']}' failed: {message}",
+            actor=actor,
+            target_type="integration",
+            target_id=integration["id"],
+            details={"jobId": job_id},
+        )
+    done = store.jobs.get(job_id)
+    assert done is not None
+    return job_shape(done)
+
+
+def targets(store: Store, integration_id: str | None) -> list[dict[str, Any]]:
+    """The integrations a ``collect`` run covers: one, or all that are connected."""
+    if integration_id:
+        return [resolve_integration(store, integration_id)]
+    return store.integrations.list()

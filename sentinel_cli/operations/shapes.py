@@ -1,0 +1,72 @@
+"""The JSON shapes shared by ``--json`` output and the API's ``data``: camelCase, never a secret."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def integration_shape(row: dict[str, Any]) -> dict[str, Any]:
+    config = row.get("config") or {}
+    shape: dict[str, Any] = {
+        "id": row["id"],
+        "type": row["type"],
+        "name": row["name"],
+        "status": row["status"],
+        "lastSyncAt": row.get("last_sync_at"),
+        "evidenceCount": row.get("evidence_count", 0),
+        "createdAt": row["created_at"],
+        "updatedAt": row["updated_at"],
+        "lastJobId": row.get("last_job_id"),
+        "lastError": row.get("last_error"),
+    }
+    if row["type"] == "AWS":
+        shape.update(
+            {
+                "accountId": row.get("external_id"),
+                "region": config.get("region"),
+                "regions": config.get("regions"),
+                "credentialSource": config.get("credentialSource"),
+                "profile": config.get("profile"),
+                "roleArn": config.get("roleArn"),
+                "externalId": config.get("externalId"),
+                "endpointUrl": config.get("endpointUrl"),
+                "accessKeyId": _masked_key(config.get("accessKeyIdSuffix")),
+            }
+        )
+    else:
+        shape.update({"orgName": config.get("org"), "baseUrl": config.get("baseUrl")})
+    shape["settings"] = row.get("settings") or {}
+    return shape
+
+
+def _masked_key(suffix: str | None) -> str | None:
+    return None if not suffix else f"****{suffix}"
+
+
+def job_shape(row: dict[str, Any]) -> dict[str, Any]:
+    total = row.get("total_count") or 0
+    passing = row.get("pass_count") or 0
+    duration = None
+    if row.get("finished_at") and row.get("started_at"):
+        from sentinel_cli.timeutil import parse_iso
+
+        duration = (parse_iso(row["finished_at"]) - parse_iso(row["started_at"])).total_seconds()
+    return {
+        "id": row["id"],
+        "integrationId": row["integration_id"],
+        "status": row["status"],
+        "trigger": row.get("trigger"),
+        "startedAt": row["started_at"],
+        "finishedAt": row.get("finished_at"),
+        "periodStart": row.get("period_start"),
+        "periodEnd": row.get("period_end"),
+        "totalCount": total,
+        "passCount": passing,
+        "failCount": row.get("fail_count") or 0,
+        "warningCount": row.get("warning_count") or 0,
+        "errorCount": row.get("error_count") or 0,
+        "score": round(passing / total * 100, 1) if total else None,
+        "apiCalls": row.get("api_calls") or 0,
+        "durationSeconds": duration,
+        "errorMessage": row.get("error_message"),
+    }

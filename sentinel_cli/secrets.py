@@ -1,0 +1,176 @@
+"""Secrets (AWS secret keys, GitHub tokens, the JWT signing key) outside the database.
+
+Secrets go to the OS keyring through ``keyring``, under the service name ``sentinel`` and a key such as
+``integration:<uuid>``. Headless machines (servers, CI, containers) usually have no keyring backend:
+there we fall back to ``secrets.json`` in ``SENTINEL_HOME``, created with mode 0600 and replaced
+atomically, and say so once on stderr. ``SENTINEL_SECRETS_BACKEND=file|keyring`` forces one; forcing
+``keyring`` where none is usable is an error rather than a silent downgrade.
+
+The file fallback is as safe as the home directory's permissions: it protects against other users on
+the machine, not against someone who can read your files. That trade-off is documented in the README.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Protocol
+
+from sentinel_cli.config import Settings
+from sentinel_cli.errors import SecretsUnavailable
+
+SERVICE = "sentinel"
+_fallback_announced = False
+_file_lock = threading.Lock()
+
+
+class SecretStore(Protocol):
+    backend: str
+
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, value: str) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class KeyringSecrets:
+    """The OS keyring (macOS Keychain, Windows Credential Locker, Secret Service on Linux)."""
+
+    backend = "keyring"
+
+    def __init__(self, service: str = SERVICE) -> None:
+        self.service = service
+
+    def get(self, key: str) -> str | None:
+        import keyring
+
+        return keyring.get_password(self.service, key)
+
+    def set(self, key: str, value: str) -> None:
+        import keyring
+        from keyring.errors import KeyringError
+
+        try:
+            keyring.set_password(self.service, key, value)
+        except KeyringError as exc:
+            raise SecretsUnavailable(
+                f"the OS keyring refused to store a secret: {exc}",
+                hint="unlock your keyring, or set SENTINEL_SECRETS_BACKEND=file",
+            ) from exc
+
+    def delete(self, key: str) -> None:
+        import keyring
+        from keyring.errors import PasswordDeleteError
+
+        with contextlib.suppress(PasswordDeleteError):
+            keyring.delete_password(self.service, key)
+
+
+class FileSecrets:
+    """A JSON file readable only by its owner: the documented fallback for headless machines."""
+
+    backend = "file"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _read(self) -> dict[str, str]:
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise SecretsUnavailable(
+                f"cannot read the secrets file {self.path}: {exc.strerror}",
+                hint="check its permissions (it should be mode 0600 and owned by you)",
+            ) from exc
+        try:
+            data = json.loads(raw) if raw.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise SecretsUnavailable(
+                f"the secrets file {self.path} is not valid JSON",
+                hint="restore it from a backup, or remove it and reconnect your integrations",
+            ) from exc
+        return {str(k): str(v) for k, v in data.items()}
+
+    def _write(self, data: dict[str, str]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".secrets-", dir=self.path.parent)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, indent=2, sort_keys=True)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def get(self, key: str) -> str | None:
+        with _file_lock:
+            return self._read().get(key)
+
+    def set(self, key: str, value: str) -> None:
+        with _file_lock:
+            data = self._read()
+            data[key] = value
+            self._write(data)
+
+    def delete(self, key: str) -> None:
+        with _file_lock:
+            data = self._read()
+            if data.pop(key, None) is not None:
+                self._write(data)
+
+
+def keyring_usable() -> bool:
+    """True when keyring has a real backend (not the 'fail' or null backends)."""
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+    except Exception:
+        return False
+    if isinstance(backend, fail.Keyring):
+        return False
+    if type(backend).__name__ == "ChainerBackend":
+        return bool(getattr(backend, "backends", []))
+    priority = getattr(backend, "priority", 0)
+    return bool(priority and priority > 0)
+
+
+def open_secrets(settings: Settings, *, announce: bool = True) -> SecretStore:
+    """The secrets backend for this home: forced by settings, else keyring if usable, else file."""
+    global _fallback_announced
+    path = settings.home / "secrets.json"
+    if settings.secrets_backend == "file":
+        return FileSecrets(path)
+    if settings.secrets_backend == "keyring":
+        if not keyring_usable():
+            raise SecretsUnavailable(
+                "SENTINEL_SECRETS_BACKEND=keyring but no usable OS keyring backend was found",
+                hint="install and unlock a keyring (e.g. gnome-keyring), or use SENTINEL_SECRETS_BACKEND=file",
+            )
+        return KeyringSecrets()
+    if keyring_usable():
+        return KeyringSecrets()
+    if announce and not _fallback_announced:
+        _fallback_announced = True
+        print(
+            f"sentinel: no OS keyring available; secrets are kept in {path} (mode 0600). "
+            "Set SENTINEL_SECRETS_BACKEND=file to silence this.",
+            file=sys.stderr,
+        )
+    return FileSecrets(path)
+
+
+def integration_secret_key(integration_id: str) -> str:
+    return f"integration:{integration_id}"

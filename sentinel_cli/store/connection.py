@@ -1,0 +1,161 @@
+"""Opening the SQLite file: pragmas, schema migrations and crash recovery, in one place.
+
+We use the standard library's ``sqlite3`` directly rather than sqlite-utils here: importing
+sqlite-utils costs ~80 ms, which alone would break the start-up budget of ``sentinel evidence list``
+(within 3x of a bare ``sqlite3`` process). The store keeps every SQL statement in this package.
+
+The connection runs in autocommit mode; writes that must be atomic go through ``transaction()``, which
+takes SQLite's write lock up front (``BEGIN IMMEDIATE``) so a CLI run and a server can share one file
+without deadlocking on lock upgrades. WAL mode lets readers proceed while a collection writes.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sentinel_cli.errors import StoreUnavailable
+from sentinel_cli.store.migrations import MIGRATIONS
+from sentinel_cli.timeutil import now_iso
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open and configure a connection, turning SQLite's failures into one clear error."""
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise StoreUnavailable(
+            f"the database {path} is not readable and writable by you",
+            hint="fix its permissions, or point SENTINEL_DB / SENTINEL_HOME elsewhere",
+        )
+    try:
+        conn = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+    except sqlite3.DatabaseError as exc:
+        raise _database_error(path, exc) from exc
+
+
+def _database_error(path: Path, exc: sqlite3.DatabaseError) -> StoreUnavailable:
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return StoreUnavailable(
+            f"{path} is not a Sentinel database (SQLite says: {text})",
+            hint="restore it from a backup, or point SENTINEL_DB at another file; "
+            "Sentinel never overwrites it",
+        )
+    if "locked" in text or "busy" in text:
+        return StoreUnavailable(
+            f"the database {path} is locked by another process",
+            hint="wait for the other Sentinel command to finish and retry",
+        )
+    return StoreUnavailable(f"cannot open the database {path}: {text}")
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """All-or-nothing write: BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    row = conn.execute("SELECT MAX(number) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(conn: sqlite3.Connection) -> list[int]:
+    """Apply missing migrations in order, each in its own transaction. Returns the numbers applied."""
+    latest = MIGRATIONS[-1].number
+    if current_version(conn) >= latest:
+        if current_version(conn) > latest:
+            raise StoreUnavailable(
+                "this database was written by a newer Sentinel "
+                f"(schema {current_version(conn)}, this version knows up to {latest})",
+                hint="upgrade Sentinel (pip install -U sentinel-compliance)",
+            )
+        return []
+    applied: list[int] = []
+    for migration in MIGRATIONS:
+        with transaction(conn):
+            # Re-check inside the write lock: another process may have migrated meanwhile.
+            done = conn.execute(
+                "SELECT 1 FROM schema_migrations WHERE number = ?", (migration.number,)
+            ).fetchone()
+            if done:
+                continue
+            for statement in _statements(migration.sql):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, ?)",
+                (migration.number, migration.name, now_iso()),
+            )
+            applied.append(migration.number)
+    return applied
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration script on ';' (our migrations contain no triggers or string semicolons)."""
+    return [part.strip() for part in sql.split(";") if part.strip()]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_interrupted_jobs(conn: sqlite3.Connection) -> int:
+    """Mark RUNNING jobs whose process is gone as FAILED ("interrupted").
+
+    A job records the pid and host that ran it; a job of a live process (a server collecting while a
+    CLI command opens the store) is left alone. Evidence is written only when a job ends, so an
+    interrupted job has none to hide.
+    """
+    host = socket.gethostname()
+    rows = conn.execute(
+        "SELECT id, integration_id, pid, host FROM collection_jobs WHERE status = 'RUNNING'"
+    ).fetchall()
+    stale = [
+        r for r in rows if r["pid"] is None or (r["host"] == host and not _pid_alive(r["pid"]))
+    ]
+    if not stale:
+        return 0
+    now = now_iso()
+    with transaction(conn):
+        for row in stale:
+            conn.execute(
+                "UPDATE collection_jobs SET status = 'FAILED', finished_at = ?, "
+                "error_message = 'interrupted: the collecting process ended before the job finished' "
+                "WHERE id = ? AND status = 'RUNNING'",
+                (now, row["id"]),
+            )
+            conn.execute(
+                "UPDATE integrations SET status = 'ERROR', last_error = 'last collection was interrupted' "
+                "WHERE id = ?",
+                (row["integration_id"],),
+            )
+    return len(stale)

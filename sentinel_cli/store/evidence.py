@@ -1,0 +1,106 @@
+"""Evidence items and their raw data.
+
+Raw data is stored once per distinct content in ``raw_blobs`` keyed by the SHA-256 of its canonical
+JSON (sorted keys, compact separators), and each evidence row points at its blob. The same hash is the
+item's ``sha256`` that reports print in their evidence manifest, so an auditor can recompute it from
+the raw data shown by ``sentinel evidence show``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sentinel_cli.store._json import dumps
+from sentinel_cli.timeutil import now_iso
+
+
+def canonical_json(data: Any) -> str:
+    return dumps(data)
+
+
+def sha256_of(data: Any) -> str:
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    id: str
+    check_id: str
+    title: str
+    status: str
+    severity: str
+    category: str
+    resource_id: str
+    resource_type: str
+    region: str | None
+    message: str
+    remediation: dict[str, Any]
+    controls: dict[str, list[str]]
+    raw: Any
+
+
+class EvidenceRepo:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def insert_many(
+        self,
+        records: Iterable[EvidenceRecord],
+        *,
+        job_id: str,
+        integration_id: str,
+        collected_at: str,
+    ) -> int:
+        """Insert a job's items and any new raw blobs. Call inside the job-finishing transaction."""
+        now = now_iso()
+        blobs: dict[str, str] = {}
+        rows: list[tuple[Any, ...]] = []
+        for rec in records:
+            text = canonical_json(rec.raw)
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            blobs.setdefault(digest, text)
+            rows.append(
+                (
+                    rec.id,
+                    job_id,
+                    integration_id,
+                    rec.check_id,
+                    rec.title,
+                    rec.status,
+                    rec.severity,
+                    rec.category,
+                    rec.resource_id,
+                    rec.resource_type,
+                    rec.region,
+                    rec.message,
+                    dumps(rec.remediation),
+                    dumps(rec.controls),
+                    digest,
+                    collected_at,
+                )
+            )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO raw_blobs (sha256, data, size, created_at) VALUES (?, ?, ?, ?)",
+            [(d, t, len(t.encode("utf-8")), now) for d, t in blobs.items()],
+        )
+        self.conn.executemany(
+            "INSERT INTO evidence (id, job_id, integration_id, check_id, title, status, severity, "
+            "category, resource_id, resource_type, region, message, remediation, controls, sha256, "
+            "collected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        return len(rows)
+
+    def count_for_job(self, job_id: str) -> int:
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM evidence WHERE job_id = ?", (job_id,)
+        ).fetchone()
+        return int(row[0])
+
+    def blob_stats(self) -> dict[str, int]:
+        row = self.conn.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM raw_blobs").fetchone()
+        return {"blobs": int(row[0]), "bytes": int(row[1])}

@@ -1,0 +1,201 @@
+"""Numbered, append-only schema migrations. Never edit a released one: add the next number.
+
+The first migration creates every table the product needs, so later features add columns and
+indexes rather than rewriting tables. Raw evidence data lives in ``raw_blobs`` keyed by its SHA-256,
+so a daily collection of an unchanged account adds only small evidence rows, not the payloads again.
+Integrations are soft-deleted (``removed_at``) so evidence already collected stays reportable for the
+audit periods it belongs to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    number: int
+    name: str
+    sql: str
+
+
+M0001_INITIAL = """
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name TEXT,
+    password_hash TEXT,
+    role TEXT NOT NULL CHECK (role IN ('ADMIN', 'MEMBER', 'VIEWER')),
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    last_login_at TEXT
+);
+
+CREATE TABLE integrations (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL CHECK (type IN ('AWS', 'GITHUB')),
+    name TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'CONNECTED',
+    external_id TEXT,
+    config TEXT NOT NULL DEFAULT '{}',
+    settings TEXT NOT NULL DEFAULT '{}',
+    has_secret INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    last_sync_at TEXT,
+    last_job_id TEXT,
+    last_error TEXT,
+    removed_at TEXT
+);
+
+CREATE TABLE collection_jobs (
+    id TEXT PRIMARY KEY,
+    integration_id TEXT NOT NULL REFERENCES integrations(id),
+    status TEXT NOT NULL CHECK (status IN ('RUNNING', 'COMPLETED', 'PARTIAL', 'FAILED')),
+    trigger TEXT NOT NULL DEFAULT 'cli',
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    period_start TEXT,
+    period_end TEXT,
+    total_count INTEGER NOT NULL DEFAULT 0,
+    pass_count INTEGER NOT NULL DEFAULT 0,
+    fail_count INTEGER NOT NULL DEFAULT 0,
+    warning_count INTEGER NOT NULL DEFAULT 0,
+    error_count INTEGER NOT NULL DEFAULT 0,
+    api_calls INTEGER NOT NULL DEFAULT 0,
+    error_message TEXT,
+    pid INTEGER,
+    host TEXT
+);
+CREATE INDEX collection_jobs_integration ON collection_jobs (integration_id, started_at);
+CREATE INDEX collection_jobs_status ON collection_jobs (status, finished_at);
+
+CREATE TABLE raw_blobs (
+    sha256 TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE evidence (
+    id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL REFERENCES collection_jobs(id),
+    integration_id TEXT NOT NULL REFERENCES integrations(id),
+    check_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('PASS', 'FAIL', 'WARNING', 'ERROR')),
+    severity TEXT NOT NULL,
+    category TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    region TEXT,
+    message TEXT NOT NULL DEFAULT '',
+    remediation TEXT NOT NULL DEFAULT '{}',
+    controls TEXT NOT NULL DEFAULT '{}',
+    sha256 TEXT NOT NULL REFERENCES raw_blobs(sha256),
+    collected_at TEXT NOT NULL
+);
+CREATE INDEX evidence_job_status ON evidence (job_id, status, severity);
+CREATE INDEX evidence_history ON evidence (check_id, resource_id, collected_at);
+CREATE INDEX evidence_integration ON evidence (integration_id, collected_at);
+
+CREATE TABLE risk_exceptions (
+    id TEXT PRIMARY KEY,
+    check_id TEXT NOT NULL,
+    resource_pattern TEXT NOT NULL DEFAULT '*',
+    reason TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    removed_at TEXT
+);
+CREATE INDEX risk_exceptions_check ON risk_exceptions (check_id);
+
+CREATE TABLE policies (
+    id TEXT PRIMARY KEY,
+    template_id TEXT NOT NULL,
+    template_version TEXT NOT NULL,
+    title TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('DRAFT', 'APPROVED', 'ARCHIVED')),
+    owner TEXT,
+    approved_by TEXT,
+    approved_at TEXT,
+    next_review_at TEXT,
+    data TEXT NOT NULL DEFAULT '{}',
+    content TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    created_by TEXT,
+    UNIQUE (template_id, version)
+);
+
+CREATE TABLE reports (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    period_start TEXT NOT NULL,
+    period_end TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('GENERATING', 'COMPLETED', 'FAILED')),
+    file_name TEXT,
+    content BLOB,
+    size INTEGER,
+    sha256 TEXT,
+    pages INTEGER,
+    summary TEXT NOT NULL DEFAULT '{}',
+    error_message TEXT,
+    created_at TEXT NOT NULL,
+    completed_at TEXT,
+    created_by TEXT
+);
+CREATE INDEX reports_created ON reports (created_at);
+
+CREATE TABLE subscriptions (
+    id TEXT PRIMARY KEY,
+    tier TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('TRIALING', 'ACTIVE', 'PAST_DUE', 'CANCELED')),
+    current_period_start TEXT NOT NULL,
+    current_period_end TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE usage_records (
+    id TEXT PRIMARY KEY,
+    subscription_id TEXT NOT NULL REFERENCES subscriptions(id),
+    metric TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
+    period_start TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    source_id TEXT
+);
+CREATE INDEX usage_records_period ON usage_records (subscription_id, period_start, metric);
+
+CREATE TABLE activity (
+    id TEXT PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT,
+    action TEXT NOT NULL,
+    target_type TEXT,
+    target_id TEXT,
+    message TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX activity_at ON activity (at);
+
+CREATE TABLE kv_settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE rate_limits (
+    bucket TEXT PRIMARY KEY,
+    window_start INTEGER NOT NULL,
+    count INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", M0001_INITIAL),)

@@ -1,0 +1,60 @@
+"""Shared fixtures: an isolated SENTINEL_HOME per test and a CLI runner over the real app."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from sentinel_cli.config import Settings
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh SENTINEL_HOME with the file secrets backend (no OS keyring on CI machines)."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("SENTINEL_HOME", str(path))
+    monkeypatch.setenv("SENTINEL_SECRETS_BACKEND", "file")
+    monkeypatch.delenv("SENTINEL_DB", raising=False)
+    monkeypatch.delenv("SENTINEL_DEBUG", raising=False)
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    yield path
+
+
+@pytest.fixture
+def settings(home: Path) -> Settings:
+    return Settings.from_env()
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+class Cli:
+    """Runs ``sentinel`` in-process through Typer's runner, with stdout and stderr apart."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None) -> CliResult:
+        from sentinel_cli.cli import app
+
+        result = self.runner.invoke(app, list(args), input=input, catch_exceptions=False)
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def cli(home: Path) -> Cli:
+    return Cli()

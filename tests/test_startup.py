@@ -1,0 +1,42 @@
+"""Start-up stays light: `sentinel --help` and listing commands import no heavy SDK."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("boto3", "botocore", "github", "fpdf", "fastapi", "uvicorn", "moto", "jinja2", "keyring")
+
+PROBE = """
+import sys
+from sentinel_cli.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+heavy = sorted({m.split('.')[0] for m in sys.modules} & set(%r))
+print("HEAVY=" + ",".join(heavy), file=sys.stderr)
+"""
+
+
+def _heavy_modules_for(args: list[str], home: Path) -> list[str]:
+    env = {**os.environ, "SENTINEL_HOME": str(home), "SENTINEL_SECRETS_BACKEND": "file"}
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE % (HEAVY,), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    line = [ln for ln in proc.stderr.splitlines() if ln.startswith("HEAVY=")][-1]
+    return [m for m in line.removeprefix("HEAVY=").split(",") if m]
+
+
+def test_help_imports_no_heavy_library(tmp_path: Path) -> None:
+    assert _heavy_modules_for(["--help"], tmp_path) == []
+
+
+def test_listing_imports_no_heavy_library(tmp_path: Path) -> None:
+    assert _heavy_modules_for(["integrations", "list", "--json"], tmp_path) == []
