@@ -1,0 +1,1 @@
+"""Rendering of policies and reports from bundled templates (Markdown now, PDF later)."""
