@@ -82,9 +82,10 @@ def root(
 
 
 def _register() -> None:
-    from sentinel_cli.cli import collect, integrations
+    from sentinel_cli.cli import billing, collect, integrations
 
     app.add_typer(integrations.app, name="integrations")
+    app.add_typer(billing.app, name="billing")
     app.command("collect")(collect.collect)
 
 

@@ -21,7 +21,14 @@ from typing import Any
 
 from sentinel_cli.checks.base import CheckMeta, CheckResult, CheckSettings
 from sentinel_cli.config import Settings, load_user_settings
-from sentinel_cli.errors import Conflict, InvalidInput, SecretsUnavailable, SentinelError
+from sentinel_cli.errors import (
+    Conflict,
+    InvalidInput,
+    PlanLimitExceeded,
+    SecretsUnavailable,
+    SentinelError,
+)
+from sentinel_cli.operations import billing
 from sentinel_cli.operations.integrations import resolve_integration
 from sentinel_cli.operations.shapes import job_shape
 from sentinel_cli.secrets import SecretStore, integration_secret_key
@@ -78,6 +85,9 @@ def start_collection(
                 f"(job {running['id']}, started {running['started_at']})",
                 hint="wait for it to finish: sentinel integrations jobs " + integration["id"],
             )
+        billing.ensure_can_collect(
+            store, expected_checks=billing.expected_checks(store, integration["id"])
+        )
         store.jobs.start(
             job_id=job_id,
             integration_id=integration["id"],
@@ -254,30 +264,43 @@ def run_collection(
     counts = Counter(r.status for r in records)
     status = "PARTIAL" if counts.get("ERROR") else "COMPLETED"
     finished = now_iso()
-    with store.transaction():
-        store.evidence.insert_many(
-            records, job_id=job_id, integration_id=integration["id"], collected_at=job["startedAt"]
-        )
-        store.jobs.finish(
-            job_id,
-            status=status,
-            counts=dict(counts),
-            api_calls=int(getattr(inventory, "api_calls", 0)),
-            finished_at=finished,
-        )
-        store.integrations.update_after_job(
-            integration["id"], job_id=job_id, status="CONNECTED", finished_at=finished, error=None
-        )
-        store.activity.record(
-            "collection.completed",
-            f"Collection of '{integration['name']}' {status.lower()}: "
-            f"{counts.get('PASS', 0)} pass, {counts.get('FAIL', 0)} fail, "
-            f"{counts.get('WARNING', 0)} warning, {counts.get('ERROR', 0)} error",
-            actor=actor,
-            target_type="integration",
-            target_id=integration["id"],
-            details={"jobId": job_id, "counts": dict(counts)},
-        )
+    try:
+        with store.transaction():
+            billing.ensure_can_collect(store, expected_checks=len(records))
+            billing.record_checks(store, len(records), job_id=job_id)
+            store.evidence.insert_many(
+                records,
+                job_id=job_id,
+                integration_id=integration["id"],
+                collected_at=job["startedAt"],
+            )
+            store.jobs.finish(
+                job_id,
+                status=status,
+                counts=dict(counts),
+                api_calls=int(getattr(inventory, "api_calls", 0)),
+                finished_at=finished,
+            )
+            store.integrations.update_after_job(
+                integration["id"],
+                job_id=job_id,
+                status="CONNECTED",
+                finished_at=finished,
+                error=None,
+            )
+            store.activity.record(
+                "collection.completed",
+                f"Collection of '{integration['name']}' {status.lower()}: "
+                f"{counts.get('PASS', 0)} pass, {counts.get('FAIL', 0)} fail, "
+                f"{counts.get('WARNING', 0)} warning, {counts.get('ERROR', 0)} error",
+                actor=actor,
+                target_type="integration",
+                target_id=integration["id"],
+                details={"jobId": job_id, "counts": dict(counts)},
+            )
+    except PlanLimitExceeded as exc:
+        return _fail_job(store, integration, job_id, exc.message, actor)
+
     done = store.jobs.get(job_id)
     assert done is not None
     return job_shape(done)

@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 from sentinel_cli.errors import InvalidInput, NotFound
+from sentinel_cli.operations import billing
 from sentinel_cli.operations.shapes import integration_shape, job_shape
 from sentinel_cli.secrets import SecretStore, integration_secret_key
 from sentinel_cli.store import Store
@@ -79,6 +80,7 @@ def _store_new_integration(
     integration_id = str(uuid.uuid4())
     key = integration_secret_key(integration_id)
     with store.transaction():
+        billing.ensure_can_add_integration(store)
         store.integrations.insert(
             integration_id=integration_id,
             type=type,

@@ -3,7 +3,7 @@
 ``open_store()`` creates the home directory if needed, opens the database with WAL, foreign keys and a
 busy timeout, applies pending migrations, and marks jobs interrupted by a dead process as FAILED. Each
 table family has a small repository object on the ``Store`` (``store.integrations``, ``store.jobs``,
-``store.evidence``, ``store.activity``, ``store.kv``); all SQL lives in this package.
+``store.evidence``, ``store.activity``, ``store.kv``, ``store.billing``); all SQL lives in this package.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sentinel_cli.config import Settings
 from sentinel_cli.errors import StoreUnavailable
 from sentinel_cli.store import connection
 from sentinel_cli.store.activity import ActivityRepo
+from sentinel_cli.store.billing import BillingRepo
 from sentinel_cli.store.evidence import EvidenceRepo
 from sentinel_cli.store.integrations import IntegrationsRepo
 from sentinel_cli.store.jobs import JobsRepo
@@ -32,6 +33,7 @@ class Store:
         self.evidence = EvidenceRepo(conn)
         self.activity = ActivityRepo(conn)
         self.kv = KeyValueRepo(conn)
+        self.billing = BillingRepo(conn)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
