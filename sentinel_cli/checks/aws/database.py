@@ -1,0 +1,147 @@
+"""Database checks: RDS exposure, encryption, backups, availability and DynamoDB recovery.
+
+RDS checks read ``describe_db_instances`` alone. Aurora instances keep availability and deletion
+protection on their *cluster* (the instance fields do not reflect it) and clusters are not in the
+inventory, so the multi-AZ and deletion-protection checks skip Aurora instances rather than judge
+them on a field that does not apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from sentinel_cli.checks.aws._util import arn, joined_setting, regional
+from sentinel_cli.checks.base import ERROR, FAIL, PASS, CheckResult, CheckSettings, check
+from sentinel_cli.inventory.aws import AwsInventory
+
+
+def _db_arn(inv: AwsInventory, region: str, db: Mapping[str, Any]) -> str:
+    return str(
+        db.get("DBInstanceArn")
+        or arn("rds", region, inv.account_id, f"db:{db.get('DBInstanceIdentifier')}")
+    )
+
+
+def _is_aurora(db: Mapping[str, Any]) -> bool:
+    return str(db.get("Engine", "")).startswith("aurora")
+
+
+def _per_db(
+    inv: AwsInventory,
+    check_id: str,
+    field: str,
+    verdict: Callable[[Mapping[str, Any]], tuple[bool, str]],
+    *,
+    skip_aurora: bool = False,
+) -> Iterator[CheckResult]:
+    """One result per DB instance from ``verdict(db) -> (ok, message)``, ``field`` as data."""
+    for region, dbs in regional(inv, "db_instances", partial_ok=True):
+        for db in dbs or []:
+            if skip_aurora and _is_aurora(db):
+                continue
+            ok, message = verdict(db)
+            yield CheckResult(
+                check_id,
+                PASS if ok else FAIL,
+                _db_arn(inv, region, db),
+                "rds-instance",
+                message,
+                region=region,
+                data={
+                    "DBInstanceIdentifier": db.get("DBInstanceIdentifier"),
+                    "Engine": db.get("Engine"),
+                    field: db.get(field),
+                },
+            )
+
+
+@check("aws_rds_not_public")
+def rds_not_public(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResult]:
+    def verdict(db: Mapping[str, Any]) -> tuple[bool, str]:
+        name = db.get("DBInstanceIdentifier")
+        if db.get("PubliclyAccessible"):
+            return False, f"DB instance {name} is publicly accessible."
+        return True, f"DB instance {name} is not publicly accessible."
+
+    yield from _per_db(inv, "aws_rds_not_public", "PubliclyAccessible", verdict)
+
+
+@check("aws_rds_encrypted")
+def rds_encrypted(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResult]:
+    def verdict(db: Mapping[str, Any]) -> tuple[bool, str]:
+        name = db.get("DBInstanceIdentifier")
+        if db.get("StorageEncrypted"):
+            return True, f"DB instance {name} encrypts its storage."
+        return False, f"DB instance {name} stores data unencrypted."
+
+    yield from _per_db(inv, "aws_rds_encrypted", "StorageEncrypted", verdict)
+
+
+@check("aws_rds_backup")
+def rds_backup(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResult]:
+    """Automated backups are on: a BackupRetentionPeriod of 0 disables them."""
+
+    def verdict(db: Mapping[str, Any]) -> tuple[bool, str]:
+        name = db.get("DBInstanceIdentifier")
+        days = db.get("BackupRetentionPeriod") or 0
+        if days > 0:
+            return True, f"DB instance {name} keeps automated backups for {days} day(s)."
+        return False, f"DB instance {name} has automated backups disabled."
+
+    yield from _per_db(inv, "aws_rds_backup", "BackupRetentionPeriod", verdict)
+
+
+@check("aws_rds_multi_az")
+def rds_multi_az(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResult]:
+    def verdict(db: Mapping[str, Any]) -> tuple[bool, str]:
+        name = db.get("DBInstanceIdentifier")
+        if db.get("MultiAZ"):
+            return True, f"DB instance {name} is deployed across availability zones."
+        return False, f"DB instance {name} runs in a single availability zone."
+
+    yield from _per_db(inv, "aws_rds_multi_az", "MultiAZ", verdict, skip_aurora=True)
+
+
+@check("aws_rds_deletion_protection")
+def rds_deletion_protection(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResult]:
+    def verdict(db: Mapping[str, Any]) -> tuple[bool, str]:
+        name = db.get("DBInstanceIdentifier")
+        if db.get("DeletionProtection"):
+            return True, f"DB instance {name} has deletion protection."
+        return False, f"DB instance {name} can be deleted without first disabling protection."
+
+    yield from _per_db(
+        inv, "aws_rds_deletion_protection", "DeletionProtection", verdict, skip_aurora=True
+    )
+
+
+@check("aws_dynamodb_pitr")
+def dynamodb_pitr(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResult]:
+    for region, tables in regional(inv, "dynamodb_tables", partial_ok=True):
+        for table in tables or []:
+            name = table.get("TableName")
+            resource = str(
+                table.get("TableArn") or arn("dynamodb", region, inv.account_id, f"table/{name}")
+            )
+            pitr, problem = joined_setting(table, "SentinelPitr")
+            if problem or pitr is None:
+                status = ERROR
+                message = (
+                    f"Could not evaluate table {name}: its backup settings are unavailable "
+                    f"({problem or 'none recorded'})."
+                )
+            elif pitr == "ENABLED":
+                status, message = PASS, f"Table {name} has point-in-time recovery enabled."
+            else:
+                status = FAIL
+                message = f"Table {name} has point-in-time recovery {str(pitr).lower()}."
+            yield CheckResult(
+                "aws_dynamodb_pitr",
+                status,
+                resource,
+                "dynamodb-table",
+                message,
+                region=region,
+                data={"TableName": name, "SentinelPitr": pitr},
+            )

@@ -1,0 +1,88 @@
+"""Database checks: RDS exposure, encryption, backups, Multi-AZ, deletion protection; DynamoDB PITR."""
+
+from __future__ import annotations
+
+import pytest
+
+from sentinel_cli.checks.base import ERROR, FAIL, PASS
+
+from .builders import REGION, db_arn, db_instance, error, inventory, table, table_arn
+
+# (check id, the field it reads, a failing value)
+RDS_CHECKS = [
+    ("aws_rds_not_public", "PubliclyAccessible", True),
+    ("aws_rds_encrypted", "StorageEncrypted", False),
+    ("aws_rds_backup", "BackupRetentionPeriod", 0),
+    ("aws_rds_multi_az", "MultiAZ", False),
+    ("aws_rds_deletion_protection", "DeletionProtection", False),
+]
+
+
+def _ids(results):
+    return [(r.status, r.resource_id) for r in results]
+
+
+@pytest.mark.parametrize(("check_id", "field", "bad"), RDS_CHECKS)
+def test_rds_pass_and_fail(run_check, check_id, field, bad):
+    dbs = {REGION: [db_instance("good"), db_instance("bad", **{field: bad})]}
+    results = run_check(check_id, inventory(db_instances=dbs))
+    assert _ids(results) == [(PASS, db_arn("good")), (FAIL, db_arn("bad"))]
+    assert results[1].resource_type == "rds-instance"
+    assert results[1].data[field] == bad
+
+
+@pytest.mark.parametrize(("check_id", "field", "bad"), RDS_CHECKS)
+def test_rds_edge_failed_region_and_missing_arn(run_check, check_id, field, bad):
+    db = db_instance("noarn", **{field: bad})
+    del db["DBInstanceArn"]
+    # eu-west-1's listing failed: the collector stores no data there and records the error.
+    inv = inventory(db_instances={REGION: [db]}, errors=(error("db_instances", "eu-west-1"),))
+    assert _ids(run_check(check_id, inv)) == [(FAIL, db_arn("noarn"))]
+
+
+@pytest.mark.parametrize("check_id", ["aws_rds_multi_az", "aws_rds_deletion_protection"])
+def test_rds_edge_aurora_skipped(run_check, check_id):
+    aurora = db_instance(
+        "aur-1", Engine="aurora-postgresql", MultiAZ=False, DeletionProtection=False
+    )
+    assert run_check(check_id, inventory(db_instances={REGION: [aurora]})) == []
+
+
+def test_rds_backup_edge_missing_retention(run_check):
+    db = db_instance("x")
+    del db["BackupRetentionPeriod"]
+    assert _ids(run_check("aws_rds_backup", inventory(db_instances={REGION: [db]}))) == [
+        (FAIL, db_arn("x"))
+    ]
+
+
+# ---- aws_dynamodb_pitr ---------------------------------------------------------------------
+
+
+def test_dynamodb_pitr(run_check):
+    tables = {REGION: [table("orders"), table("sessions", "DISABLED")]}
+    assert _ids(run_check("aws_dynamodb_pitr", inventory(dynamodb_tables=tables))) == [
+        (PASS, table_arn("orders")),
+        (FAIL, table_arn("sessions")),
+    ]
+
+
+def test_dynamodb_pitr_edge_not_collected(run_check):
+    tables = {REGION: [table("unknown", None)]}
+    assert _ids(run_check("aws_dynamodb_pitr", inventory(dynamodb_tables=tables))) == [
+        (ERROR, table_arn("unknown"))
+    ]
+
+
+def test_dynamodb_pitr_edge_describe_denied(run_check):
+    denied = {
+        **table("locked", None),
+        "SentinelErrors": {"SentinelPitr": "dynamodb:DescribeContinuousBackups: AccessDenied"},
+    }
+    inv = inventory(
+        dynamodb_tables={REGION: [table("ok"), denied]},
+        errors=(error("dynamodb_tables", REGION),),
+    )
+    results = run_check("aws_dynamodb_pitr", inv)
+    assert _ids(results) == [(PASS, table_arn("ok")), (ERROR, table_arn("locked"))]
+    assert "AccessDenied" in results[1].message
