@@ -210,40 +210,68 @@ class CheckSettings:
         return dataclasses.replace(self, **changes)
 
 
+def _error_resource(inventory: Inventory, err: FetchError) -> tuple[str, str, str | None]:
+    """(resource_id, resource_type, region) that an ERROR item about ``err`` belongs to.
+
+    Inventories whose scopes name resources (GitHub repositories) say so through ``scope_resource``;
+    otherwise a scope is a region of the account.
+    """
+    scope_resource = getattr(inventory, "scope_resource", None)
+    if scope_resource is not None:
+        resource_id, resource_type = scope_resource(err.scope)
+        return resource_id, resource_type, None
+    account_id, account_type = inventory.account_resource
+    return account_id, account_type, err.scope
+
+
 def run_checks(
     checks: Iterable[Check], inventory: Inventory, settings: CheckSettings
 ) -> Iterator[CheckResult]:
     """Evaluate every check; turn fetch errors into ERROR results and crashes into ERROR too.
+
+    The check runs first. A fetch error of a source it reads then becomes one ERROR item for the
+    resource it concerns, unless the check already judged that resource from what it could read
+    (a branch protected by a ruleset is protected even when the admin-only classic protection was
+    unreadable). One (check, resource) pair never gets two ERROR items.
 
     A check that raises is a bug, but one bug must not hide the rest of the evidence nor pass
     silently: it becomes an ERROR item on the account resource.
     """
     account_id, account_type = inventory.account_resource
     for chk in checks:
-        for err in inventory.errors:
-            if err.source in chk.meta.sources:
-                yield CheckResult(
+        try:
+            results = list(chk.evaluate(inventory, settings))
+        except Exception as exc:  # a crashing check must surface as ERROR evidence
+            results = [
+                CheckResult(
                     check_id=chk.meta.id,
                     status=ERROR,
-                    resource_id=err.scope if err.scope and "/" in err.scope else account_id,
-                    resource_type="repository" if err.scope and "/" in err.scope else account_type,
-                    region=err.scope if err.scope and "/" not in err.scope else None,
-                    message=f"Could not evaluate: {err.describe()}",
-                    data={
-                        "apiCall": err.api_call,
-                        "errorCode": err.error_code,
-                        "error": err.message,
-                        "permissionNeeded": err.permission,
-                    },
+                    resource_id=account_id,
+                    resource_type=account_type,
+                    message=f"Check failed to evaluate: {type(exc).__name__}: {exc}",
+                    data={"exception": type(exc).__name__, "error": str(exc)},
                 )
-        try:
-            yield from chk.evaluate(inventory, settings)
-        except Exception as exc:
+            ]
+        judged = {(r.resource_id, r.region) for r in results}
+        yield from results
+        for err in inventory.errors:
+            if err.source not in chk.meta.sources:
+                continue
+            resource_id, resource_type, region = _error_resource(inventory, err)
+            if (resource_id, region) in judged:
+                continue
+            judged.add((resource_id, region))
             yield CheckResult(
                 check_id=chk.meta.id,
                 status=ERROR,
-                resource_id=account_id,
-                resource_type=account_type,
-                message=f"Check failed to evaluate: {type(exc).__name__}: {exc}",
-                data={"exception": type(exc).__name__, "error": str(exc)},
+                resource_id=resource_id,
+                resource_type=resource_type,
+                region=region,
+                message=f"Could not evaluate: {err.describe()}",
+                data={
+                    "apiCall": err.api_call,
+                    "errorCode": err.error_code,
+                    "error": err.message,
+                    "permissionNeeded": err.permission,
+                },
             )

@@ -1,0 +1,615 @@
+"""The GitHub fetchers: read an organization once into a ``GithubInventory``.
+
+Shape of a collection: ``GET /orgs/{org}`` first (it validates token, org and base URL, raising
+domain errors), then the org-level reads (members, 2FA-disabled members, owners, outside
+collaborators, Actions policy, org webhooks) run in the worker pool while the main thread makes
+the *one* listing walk of ``/orgs/{org}/repos`` (100 per page). Each non-archived repository then
+becomes one task in the same bounded pool; a task reads everything about its repository in
+sequence, so concurrency is across repositories and never exceeds ``workers`` requests in flight.
+
+What a response *means* is decided here, once, so checks stay pure:
+
+- classic protection answers 404 both for "Branch not protected" (collected as ``None``) and to
+  tokens without admin rights (a FetchError naming the permission) — told apart by the message and
+  by the repository's ``permissions.admin`` from the listing;
+- a 403/404 whose ``X-Accepted-OAuth-Scopes`` names scopes the token lacks becomes a FetchError
+  naming the scope (``admin:org``, ``security_events``...);
+- "no analysis found" and "Advanced Security must be enabled" are collected answers (no code
+  scanning), not errors;
+- for tokens that may not read ``vulnerability-alerts`` (admin-only), the Dependabot alerts list
+  settles the question: listing works => alerts are on; "disabled" => off.
+
+Rulesets are read through the rules that apply to the default branch (read access suffices);
+each distinct ruleset is then fetched once per collection (org rulesets are shared by many
+repositories) for its enforcement and bypass actors.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from sentinel_cli.checks.base import FetchError
+from sentinel_cli.collectors.github.client import ApiError, GithubApi
+from sentinel_cli.errors import CredentialsRefused, ExternalServiceError
+from sentinel_cli.inventory.github import GithubInventory
+from sentinel_cli.timeutil import parse_iso, to_iso
+
+Json = dict[str, Any]
+Progress = Callable[[int, int, str], None]
+
+PROTECTION_PERMISSION = "admin on the repository (classic branch protection is admin-only)"
+ADMIN_PERMISSION = "admin on the repository"
+OWNER_PERMISSION = "organization owner (token with admin:org)"
+SECURITY_EVENTS = (
+    "token scope security_events (classic) or 'Code scanning alerts: read' (fine-grained)"
+)
+DEPENDABOT_PERMISSION = (
+    "token scope security_events (classic) or 'Dependabot alerts: read' (fine-grained)"
+)
+
+# GitHub uses the first CODEOWNERS it finds in this order.
+CODEOWNERS_PATHS: tuple[str, ...] = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+SECURITY_PATHS: tuple[str, ...] = ("SECURITY.md", ".github/SECURITY.md", "docs/SECURITY.md")
+
+
+def fetch_error(
+    source: str,
+    api_call: str,
+    err: ApiError,
+    *,
+    scope: str | None = None,
+    permission: str | None = None,
+) -> FetchError:
+    """Turn an ApiError into a FetchError, naming the missing scope when GitHub told us."""
+    missing = err.missing_scopes()
+    if missing:
+        need: str | None = "token scope " + " or ".join(missing)
+    elif err.status in (401, 403, 404) and "rate limit" not in err.message.lower():
+        need = permission
+    else:
+        need = None
+    return FetchError(
+        source=source,
+        api_call=api_call,
+        message=str(err),
+        scope=scope,
+        permission=need,
+        error_code=str(err.status) if err.status else err.kind,
+    )
+
+
+def read_org(api: GithubApi, org: str) -> Json:
+    """``GET /orgs/{org}``, raising the domain error a user can act on when it fails."""
+    where = api.base_url
+    try:
+        _, data = api.get(f"/orgs/{quote(org, safe='')}")
+    except ApiError as err:
+        if err.github_shaped and err.status == 401:
+            raise CredentialsRefused(
+                f"GitHub token rejected ({err.status} {api.redact(err.message)})",
+                hint="the token is revoked, expired or mistyped: create a new one and reconnect",
+            ) from None
+        if err.github_shaped and err.status == 404:
+            raise CredentialsRefused(
+                f"organization {org} not found or not visible to this token",
+                hint="check the organization login, and that the token's user is a member "
+                "(for SSO orgs, authorise the token for SSO)",
+            ) from None
+        if err.github_shaped and err.status == 403 and "rate limit" not in err.message.lower():
+            raise CredentialsRefused(
+                f"GitHub refused access to organization {org}: {api.redact(err.message)}",
+                hint="authorise the token for the organization's SAML SSO, or use an owner's token",
+            ) from None
+        if err.kind == "transport":
+            raise ExternalServiceError(
+                f"could not reach the GitHub API at {where}: {err.message}",
+                hint="check --base-url (GitHub Enterprise Server: https://HOST/api/v3) "
+                "and the network",
+            ) from None
+        raise ExternalServiceError(
+            f"{where} did not answer like a GitHub API ({api.redact(str(err))})",
+            hint="check --base-url (GitHub Enterprise Server: https://HOST/api/v3)",
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("login"), str) or "id" not in data:
+        shape = "an HTML page" if isinstance(data, dict) and "data" in data else type(data).__name__
+        raise ExternalServiceError(
+            f"{where} did not answer like a GitHub API (GET /orgs/{org} returned {shape})",
+            hint="check --base-url (GitHub Enterprise Server: https://HOST/api/v3)",
+        )
+    return data
+
+
+@dataclass
+class _RepoOutcome:
+    full_name: str
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: list[FetchError] = field(default_factory=list)
+
+
+class Collection:
+    """One collection run: the API client, the audit period, shared caches and the results."""
+
+    def __init__(
+        self,
+        api: GithubApi,
+        org: str,
+        *,
+        since: datetime,
+        until: datetime,
+        workers: int,
+        progress: Progress | None,
+    ) -> None:
+        self.api = api
+        self.org = org
+        self.since = since
+        self.until = until
+        self.workers = max(1, workers)
+        self.progress = progress
+        self.errors: list[FetchError] = []
+        self._cache_lock = threading.Lock()
+        self._key_locks: dict[Any, threading.Lock] = {}
+        self._cache: dict[Any, Any] = {}
+        self._dot_github_public = False
+
+    # ---- shared, fetched-once values ----
+
+    def _once(self, key: Any, fetch: Callable[[], Any]) -> Any:
+        """Fetch ``key`` once per collection even when several workers ask at the same time.
+
+        A failure is cached too (and re-raised to each asker): retrying it per repository would
+        multiply calls without changing the answer.
+        """
+        with self._cache_lock:
+            lock = self._key_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._cache:
+                try:
+                    self._cache[key] = fetch()
+                except ApiError as err:
+                    self._cache[key] = err
+            value = self._cache[key]
+        if isinstance(value, ApiError):
+            raise value
+        return value
+
+    # ---- organization ----
+
+    def run(self, org_json: Json) -> GithubInventory:
+        org = self.org
+        o = quote(org, safe="")
+        org_reads: dict[str, tuple[str, Callable[[], Any], str | None]] = {
+            "members": (
+                "GET /orgs/{org}/members",
+                lambda: self.api.get_all(f"/orgs/{o}/members"),
+                "organization member (read:org)",
+            ),
+            "members_2fa_disabled": (
+                "GET /orgs/{org}/members?filter=2fa_disabled",
+                lambda: self.api.get_all(f"/orgs/{o}/members", {"filter": "2fa_disabled"}),
+                OWNER_PERMISSION,
+            ),
+            "owners": (
+                "GET /orgs/{org}/members?role=admin",
+                lambda: self.api.get_all(f"/orgs/{o}/members", {"role": "admin"}),
+                "organization member (read:org)",
+            ),
+            "outside_collaborators": (
+                "GET /orgs/{org}/outside_collaborators",
+                lambda: self.api.get_all(f"/orgs/{o}/outside_collaborators"),
+                "organization owner or member (read:org)",
+            ),
+            "actions_permissions": (
+                "GET /orgs/{org}/actions/permissions",
+                lambda: self._get_dict(f"/orgs/{o}/actions/permissions"),
+                OWNER_PERMISSION,
+            ),
+            "workflow_permissions": (
+                "GET /orgs/{org}/actions/permissions/workflow",
+                lambda: self._get_dict(f"/orgs/{o}/actions/permissions/workflow"),
+                OWNER_PERMISSION,
+            ),
+            "org_hooks": (
+                "GET /orgs/{org}/hooks",
+                lambda: self.api.get_all(f"/orgs/{o}/hooks"),
+                "organization owner (token with admin:org_hook)",
+            ),
+        }
+        values: dict[str, Any] = {}
+        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="github")
+        try:
+            org_futures: dict[Future[Any], tuple[str, str, str | None]] = {
+                pool.submit(fetch): (source, call, permission)
+                for source, (call, fetch, permission) in org_reads.items()
+            }
+            listing, archived = self._list_repos()
+            total = len(listing or [])
+            self._report(0, total, "repositories listed")
+            repo_futures = [pool.submit(self._collect_repo, item) for item in listing or []]
+            outcomes: dict[str, _RepoOutcome] = {}
+            for done, fut in enumerate(as_completed(repo_futures), start=1):
+                outcome = fut.result()
+                outcomes[outcome.full_name] = outcome
+                self._report(done, total, outcome.full_name)
+            for fut, (source, call, permission) in org_futures.items():
+                try:
+                    values[source] = fut.result()
+                except ApiError as err:
+                    self.errors.append(fetch_error(source, call, err, permission=permission))
+            org_policy = self._org_security_policy_result()
+        except BaseException:
+            # A bug or an interrupt: stop queued repositories instead of finishing the org.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+
+        per_repo: dict[str, dict[str, Any]] = {
+            name: {}
+            for name in (
+                "repo_details",
+                "branch_protection",
+                "branch_rules",
+                "rulesets",
+                "codeowners",
+                "vulnerability_alerts",
+                "dependabot_alerts",
+                "code_scanning_analyses",
+                "repo_hooks",
+                "deploy_keys",
+                "security_policy",
+                "merged_pulls",
+            )
+        }
+        for item in listing or []:
+            outcome = outcomes[item["full_name"]]
+            for source, value in outcome.values.items():
+                per_repo[source][outcome.full_name] = value
+            self.errors.extend(outcome.errors)
+
+        return GithubInventory(
+            org_login=str(org_json.get("login") or org),
+            collected_at="",  # filled by the caller, which owns the clock
+            api_url=self.api.base_url,
+            period_since=to_iso(self.since),
+            period_until=to_iso(self.until),
+            token_scopes=self.api.token_scopes,
+            organization=org_json,
+            org_security_policy=org_policy,
+            repos=listing,
+            archived_repos=tuple(archived),
+            errors=tuple(self.errors),
+            api_calls=self.api.calls,
+            **values,
+            **per_repo,
+        )
+
+    def _report(self, done: int, total: int, label: str) -> None:
+        if self.progress is not None:
+            self.progress(done, total, label)
+
+    def _get_dict(self, path: str, params: dict[str, Any] | None = None) -> Json:
+        headers, data = self.api.get(path, params)
+        if not isinstance(data, dict):
+            raise ApiError(
+                None,
+                f"GET {path} returned {type(data).__name__}, expected an object",
+                headers,
+                kind="shape",
+            )
+        return data
+
+    def _list_repos(self) -> tuple[list[Json] | None, list[str]]:
+        """The one listing walk. Archived repositories are set aside, not collected."""
+        listing: list[Json] = []
+        archived: list[str] = []
+        try:
+            for page in self.api.pages(f"/orgs/{quote(self.org, safe='')}/repos", {"type": "all"}):
+                for item in page:
+                    if item.get("archived"):
+                        archived.append(str(item.get("full_name")))
+                    else:
+                        listing.append(item)
+        except ApiError as err:
+            # A partial listing would silently drop repositories from the evidence: no listing.
+            self.errors.append(
+                fetch_error(
+                    "repos",
+                    "GET /orgs/{org}/repos",
+                    err,
+                    permission="organization member (read:org)",
+                )
+            )
+            return None, archived
+        self._dot_github_public = any(
+            i.get("name") == ".github" and not i.get("private") for i in listing
+        )
+        return listing, archived
+
+    def _org_security_policy(self) -> str | None:
+        """Path of the org-wide default SECURITY.md in the public ``{org}/.github`` repository."""
+        if not self._dot_github_public:
+            return None
+        for path in SECURITY_PATHS:
+            try:
+                self.api.get(f"/repos/{quote(self.org, safe='')}/.github/contents/{path}")
+                return path
+            except ApiError as err:
+                if err.status != 404:
+                    raise
+        return None
+
+    def _org_security_policy_result(self) -> str | None:
+        try:
+            return self._once("org-security-policy", self._org_security_policy)
+        except ApiError as err:
+            self.errors.append(
+                fetch_error(
+                    "org_security_policy", "GET /repos/{org}/.github/contents/SECURITY.md", err
+                )
+            )
+            return None
+
+    # ---- one repository ----
+
+    def _collect_repo(self, item: Json) -> _RepoOutcome:
+        full = str(item["full_name"])
+        out = _RepoOutcome(full)
+        branch = str(item.get("default_branch") or "main")
+        admin = bool((item.get("permissions") or {}).get("admin"))
+        base = "/repos/" + "/".join(quote(part, safe="") for part in full.split("/", 1))
+        b = quote(branch)
+
+        def fail(source: str, call: str, err: ApiError, permission: str | None = None) -> None:
+            out.errors.append(fetch_error(source, call, err, scope=full, permission=permission))
+
+        # Settings and security_and_analysis (the latter only shown to admins).
+        try:
+            out.values["repo_details"] = self._get_dict(base)
+        except ApiError as err:
+            fail("repo_details", "GET /repos/{owner}/{repo}", err)
+
+        self._protection(out, base, b, admin, fail)
+        self._rules(out, base, b, full, fail)
+        self._codeowners(out, base, fail)
+        self._dependabot(out, base, admin, fail)
+        self._code_scanning(out, base, branch, fail)
+        for source, sub, call in (
+            ("repo_hooks", "hooks", "GET /repos/{owner}/{repo}/hooks"),
+            ("deploy_keys", "keys", "GET /repos/{owner}/{repo}/keys"),
+        ):
+            try:
+                out.values[source] = self.api.get_all(f"{base}/{sub}")
+            except ApiError as err:
+                fail(source, call, err, None if admin else ADMIN_PERMISSION)
+        if item.get("visibility", "private" if item.get("private") else "public") == "public":
+            self._security_policy(out, base, fail)
+        self._merged_pulls(out, base, branch, fail)
+        return out
+
+    def _protection(self, out: _RepoOutcome, base: str, b: str, admin: bool, fail: Any) -> None:
+        call = "GET /repos/{owner}/{repo}/branches/{branch}/protection"
+        try:
+            protection = self._get_dict(f"{base}/branches/{b}/protection")
+        except ApiError as err:
+            message = err.message.lower()
+            if err.status == 404 and message == "branch not protected":
+                out.values["branch_protection"] = None
+            elif err.status == 403 and (
+                "upgrade to github pro" in message or "make this repository public" in message
+            ):
+                # The plan does not offer protection for private repositories: unprotected.
+                out.values["branch_protection"] = None
+            else:
+                fail("branch_protection", call, err, None if admin else PROTECTION_PERMISSION)
+            return
+        if "required_signatures" not in protection:
+            # Older GHES releases leave it out of the protection body: ask for it.
+            try:
+                protection["required_signatures"] = self._get_dict(
+                    f"{base}/branches/{b}/protection/required_signatures"
+                )
+            except ApiError as err:
+                protection["sentinel_errors"] = {"required_signatures": str(err)}
+        out.values["branch_protection"] = protection
+
+    def _rules(self, out: _RepoOutcome, base: str, b: str, full: str, fail: Any) -> None:
+        try:
+            rules = self.api.get_all(f"{base}/rules/branches/{b}")
+        except ApiError as err:
+            fail("branch_rules", "GET /repos/{owner}/{repo}/rules/branches/{branch}", err)
+            return
+        out.values["branch_rules"] = rules
+        details: list[Json] = []
+        seen: set[tuple[str, str, int]] = set()
+        for rule in rules:
+            key = (
+                str(rule.get("ruleset_source_type")),
+                str(rule.get("ruleset_source")),
+                int(rule.get("ruleset_id") or 0),
+            )
+            if key in seen or not key[2]:
+                continue
+            seen.add(key)
+            try:
+                details.append(
+                    self._once(
+                        ("ruleset", *key),
+                        lambda rid=key[2]: self._get_dict(
+                            f"{base}/rulesets/{rid}", {"includes_parents": "true"}
+                        ),
+                    )
+                )
+            except ApiError as err:
+                fail("rulesets", "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}", err)
+                return
+        out.values["rulesets"] = details
+
+    def _codeowners(self, out: _RepoOutcome, base: str, fail: Any) -> None:
+        for path in CODEOWNERS_PATHS:
+            try:
+                self.api.get(f"{base}/contents/{path}")
+            except ApiError as err:
+                if err.status == 404 and err.github_shaped:
+                    continue
+                fail(
+                    "codeowners",
+                    "GET /repos/{owner}/{repo}/contents/{path}",
+                    err,
+                    "read access to the repository contents",
+                )
+                return
+            out.values["codeowners"] = path
+            return
+        out.values["codeowners"] = None
+
+    def _dependabot(self, out: _RepoOutcome, base: str, admin: bool, fail: Any) -> None:
+        call = "GET /repos/{owner}/{repo}/vulnerability-alerts"
+        enabled: bool | None
+        ambiguous: ApiError | None = None
+        try:
+            self.api.get(f"{base}/vulnerability-alerts")
+            enabled = True
+        except ApiError as err:
+            if err.missing_scopes():
+                fail("vulnerability_alerts", call, err)
+                return
+            if (
+                err.status == 404
+                and err.github_shaped
+                and (admin or "disabled" in err.message.lower())
+            ):
+                enabled = False
+            elif err.status in (403, 404) and not admin:
+                # Admin-only endpoint: let the alerts list answer instead.
+                enabled, ambiguous = None, err
+            else:
+                fail("vulnerability_alerts", call, err, None if admin else ADMIN_PERMISSION)
+                return
+        if enabled is False:
+            out.values["vulnerability_alerts"] = False
+            return
+        alerts_call = "GET /repos/{owner}/{repo}/dependabot/alerts"
+        try:
+            alerts = self.api.get_all(
+                f"{base}/dependabot/alerts", {"state": "open", "severity": "critical,high"}
+            )
+        except ApiError as err:
+            disabled = (
+                err.status == 403 and "disabled" in err.message.lower() and not err.missing_scopes()
+            )
+            if ambiguous is not None:
+                if disabled:
+                    out.values["vulnerability_alerts"] = False
+                    return
+                # Neither call could answer. One error, naming both ways out: two errors for one
+                # repository would become two ERROR items for the same (check, resource).
+                alternative = fetch_error(
+                    "dependabot_alerts", alerts_call, err, permission=DEPENDABOT_PERMISSION
+                )
+                combined = ApiError(
+                    ambiguous.status,
+                    f"{ambiguous.message}; the alert list answered {err}",
+                    ambiguous.headers,
+                )
+                fail(
+                    "vulnerability_alerts",
+                    f"{call} (and {alerts_call})",
+                    combined,
+                    f"{ADMIN_PERMISSION}, or {alternative.permission}",
+                )
+                return
+            out.values["vulnerability_alerts"] = True
+            fail("dependabot_alerts", alerts_call, err, DEPENDABOT_PERMISSION)
+            return
+        out.values["vulnerability_alerts"] = True
+        out.values["dependabot_alerts"] = alerts
+
+    def _code_scanning(self, out: _RepoOutcome, base: str, branch: str, fail: Any) -> None:
+        try:
+            _, data = self.api.get(
+                f"{base}/code-scanning/analyses", {"per_page": 20, "ref": f"refs/heads/{branch}"}
+            )
+        except ApiError as err:
+            message = err.message.lower()
+            not_enabled = (
+                err.status == 403
+                and not err.missing_scopes()
+                and (
+                    "must be enabled" in message
+                    or "not enabled" in message
+                    or "advanced security" in message
+                )
+            )
+            if (err.status == 404 and "no analysis found" in message) or not_enabled:
+                out.values["code_scanning_analyses"] = []
+            else:
+                fail(
+                    "code_scanning_analyses",
+                    "GET /repos/{owner}/{repo}/code-scanning/analyses",
+                    err,
+                    SECURITY_EVENTS,
+                )
+            return
+        out.values["code_scanning_analyses"] = list(data) if isinstance(data, list) else []
+
+    def _security_policy(self, out: _RepoOutcome, base: str, fail: Any) -> None:
+        for path in SECURITY_PATHS:
+            try:
+                self.api.get(f"{base}/contents/{path}")
+            except ApiError as err:
+                if err.status == 404 and err.github_shaped:
+                    continue
+                fail("security_policy", "GET /repos/{owner}/{repo}/contents/SECURITY.md", err)
+                return
+            out.values["security_policy"] = path
+            return
+        try:
+            default = self._once("org-security-policy", self._org_security_policy)
+        except ApiError:
+            default = None  # recorded once, at org level, as org_security_policy
+        out.values["security_policy"] = f"{self.org}/.github:{default}" if default else None
+
+    def _merged_pulls(self, out: _RepoOutcome, base: str, branch: str, fail: Any) -> None:
+        """The change-review population: merges into the default branch within the period.
+
+        Closed PRs are walked newest-updated first; a PR merged in the period was updated at or
+        after its merge, so the walk stops at the first PR last updated before the period.
+        """
+        population: list[Json] = []
+        try:
+            params = {"state": "closed", "base": branch, "sort": "updated", "direction": "desc"}
+            for page in self.api.pages(f"{base}/pulls", params):
+                stop = False
+                for pr in page:
+                    updated = _parse(pr.get("updated_at"))
+                    if updated is not None and updated < self.since:
+                        stop = True
+                        break
+                    merged = _parse(pr.get("merged_at"))
+                    if merged is not None and self.since <= merged <= self.until:
+                        population.append(dict(pr))
+                if stop:
+                    break
+            for pr in population:
+                pr["sentinel_reviews"] = self.api.get_all(
+                    f"{base}/pulls/{int(pr['number'])}/reviews"
+                )
+        except ApiError as err:
+            fail("merged_pulls", "GET /repos/{owner}/{repo}/pulls (+ /pulls/{number}/reviews)", err)
+            return
+        population.sort(key=lambda p: str(p.get("merged_at")))
+        out.values["merged_pulls"] = population
+
+
+def _parse(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parse_iso(str(value))
+    except ValueError:
+        return None
