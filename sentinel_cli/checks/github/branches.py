@@ -50,6 +50,28 @@ def default_branch_protected(
             )
         else:
             yield view.result(cid, FAIL, UNPROTECTED.format(branch=view.default_branch) + ".", data)
+    yield from _protected_by_ruleset_alone(inv, cid)
+
+
+def _protected_by_ruleset_alone(inv: GithubInventory, cid: str) -> Iterator[CheckResult]:
+    """PASS for repositories whose classic protection was unreadable but an active ruleset protects.
+
+    Rulesets need only read access, so a non-admin token can still prove protection; without a
+    protecting ruleset the runner's ERROR (naming the admin permission) stands.
+    """
+    for view in each_repo(inv, ("repos", "branch_rules", "rulesets")):
+        if not inv.failed("branch_protection", view.full_name) or view.missing:
+            continue
+        policy = BranchPolicy.of(view)
+        if policy.rules:
+            yield view.result(
+                cid,
+                PASS,
+                f"The default branch {view.default_branch} is protected by "
+                f"{', '.join(policy.mechanisms())} (classic protection was not readable with this "
+                "token).",
+                {"defaultBranch": view.default_branch, **policy.summary()},
+            )
 
 
 @check("github_repo_review_required")
