@@ -39,7 +39,10 @@ class CliResult:
     stderr: str
 
     def json(self) -> Any:
-        return json.loads(self.stdout)
+        # An in-process moto server may print notices to stdout before the command's JSON.
+        text = self.stdout
+        start = text.find("\n{") + 1 if not text.startswith("{") else 0
+        return json.loads(text[start:])
 
 
 class Cli:
