@@ -22,6 +22,7 @@ from sentinel_cli.store.evidence import EvidenceRepo
 from sentinel_cli.store.integrations import IntegrationsRepo
 from sentinel_cli.store.jobs import JobsRepo
 from sentinel_cli.store.kv import KeyValueRepo
+from sentinel_cli.store.policies import PoliciesRepo
 
 
 class Store:
@@ -33,6 +34,7 @@ class Store:
         self.evidence = EvidenceRepo(conn)
         self.activity = ActivityRepo(conn)
         self.kv = KeyValueRepo(conn)
+        self.policies = PoliciesRepo(conn)
         self.billing = BillingRepo(conn)
 
     @contextmanager

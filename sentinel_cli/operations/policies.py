@@ -1,0 +1,594 @@
+"""Policies: templates, generation with company data, versions, approval, download, and evidence.
+
+Data for a policy is merged in one place, lowest precedence first: the template's defaults, the
+saved company profile (``kv_settings`` key ``policies.profile``, shared by every policy), a data
+file, the request's ``customData`` and finally ``--set`` pairs. Every check (unknown template,
+malformed pair or data file, missing or badly typed fields) runs and the Markdown is rendered
+*before* the write transaction opens, so a refused request stores nothing.
+
+Lifecycle decisions, documented in the README:
+
+- Each generation is a new row: version n+1 of its template, status DRAFT; older versions are kept.
+- Only the latest version of a template can be approved (approving an older one would put a
+  superseded text back in force). Approving again is how a periodic review is recorded: it renews
+  the approver, date and next review. Approving version n archives every earlier version, so at most
+  one version per template is APPROVED — the one in force.
+- The next review defaults to the approval date plus the policy's own ``reviewFrequencyMonths``
+  (the cadence its text promises), else 12 months.
+- As compliance evidence (``policy_evidence``) only the approved version in force counts: PASS while
+  its review date is ahead, WARNING once overdue. A DRAFT is not evidence at all: an unapproved
+  text proves nothing to an auditor, and reporting it as a failure would make generating a draft
+  look worse than having no policy.
+
+Heavy imports (Jinja2 through ``rendering.policies``, fpdf2 through ``rendering.policy_pdf``) happen
+inside the functions that render, so listing policies stays cheap.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sentinel_cli.errors import Conflict, InvalidInput, NotFound
+from sentinel_cli.store import Store
+from sentinel_cli.timeutil import parse_iso, to_iso, utcnow
+
+if TYPE_CHECKING:
+    from sentinel_cli.rendering.policies import PolicyTemplate
+
+PROFILE_KEY = "policies.profile"
+DEFAULT_REVIEW_MONTHS = 12
+MAX_REVIEW_MONTHS = 60
+FORMATS: dict[str, tuple[str, str]] = {
+    "md": ("md", "text/markdown; charset=utf-8"),
+    "pdf": ("pdf", "application/pdf"),
+}
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
+
+
+@dataclass(frozen=True)
+class PolicyDocument:
+    """A downloadable document: what the API streams and the CLI writes to a file."""
+
+    content: bytes
+    filename: str
+    media_type: str
+
+
+# --------------------------------------------------------------------------------------------------
+# Shapes (camelCase, as the API returns them)
+
+
+def template_shape(tpl: PolicyTemplate) -> dict[str, Any]:
+    return {
+        "id": tpl.id,
+        "title": tpl.title,
+        "description": tpl.description,
+        "version": tpl.version,
+        "category": tpl.category,
+        "controls": {"SOC2": list(tpl.soc2), "ISO27001": list(tpl.iso27001)},
+        "iso27001Clauses": list(tpl.iso27001_clauses),
+        "fields": [
+            {
+                "name": spec.name,
+                "type": spec.type,
+                "required": spec.required,
+                "default": list(spec.default) if isinstance(spec.default, tuple) else spec.default,
+                "description": spec.description,
+            }
+            for spec in tpl.fields
+        ],
+    }
+
+
+def review_overdue(row: Mapping[str, Any], now: datetime) -> bool:
+    """An APPROVED policy whose next review date has passed."""
+    due = row.get("next_review_at")
+    return row.get("status") == "APPROVED" and bool(due) and parse_iso(due) < now
+
+
+def policy_shape(row: Mapping[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
+    moment = now or utcnow()
+    shape: dict[str, Any] = {
+        "id": row["id"],
+        "templateId": row["template_id"],
+        "templateVersion": row["template_version"],
+        "title": row["title"],
+        "version": row["version"],
+        "status": row["status"],
+        "owner": row.get("owner"),
+        "approvedBy": row.get("approved_by"),
+        "approvedAt": row.get("approved_at"),
+        "nextReviewAt": row.get("next_review_at"),
+        "reviewOverdue": review_overdue(row, moment),
+        "sha256": row["sha256"],
+        "createdAt": row["created_at"],
+        "updatedAt": row["updated_at"],
+        "createdBy": row.get("created_by"),
+    }
+    if "data" in row:
+        shape["data"] = row["data"]
+    if "content" in row:
+        shape["content"] = row["content"]
+    return shape
+
+
+def _revision_shape(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "version": row["version"],
+        "status": row["status"],
+        "templateVersion": row["template_version"],
+        "createdAt": row["created_at"],
+        "approvedBy": row.get("approved_by"),
+        "approvedAt": row.get("approved_at"),
+        "sha256": row["sha256"],
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Templates and input parsing
+
+
+def list_templates() -> list[dict[str, Any]]:
+    """Every bundled template with its control mappings and fields (GET /api/policies/templates)."""
+    from sentinel_cli.rendering.policies import list_templates as templates
+
+    return [template_shape(t) for t in templates()]
+
+
+def parse_assignments(pairs: Iterable[str], *, option: str = "--set") -> dict[str, str]:
+    """``["companyName=Acme", ...]`` -> a mapping; a pair without ``=`` is refused."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InvalidInput(
+                f"{option}: expected NAME=VALUE, got {pair!r}",
+                hint=f"e.g. {option} companyName='Acme Corp'",
+            )
+        values[key] = value
+    return values
+
+
+def load_data_file(path: str | Path) -> dict[str, Any]:
+    """A YAML or JSON file holding one mapping of field names to values."""
+    import yaml
+
+    file = Path(path).expanduser()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"--data: file {str(file)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"--data: cannot read {str(file)!r}: {exc}") from None
+    try:
+        data = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        kind = "JSON" if file.suffix.lower() == ".json" else "YAML"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InvalidInput(
+            f"--data: {str(file)!r} is not valid {kind}: {first}",
+            hint="the data file must hold a mapping such as 'companyName: Acme Corp'",
+        ) from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise InvalidInput(
+            f"--data: {str(file)!r} does not hold a mapping of field names to values",
+            hint="e.g. a YAML file with lines like 'companyName: Acme Corp'",
+        )
+    return data
+
+
+# --------------------------------------------------------------------------------------------------
+# Company profile
+
+
+def get_profile(store: Store) -> dict[str, Any]:
+    profile = store.kv.get(PROFILE_KEY, {})
+    return dict(profile) if isinstance(profile, dict) else {}
+
+
+def _check_profile_values(values: Mapping[str, Any]) -> None:
+    """Refuse unknown field names (typos) and values of the wrong type, all in one error."""
+    from sentinel_cli.rendering.policies import (
+        FieldSpec,
+        FieldValidationError,
+        PolicyTemplate,
+        load_fields,
+        resolve_fields,
+    )
+
+    known = load_fields()
+    unknown = sorted(k for k in values if k not in known)
+    if unknown:
+        raise InvalidInput(
+            "unknown profile field(s): " + ", ".join(unknown),
+            hint="fields are listed by 'sentinel policies templates' (e.g. companyName, "
+            "securityOfficer, securityOfficerEmail)",
+        )
+    # Validate through the same coercion generation uses, with every field optional.
+    specs = tuple(
+        FieldSpec(s.name, s.type, False, None, s.description)
+        for k, s in known.items()
+        if k in values
+    )
+    probe = PolicyTemplate(
+        id="company-profile",
+        title="Company profile",
+        description="",
+        version="0.0.0",
+        file="",
+        category="",
+        soc2=(),
+        iso27001=(),
+        iso27001_clauses=(),
+        fields=specs,
+    )
+    try:
+        resolve_fields(probe, values)
+    except FieldValidationError as exc:
+        problems = "; ".join(f"{name} {why}" for name, why in exc.invalid.items())
+        raise InvalidInput(f"invalid profile value(s): {problems}") from None
+
+
+def set_profile(
+    store: Store, values: Mapping[str, Any], *, actor: str | None = None
+) -> dict[str, Any]:
+    """Save company-wide defaults used by every generated policy; returns the whole profile."""
+    if not values:
+        raise InvalidInput("give at least one NAME=VALUE", hint="e.g. companyName='Acme Corp'")
+    _check_profile_values(values)
+    with store.transaction():
+        profile = get_profile(store)
+        profile.update(values)
+        store.kv.set(PROFILE_KEY, profile)
+        store.activity.record(
+            "policy.profile.updated",
+            "Updated the policy company profile: " + ", ".join(sorted(values)),
+            actor=actor,
+            target_type="policy_profile",
+            details={"fields": sorted(values)},
+        )
+    return profile
+
+
+def unset_profile(store: Store, key: str, *, actor: str | None = None) -> dict[str, Any]:
+    with store.transaction():
+        profile = get_profile(store)
+        if key not in profile:
+            raise NotFound(
+                f"the company profile has no field {key!r}",
+                hint="run 'sentinel policies profile show' to see the saved fields",
+            )
+        del profile[key]
+        store.kv.set(PROFILE_KEY, profile)
+        store.activity.record(
+            "policy.profile.updated",
+            f"Removed {key} from the policy company profile",
+            actor=actor,
+            target_type="policy_profile",
+            details={"removed": key},
+        )
+    return profile
+
+
+# --------------------------------------------------------------------------------------------------
+# Generation
+
+
+def _check_email(value: str | None, option: str) -> str | None:
+    if value is None:
+        return None
+    text = value.strip()
+    if not _EMAIL.match(text):
+        raise InvalidInput(
+            f"{option}: {value!r} is not an email address", hint="e.g. ciso@acme.com"
+        )
+    return text
+
+
+def generate_policy(
+    store: Store,
+    *,
+    template_id: str,
+    custom_data: Mapping[str, Any] | None = None,
+    data_file: str | Path | None = None,
+    assignments: Sequence[str] = (),
+    owner: str | None = None,
+    actor: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Render a template with merged data and store it as the template's next version (DRAFT).
+
+    Precedence, lowest first: template defaults < company profile < ``data_file`` <
+    ``custom_data`` (the API's ``customData``) < ``assignments`` (``NAME=VALUE`` pairs). Returns
+    ``{"policy": shape-with-content, "warnings": [...]}``; warnings name data keys no template uses.
+    """
+    from sentinel_cli.rendering.policies import (
+        get_template,
+        render_policy,
+        resolve_fields,
+        unknown_fields,
+    )
+
+    tpl = get_template(template_id)
+    pairs = parse_assignments(assignments)
+    owner = _check_email(owner, "--owner")
+    if custom_data is not None and not isinstance(custom_data, Mapping):
+        raise InvalidInput("customData must be an object of field names to values")
+    supplied: dict[str, Any] = {}
+    if data_file is not None:
+        supplied.update(load_data_file(data_file))
+    supplied.update(custom_data or {})
+    supplied.update(pairs)
+    merged = {**get_profile(store), **supplied}
+
+    moment = parse_iso(to_iso(now or utcnow()))  # whole seconds, UTC: what the row records
+    fields = resolve_fields(tpl, merged, today=moment.date())
+    content = render_policy(tpl, fields, now=moment)
+    digest = hashlib.sha256(content.encode("utf-8")).hexdigest()
+    warnings = [f"ignored unknown field {name!r}" for name in unknown_fields(supplied)]
+    owner = owner or fields.get("securityOfficerEmail")
+
+    policy_id = str(uuid.uuid4())
+    created_at = to_iso(moment)
+    with store.transaction():
+        version = store.policies.next_version(tpl.id)
+        store.policies.insert(
+            policy_id=policy_id,
+            template_id=tpl.id,
+            template_version=tpl.version,
+            title=tpl.title,
+            version=version,
+            owner=owner,
+            data=fields,
+            content=content,
+            sha256=digest,
+            created_at=created_at,
+            created_by=actor,
+        )
+        store.activity.record(
+            "policy.generated",
+            f"Generated {tpl.title} version {version}",
+            actor=actor,
+            target_type="policy",
+            target_id=policy_id,
+            details={"templateId": tpl.id, "version": version, "sha256": digest},
+            at=created_at,
+        )
+    row = store.policies.get(policy_id)
+    assert row is not None
+    return {"policy": policy_shape(row, now=moment), "warnings": warnings}
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading
+
+
+def resolve_policy(store: Store, policy_id: str) -> dict[str, Any]:
+    """A policy row by id, or by an unambiguous id prefix (as copied from the table)."""
+    ident = (policy_id or "").strip()
+    row = store.policies.get(ident) if ident else None
+    if row is not None:
+        return row
+    matches = store.policies.find_by_prefix(ident) if len(ident) >= 4 else []
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise InvalidInput(f"policy id prefix {ident!r} is ambiguous: give more characters")
+    raise NotFound(
+        f"no policy with id {ident!r}", hint="run 'sentinel policies list' to see the ids"
+    )
+
+
+def list_policies(
+    store: Store, *, all_versions: bool = False, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Each template's latest version (or every version), without the Markdown body."""
+    moment = now or utcnow()
+    return [policy_shape(r, now=moment) for r in store.policies.list(all_versions=all_versions)]
+
+
+def get_policy(store: Store, policy_id: str, *, now: datetime | None = None) -> dict[str, Any]:
+    """One policy with its data, Markdown and the revision history of its template."""
+    row = resolve_policy(store, policy_id)
+    shape = policy_shape(row, now=now)
+    shape["revisions"] = [_revision_shape(r) for r in store.policies.history(row["template_id"])]
+    return shape
+
+
+# --------------------------------------------------------------------------------------------------
+# Approval
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """``moment`` plus whole months, the day clamped to the target month's length."""
+    total = moment.year * 12 + (moment.month - 1) + months
+    year, month0 = divmod(total, 12)
+    day = min(moment.day, calendar.monthrange(year, month0 + 1)[1])
+    return moment.replace(year=year, month=month0 + 1, day=day)
+
+
+def approve_policy(
+    store: Store,
+    policy_id: str,
+    *,
+    approver: str,
+    review_months: int | None = None,
+    actor: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Approve the latest version of a policy (again, to record a review); archive older ones."""
+    approved_by = _check_email(approver, "--approver")
+    if not approved_by:
+        raise InvalidInput("--approver is required: the email of the person approving")
+    if review_months is not None and not 1 <= review_months <= MAX_REVIEW_MONTHS:
+        raise InvalidInput(f"--review-months must be between 1 and {MAX_REVIEW_MONTHS}")
+    moment = parse_iso(to_iso(now or utcnow()))
+    with store.transaction():
+        row = resolve_policy(store, policy_id)
+        latest = store.policies.next_version(row["template_id"]) - 1
+        if row["version"] != latest:
+            newest = store.policies.history(row["template_id"])[-1]
+            raise Conflict(
+                f"{row['title']} version {row['version']} is not the latest version "
+                f"(version {latest} is); only the latest version can be approved",
+                hint=f"approve version {latest}: sentinel policies approve {newest['id']}",
+            )
+        months = review_months
+        if months is None:
+            cadence = (row.get("data") or {}).get("reviewFrequencyMonths")
+            months = cadence if isinstance(cadence, int) and cadence > 0 else DEFAULT_REVIEW_MONTHS
+        approved_at = to_iso(moment)
+        next_review = to_iso(add_months(moment, months))
+        renewed = row["status"] == "APPROVED"
+        store.policies.approve(
+            row["id"], approved_by=approved_by, approved_at=approved_at, next_review_at=next_review
+        )
+        archived = store.policies.archive_older(row["template_id"], row["version"], at=approved_at)
+        store.activity.record(
+            "policy.approved",
+            f"{'Re-approved (reviewed)' if renewed else 'Approved'} {row['title']} "
+            f"version {row['version']}; next review {next_review[:10]}",
+            actor=actor or approved_by,
+            target_type="policy",
+            target_id=row["id"],
+            details={
+                "approvedBy": approved_by,
+                "nextReviewAt": next_review,
+                "reviewMonths": months,
+                "archivedVersions": archived,
+            },
+            at=approved_at,
+        )
+    return get_policy(store, row["id"], now=moment)
+
+
+# --------------------------------------------------------------------------------------------------
+# Download
+
+
+def download_policy(
+    store: Store, policy_id: str, *, format: str = "md", now: datetime | None = None
+) -> PolicyDocument:
+    """The policy as Markdown or PDF bytes with a file name and media type."""
+    fmt = (format or "").strip().lower()
+    if fmt not in FORMATS:
+        raise InvalidInput(f"--format: {format!r} is not one of {', '.join(FORMATS)}")
+    policy = get_policy(store, policy_id, now=now)
+    ext, media_type = FORMATS[fmt]
+    filename = f"{policy['templateId']}-v{policy['version']}.{ext}"
+    if fmt == "md":
+        return PolicyDocument(policy["content"].encode("utf-8"), filename, media_type)
+    from sentinel_cli.rendering.policy_pdf import render_policy_pdf
+
+    company = str((policy.get("data") or {}).get("companyName") or "")
+    return PolicyDocument(render_policy_pdf(policy, company=company), filename, media_type)
+
+
+def write_document(doc: PolicyDocument, output: str | Path | None, *, force: bool = False) -> Path:
+    """Write ``doc`` to ``output`` (a file, or a directory to hold ``doc.filename``).
+
+    Refuses to replace an existing file unless ``force``; a forced write goes through a temporary
+    file in the same directory so a failure never leaves half a document behind.
+    """
+    path = Path(output).expanduser() if output else Path(doc.filename)
+    if path.is_dir():
+        path = path / doc.filename
+    parent = path.parent
+    if not parent.is_dir():
+        raise InvalidInput(
+            f"--output: the directory {str(parent)!r} does not exist",
+            hint="create it first, or choose another --output path",
+        )
+    if path.exists() and not force:
+        raise Conflict(
+            f"--output: {str(path)!r} already exists", hint="pass --force to overwrite it"
+        )
+    try:
+        if not force:
+            with path.open("xb") as fh:
+                fh.write(doc.content)
+            return path
+        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(doc.content)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except FileExistsError:
+        raise Conflict(
+            f"--output: {str(path)!r} already exists", hint="pass --force to overwrite it"
+        ) from None
+    except OSError as exc:
+        raise InvalidInput(f"--output: cannot write {str(path)!r}: {exc.strerror or exc}") from None
+    return path
+
+
+# --------------------------------------------------------------------------------------------------
+# Compliance evidence
+
+
+def policy_evidence(
+    store: Store, *, framework: str, now: datetime | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Every control id of ``framework`` -> the approved policies in force that satisfy it.
+
+    Status PASS while the policy's review date is ahead, WARNING once it has passed. Drafts are not
+    evidence (see the module docstring); controls no policy covers map to ``[]``. ISO 27001
+    management-system clauses (e.g. the risk assessment policy's 6.1.2) are not Annex A controls
+    and so appear nowhere here.
+    """
+    from sentinel_cli.frameworks import load_framework
+    from sentinel_cli.rendering.policies import load_index
+
+    fw = load_framework(framework)
+    moment = now or utcnow()
+    index = load_index()
+    result: dict[str, list[dict[str, Any]]] = {cid: [] for cid in fw.controls}
+    latest = {r["template_id"]: r for r in store.policies.list()}
+    for row in store.policies.in_force():
+        tpl = index.get(row["template_id"])
+        if tpl is None:  # a template dropped from a later Sentinel: its controls are unknown
+            continue
+        control_ids = tpl.soc2 if fw.id == "SOC2" else tpl.iso27001
+        overdue = review_overdue(row, moment)
+        due = (row.get("next_review_at") or "")[:10]
+        approved = f"approved by {row['approved_by']} on {(row['approved_at'] or '')[:10]}"
+        if overdue:
+            reason = f"Version {row['version']} {approved}; review overdue since {due}"
+        else:
+            reason = f"Version {row['version']} {approved}; next review {due}"
+        newest = latest.get(row["template_id"])
+        if newest is not None and newest["version"] > row["version"]:
+            reason += f"; version {newest['version']} is a draft awaiting approval"
+        entry = {
+            "policyId": row["id"],
+            "templateId": row["template_id"],
+            "title": row["title"],
+            "version": row["version"],
+            "status": "WARNING" if overdue else "PASS",
+            "reason": reason,
+            "approvedBy": row["approved_by"],
+            "approvedAt": row["approved_at"],
+            "nextReviewAt": row["next_review_at"],
+        }
+        for cid in control_ids:
+            if cid in result:
+                result[cid].append(dict(entry))
+    for entries in result.values():
+        entries.sort(key=lambda e: (e["title"].lower(), e["templateId"]))
+    return result

@@ -1,0 +1,126 @@
+"""Policy PDFs: they open with pypdf and their text holds the company, title, Unicode names,
+approval state, revision history, and user data exactly as typed.
+
+PDF rendering costs about a second per document, so these tests render only a few. Text is read
+back with pypdf; that includes the CJK characters, which the PDF layer draws with the bundled
+Droid Sans Fallback font (its ToUnicode map makes "株式会社" extractable).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from sentinel_cli.rendering.policy_pdf import _escape_inline, _protect_values
+from tests.conftest import Cli
+
+COMPANY = "株式会社 Example"
+OFFICER = "Zoë Müller"
+INJECTIONS = ("{{ 7*7 }}", "{{ ''.__class__ }}")
+
+
+def _text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) >= 2
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _generate(cli: Cli, template: str, *sets: str) -> dict:
+    args = [a for s in sets for a in ("--set", s)]
+    result = cli("policies", "generate", template, *args, "--json")
+    assert result.exit_code == 0, result.stderr
+    return result.json()["policy"]
+
+
+@pytest.fixture
+def profile(cli: Cli) -> None:
+    result = cli(
+        "policies",
+        "profile",
+        "set",
+        f"companyName={COMPANY}",
+        f"securityOfficer={OFFICER}",
+        "securityOfficerEmail=zoe@example.jp",
+    )
+    assert result.exit_code == 0, result.stderr
+
+
+def test_pdf_has_title_page_history_and_unicode(cli: Cli, profile: None, tmp_path: Path) -> None:
+    v1 = _generate(cli, "access-control-policy")
+    v2 = _generate(cli, "access-control-policy")
+    approved = cli("policies", "approve", v2["id"], "--approver", "ceo@example.jp")
+    assert approved.exit_code == 0, approved.stderr
+
+    out = tmp_path / "acp.pdf"
+    result = cli("policies", "download", v2["id"], "--format", "pdf", "--output", str(out))
+    assert result.exit_code == 0, result.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-")
+    text = _text(data)
+    flat = _flat(text)
+    assert COMPANY in text and OFFICER in text
+    assert "Access Control Policy" in text
+    assert "Approved by ceo@example.jp" in flat
+    assert "Revision history" in text
+    # Both versions in the history, with status, approver and a SHA-256 prefix.
+    assert v1["sha256"][:12] in text and v2["sha256"][:12] in text
+    assert "ARCHIVED" in text and "APPROVED" in text
+    assert v2["sha256"] in flat  # the cover prints the full hash of the policy text
+    # Body: headings and a table row from the Markdown.
+    assert "Purpose" in text and "Policy owner" in text
+
+    again = cli("policies", "download", v2["id"], "--format", "pdf", "--output", str(out))
+    assert again.exit_code == 7  # no silent overwrite
+
+
+def test_draft_pdf_says_not_approved_and_keeps_injections_literal(
+    cli: Cli, profile: None, tmp_path: Path
+) -> None:
+    policy = _generate(
+        cli,
+        "backup-policy",
+        f"companyName={INJECTIONS[0]} {COMPANY}",
+        f"securityOfficerTitle={INJECTIONS[1]}",
+        "cloudProvider=a_b|c [x](https://e.example) <https://f.example>",
+    )
+    for needle in (*INJECTIONS, "a_b|c [x](https://e.example)"):
+        assert needle in policy["content"]  # the stored Markdown is the data as typed
+
+    out = tmp_path / "backup.pdf"
+    written = cli("policies", "download", policy["id"], "--format", "pdf", "-o", str(out))
+    assert written.exit_code == 0, written.stderr
+    text = _text(out.read_bytes())
+    assert "Draft — not approved" in text
+    assert "49" not in text and "<class" not in text
+    assert INJECTIONS[0] in text and INJECTIONS[1] in text
+    assert f"{INJECTIONS[0]} {COMPANY}" in text
+    assert "a_b|c [x](https://e.example) <https://f.example>" in _flat(text)
+
+
+def test_pdf_to_stdout_when_redirected(cli: Cli, profile: None) -> None:
+    from sentinel_cli.cli import app
+
+    policy = _generate(cli, "code-of-conduct-policy")
+    result = cli.runner.invoke(
+        app, ["policies", "download", policy["id"][:8], "--format", "pdf", "--output", "-"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes.startswith(b"%PDF-")
+    assert "Code of Conduct" in _text(result.stdout_bytes)
+
+
+def test_protect_values_escapes_only_field_values() -> None:
+    assert _escape_inline("{{ ''.__class__ }}") == "{{ ''.\\_\\_class\\_\\_ }}"
+    assert _escape_inline("a_b\\|c") == "a\\_b\\|c"  # a table cell's escaped pipe stays whole
+    md = "**Acme** uses **{{ 7*7 }}** and | x_y\\|z |\n"
+    data = {"companyName": "{{ 7*7 }}", "industry": "x_y|z", "short": "*", "n": 5}
+    assert _protect_values(md, data) == "**Acme** uses **{{ 7\\*7 }}** and | x\\_y\\|z |\n"
+    assert _protect_values(md, {"companyName": "Acme"}) == md
+    assert _protect_values(md, {"officeLocations": ["{{ 7*7 }}"]}).count("\\*") == 1
