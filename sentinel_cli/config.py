@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sentinel_cli.errors import InvalidInput, StoreUnavailable
+from sentinel_cli.yamlio import load_yaml
 
 SECRETS_BACKENDS = ("keyring", "file")
 
@@ -82,7 +83,7 @@ def load_user_settings(settings: Settings) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise InvalidInput(
             f"cannot read {path}: {exc}", hint="fix the YAML or remove the file"

@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 from sentinel_cli.errors import InvalidInput
+from sentinel_cli.yamlio import load_yaml
 
 TIERS: tuple[str, ...] = ("FREE", "STARTER", "PROFESSIONAL", "ENTERPRISE")
 DEFAULT_TIER = "FREE"
@@ -109,10 +110,9 @@ def _fits(limit: int | None, needed: int) -> bool:
 
 @cache
 def _load() -> tuple[Plan, ...]:
-    import yaml
 
     text = resources.files("sentinel_cli").joinpath("plans.yaml").read_text(encoding="utf-8")
-    return parse_plans(yaml.safe_load(text) or {}, source="plans.yaml")
+    return parse_plans(load_yaml(text) or {}, source="plans.yaml")
 
 
 def parse_plans(raw: Mapping[str, Any], *, source: str) -> tuple[Plan, ...]:

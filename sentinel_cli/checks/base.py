@@ -20,6 +20,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from sentinel_cli.yamlio import load_yaml
+
 PASS = "PASS"
 FAIL = "FAIL"
 WARNING = "WARNING"
@@ -151,9 +153,8 @@ def registered_function(check_id: str) -> Evaluate | None:
 
 def load_catalogue(path: Path, provider: str) -> dict[str, CheckMeta]:
     """Parse a provider catalogue.yaml into CheckMeta objects, validating shape as we go."""
-    import yaml
 
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     metas: dict[str, CheckMeta] = {}
     for entry in raw.get("checks", []):
         rem = entry.get("remediation") or {}

@@ -13,14 +13,14 @@ import traceback
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
 
 from sentinel_cli import __version__
 from sentinel_cli.cli import console
+from sentinel_cli.cli.lean import LeanGroup
 from sentinel_cli.errors import SentinelError
 
 
-class SentinelGroup(TyperGroup):
+class SentinelGroup(LeanGroup):
     """Maps domain errors and crashes to exit codes, once, for every command."""
 
     def invoke(self, ctx: Any) -> Any:
@@ -91,6 +91,12 @@ def _register() -> None:
     from sentinel_cli.cli import policies
 
     app.add_typer(policies.app, name="policies")
+
+    from sentinel_cli.cli import dashboard, evidence, exceptions, lean
+
+    app.add_typer(evidence.app, name="evidence")
+    app.add_typer(exceptions.app, name="exceptions")
+    app.command("dashboard", cls=lean.LeanCommand)(dashboard.dashboard)
 
 
 _register()

@@ -20,6 +20,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from sentinel_cli.errors import InvalidInput
+from sentinel_cli.yamlio import load_yaml
 
 if TYPE_CHECKING:
     from sentinel_cli.checks.base import CheckMeta
@@ -88,11 +89,9 @@ def all_frameworks() -> list[Framework]:
 
 @cache
 def _load(canonical_id: str) -> Framework:
-    import yaml
-
     filename = _FILES[canonical_id]
     text = resources.files(__name__).joinpath(filename).read_text(encoding="utf-8")
-    raw = yaml.safe_load(text) or {}
+    raw = load_yaml(text) or {}
     return _parse(raw, source=filename)
 
 

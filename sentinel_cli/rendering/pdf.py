@@ -38,7 +38,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from fpdf import FPDF
 from fpdf.outline import OutlineSection
 
@@ -57,6 +56,7 @@ from sentinel_cli.rendering.pdf_markdown import (
     parse_markdown,
     plain_text,
 )
+from sentinel_cli.yamlio import load_yaml
 
 __all__ = [
     "REPORT_TYPES",
@@ -265,7 +265,7 @@ def parse_layout(data: Mapping[str, Any]) -> Layout:
 def load_layout() -> Layout:
     """The bundled layout (cached: it is package data and never changes at run time)."""
     text = (resources.files(TEMPLATES_PACKAGE) / LAYOUT_FILE).read_text(encoding="utf-8")
-    return parse_layout(yaml.safe_load(text))
+    return parse_layout(load_yaml(text))
 
 
 # --- fonts and line layout ------------------------------------------------------------------

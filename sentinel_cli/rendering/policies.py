@@ -31,6 +31,7 @@ from jinja2 import FunctionLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from sentinel_cli.errors import InvalidInput, NotFound
+from sentinel_cli.yamlio import load_yaml
 
 TEMPLATES_PACKAGE = "sentinel_cli.policy_templates"
 INDEX_FILE = "index.yaml"
@@ -162,7 +163,7 @@ def unknown_fields(data: Mapping[str, Any]) -> list[str]:
 def _load() -> tuple[dict[str, FieldSpec], dict[str, PolicyTemplate]]:
     folder = templates_dir()
     try:
-        raw = yaml.safe_load(folder.joinpath(INDEX_FILE).read_text(encoding="utf-8"))
+        raw = load_yaml(folder.joinpath(INDEX_FILE).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise PolicyIndexError(f"cannot read policy template index: {exc}") from exc
     if not isinstance(raw, dict) or raw.get("version") != INDEX_VERSION:

@@ -23,6 +23,8 @@ from sentinel_cli.store.integrations import IntegrationsRepo
 from sentinel_cli.store.jobs import JobsRepo
 from sentinel_cli.store.kv import KeyValueRepo
 from sentinel_cli.store.policies import PoliciesRepo
+from sentinel_cli.store.queries import EvidenceQueries
+from sentinel_cli.store.risk_exceptions import RiskExceptionsRepo
 
 
 class Store:
@@ -34,6 +36,8 @@ class Store:
         self.evidence = EvidenceRepo(conn)
         self.activity = ActivityRepo(conn)
         self.kv = KeyValueRepo(conn)
+        self.queries = EvidenceQueries(conn)
+        self.exceptions = RiskExceptionsRepo(conn)
         self.policies = PoliciesRepo(conn)
         self.billing = BillingRepo(conn)
 

@@ -93,7 +93,27 @@ class EvidenceRepo:
             "collected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+        self._add_check_counts(job_id, rows)
         return len(rows)
+
+    def _add_check_counts(self, job_id: str, rows: list[tuple[Any, ...]]) -> None:
+        """Keep ``evidence_check_counts`` (migration 2) in step with the items just inserted.
+
+        Stats, compliance and the dashboard read these per-check counts instead of every item.
+        """
+        counts: dict[tuple[str, str, str, str, str], list[Any]] = {}
+        for row in rows:
+            # (check_id, status, severity, category, controls) -> [title, count]
+            key = (row[3], row[5], row[6], row[7], row[13])
+            entry = counts.setdefault(key, [row[4], 0])
+            entry[1] += 1
+        self.conn.executemany(
+            "INSERT INTO evidence_check_counts (job_id, check_id, status, severity, category, "
+            "controls, title, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (job_id, check_id, status, severity, category, controls) "
+            "DO UPDATE SET count = count + excluded.count",
+            [(job_id, *key, title, n) for key, (title, n) in counts.items()],
+        )
 
     def count_for_job(self, job_id: str) -> int:
         row = self.conn.execute(

@@ -198,4 +198,37 @@ CREATE TABLE rate_limits (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", M0001_INITIAL),)
+# Migration 2: what reading evidence back at scale needs (1M items over 100 collections).
+# - evidence_current replaces evidence_job_status: every current-state query starts with "the items
+#   of these few jobs", then filters on status / severity / check and orders by status, severity,
+#   check and resource. All of those are in the index (rank expressions over status and severity
+#   are computed from it), so a page of rowids and every count come from the index alone.
+# - evidence_check_counts: per job, per check, per (status, severity, category, controls) item
+#   counts, kept by EvidenceRepo.insert_many in the same transaction as the items. Stats, the
+#   compliance summary, the dashboard and the framework/control filters read this (tens of rows per
+#   job) instead of the items (thousands per job); existing items are counted here once.
+M0002_EVIDENCE_QUERIES = """
+DROP INDEX IF EXISTS evidence_job_status;
+CREATE INDEX evidence_current ON evidence (job_id, status, severity, check_id, resource_id);
+
+CREATE TABLE evidence_check_counts (
+    job_id TEXT NOT NULL REFERENCES collection_jobs(id),
+    check_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    category TEXT NOT NULL,
+    controls TEXT NOT NULL,
+    title TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (job_id, check_id, status, severity, category, controls)
+) WITHOUT ROWID;
+INSERT INTO evidence_check_counts
+    (job_id, check_id, status, severity, category, controls, title, count)
+SELECT job_id, check_id, status, severity, category, controls, MAX(title), COUNT(*)
+FROM evidence GROUP BY job_id, check_id, status, severity, category, controls
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", M0001_INITIAL),
+    Migration(2, "evidence query indexes and per-check counts", M0002_EVIDENCE_QUERIES),
+)

@@ -1,0 +1,333 @@
+"""``sentinel evidence``: list (also the default, for CI: ``sentinel evidence --status FAIL``), show,
+stats and compliance. Thin adapters over ``operations.evidence``.
+
+Exit codes: 0, or 1 when the matching items (all of them, not just the printed page) include a
+non-excepted item whose status ``--fail-on`` names (default FAIL; ``none`` never fails); 2 for
+usage errors, 3 for an unknown id — mapped once in ``SentinelGroup``.
+
+Start-up: these commands are the ones CI runs, and the list call must stay within 3x of a bare
+``python -c "import sqlite3"`` doing the same query: options are plain strings handed to the
+operations (which validate them) through ``cli.lean`` so pydantic is never imported, Rich only for
+tables, and no YAML unless a control id or an export needs the catalogues.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+
+from sentinel_cli.cli import console, context
+from sentinel_cli.cli.lean import LeanCommand, LeanGroup
+
+app = typer.Typer(
+    cls=LeanGroup,
+    help="List, show and summarise collected evidence; gate CI on failures.",
+)
+
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON (the API's data shape).")
+AS_OF_OPTION = typer.Option(
+    None,
+    "--as-of",
+    metavar="DATE",
+    help="Show the state at the end of this date (YYYY-MM-DD) instead of now.",
+)
+INTEGRATION_OPTION = typer.Option(
+    None,
+    "--integration",
+    "-i",
+    metavar="ID",
+    help="Only this integration (id or unique id prefix).",
+)
+
+
+def _status_cell(item: dict[str, Any]) -> str:
+    cell = console.styled(item["status"])
+    return console.Styled(cell + " [dim](excepted)[/dim]") if item["excepted"] else cell
+
+
+def _render_list(listing: Any) -> None:
+    data = listing.data
+    page = data["pagination"]
+    items = data["evidence"]
+    shown = f"{page['offset'] + 1}-{page['offset'] + len(items)}" if items else "0"
+    when = f"as of {listing.as_of}" if listing.as_of else "current state"
+    console.table(
+        "Evidence",
+        ["ID", "Status", "Severity", "Check", "Resource", "Region", "Message"],
+        [
+            (
+                i["id"][:8],
+                _status_cell(i),
+                i["severity"],
+                i["checkId"],
+                i["resourceId"],
+                i["region"] or "",
+                i["message"] if len(i["message"]) <= 100 else i["message"][:97] + "...",
+            )
+            for i in items
+        ],
+        empty="No evidence matches. Collect first (sentinel collect) or loosen the filters.",
+        caption=f"{shown} of {page['total']} ({when}); more with --offset; "
+        "details: sentinel evidence show ID",
+    )
+
+
+def list_evidence(
+    ctx: typer.Context,
+    status: list[str] = typer.Option(
+        None,
+        "--status",
+        "-s",
+        metavar="STATUS",
+        help="PASS, FAIL, WARNING or ERROR (repeatable, or a comma list).",
+    ),
+    category: list[str] = typer.Option(
+        None,
+        "--category",
+        "-c",
+        metavar="CATEGORY",
+        help="Check category, e.g. iam, encryption, logging (repeatable).",
+    ),
+    integration: str = INTEGRATION_OPTION,
+    framework: str = typer.Option(
+        None,
+        "--framework",
+        "-f",
+        metavar="FRAMEWORK",
+        help="Only items mapped to SOC2 or ISO27001.",
+    ),
+    control: str = typer.Option(
+        None,
+        "--control",
+        metavar="CONTROL",
+        help="Only items mapped to this control, e.g. CC6.1 or A.8.5.",
+    ),
+    severity: list[str] = typer.Option(
+        None,
+        "--severity",
+        metavar="SEVERITY",
+        help="critical, high, medium, low or info (repeatable).",
+    ),
+    limit: str = typer.Option(
+        None,
+        "--limit",
+        "-n",
+        metavar="N",
+        help="Items per page (default 50, at most 1000; csv/sarif/junit default to all).",
+    ),
+    offset: str = typer.Option(None, "--offset", metavar="N", help="Items to skip (default 0)."),
+    as_of: str = AS_OF_OPTION,
+    fail_on: str = typer.Option(
+        None,
+        "--fail-on",
+        metavar="STATUSES",
+        help="Exit 1 if a matching, non-excepted item has one of these statuses "
+        "(default FAIL; e.g. FAIL,ERROR; 'none' never fails).",
+    ),
+    output: str = typer.Option(
+        None, "--format", metavar="FORMAT", help="table (default), json, csv, sarif or junit."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List evidence (current state by default). Exit 1 when a --fail-on status is present."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from sentinel_cli.operations import evidence as ops
+
+    fmt = ops.resolve_format(output, as_json=as_json)
+    with context.store() as store:
+        listing = ops.evidence_listing(
+            store,
+            status=status,
+            category=category,
+            integration=integration,
+            framework=framework,
+            control=control,
+            severity=severity,
+            as_of=as_of,
+            limit=limit,
+            offset=offset,
+            fail_on=fail_on,
+            output=fmt,
+        )
+        document = ops.render_listing(listing) if fmt in ops.EXPORT_FORMATS else None
+    if document is not None:
+        sys.stdout.write(document)
+    else:
+        console.emit(listing.data, fmt == "json", lambda: _render_list(listing))
+    if listing.exit_code:
+        # Plain stderr (not Rich): this is the CI path, where importing Rich costs start-up time.
+        print(
+            f"sentinel: {listing.failing} matching item(s) with status "
+            f"{','.join(listing.fail_on)} (excepted items not counted): exit {listing.exit_code}",
+            file=sys.stderr,
+        )
+        raise typer.Exit(listing.exit_code)
+
+
+app.callback(invoke_without_command=True)(list_evidence)
+app.command("list", cls=LeanCommand)(list_evidence)
+
+
+def _render_show(item: dict[str, Any]) -> None:
+    import json
+
+    from rich.markup import escape
+
+    out = console.out()
+    rows = [
+        ("ID", item["id"]),
+        ("Check", f"{item['checkId']}: {item['title']}"),
+        ("Status", _status_cell(item)),
+        ("Why", item["message"]),
+        ("Severity", item["severity"]),
+        ("Category", item["category"]),
+        ("Resource", f"{item['resourceId']} ({item['resourceType']})"),
+        ("Region", item["region"] or ""),
+        ("Collected", f"{item['collectedAt']} (job {item['jobId']})"),
+        ("Current", "yes" if item["current"] else "no (a later collection superseded it)"),
+        ("SHA-256", item["sha256"]),
+    ]
+    if item["exception"]:
+        exc = item["exception"]
+        rows.append(
+            ("Exception", f"{exc['reason']} (owner {exc['owner']}, until {exc['expiresAt']})")
+        )
+    console.table(None, ["Field", "Value"], rows)
+    if item["description"]:
+        out.print(f"\n[bold]Description[/bold]\n{escape(item['description'])}")
+    out.print("\n[bold]Controls[/bold]")
+    for framework, controls in item["controlDetails"].items():
+        for control in controls:
+            out.print(f"  {framework} {control['id']}: {escape(control['title'] or '?')}")
+    remediation = item["remediation"]
+    if remediation["text"] or remediation["cli"]:
+        out.print(f"\n[bold]Remediation[/bold]\n{escape(remediation['text'] or '')}")
+        if remediation["cli"]:
+            out.print(f"  $ {escape(remediation['cli'])}")
+    out.print("\n[bold]Raw data[/bold]")
+    out.print(escape(json.dumps(item["rawData"], indent=2, sort_keys=True, ensure_ascii=False)))
+    console.table(
+        "History (earlier collections)",
+        ["Collected", "Status", "Evidence", "Job"],
+        [
+            (h["collectedAt"], console.styled(h["status"]), h["evidenceId"][:8], h["jobId"][:8])
+            for h in item["history"]
+        ],
+        empty="No earlier collection of this check on this resource.",
+    )
+
+
+@app.command("show", cls=LeanCommand)
+def show_evidence(
+    evidence_id: str = typer.Argument(..., metavar="ID", help="Evidence id or unique prefix."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show one item: why, resource, raw data, SHA-256, controls, remediation and history."""
+    from sentinel_cli.operations import evidence as ops
+
+    with context.store() as store:
+        data = ops.get_evidence(store, evidence_id)
+    console.emit(data, as_json, lambda: _render_show(data["evidence"]))
+
+
+def _render_stats(stats: dict[str, Any]) -> None:
+    statuses = list(stats["byStatus"])
+    console.out().print(
+        f"[bold]{stats['total']}[/bold] items: "
+        + ", ".join(f"{console.styled(s)} {n}" for s, n in stats["byStatus"].items())
+        + f"; {stats['excepted']} excepted"
+    )
+    for title, block in (
+        ("By category", stats["byCategory"]),
+        ("By severity", stats["bySeverity"]),
+    ):
+        console.table(
+            title,
+            ["", "Total", *statuses, "Excepted"],
+            [
+                (name, row["total"], *(row[s] for s in statuses), row["excepted"])
+                for name, row in block.items()
+                if row["total"]
+            ],
+            empty="No evidence yet.",
+        )
+
+
+@app.command("stats", cls=LeanCommand)
+def evidence_stats(
+    integration: str = INTEGRATION_OPTION,
+    as_of: str = AS_OF_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Counts of the current evidence by status, category and severity."""
+    from sentinel_cli.operations import evidence as ops
+
+    with context.store() as store:
+        stats = ops.evidence_stats(store, integration=integration, as_of=as_of)
+    console.emit(stats, as_json, lambda: _render_stats(stats))
+
+
+CONTROL_STYLE = {
+    "PASSING": "green",
+    "FAILING": "red",
+    "WARNING": "yellow",
+    "NOT_COVERED": "dim",
+}
+
+
+def _render_compliance(summary: dict[str, Any]) -> None:
+    fw = summary["framework"]
+    totals = summary["totals"]
+    score = f"{summary['score']}%" if summary["score"] is not None else "n/a"
+    console.table(
+        f"{fw['name']}: score {score}",
+        ["Control", "Status", "Pass", "Fail", "Warn", "Error", "Excepted", "Checks", "Title"],
+        [
+            (
+                c["id"],
+                console.styled(c["status"], CONTROL_STYLE[c["status"]]),
+                c["counts"]["pass"],
+                c["counts"]["fail"],
+                c["counts"]["warning"],
+                c["counts"]["error"],
+                c["counts"]["excepted"],
+                len(c["checks"]),
+                c["title"],
+            )
+            for c in summary["controls"]
+        ],
+        caption=(
+            f"{totals['passing']} passing, {totals['failing']} failing, {totals['warning']} "
+            f"warning, {totals['notCovered']} not covered of {totals['controls']} controls. "
+            "Score = passing / covered controls."
+        ),
+    )
+
+
+@app.command("compliance", cls=LeanCommand)
+def evidence_compliance(
+    framework: str = typer.Option(
+        None, "--framework", "-f", metavar="FRAMEWORK", help="SOC2 or ISO27001."
+    ),
+    integration: str = INTEGRATION_OPTION,
+    as_of: str = AS_OF_OPTION,
+    all_ids: bool = typer.Option(
+        False, "--all-ids", help="List every evidence id per control (default: first 100)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Control-by-control status of a framework (PASSING, FAILING, WARNING, NOT_COVERED)."""
+    from sentinel_cli.operations import evidence as ops
+
+    with context.store() as store:
+        summary = ops.compliance_summary(
+            store,
+            framework=framework,
+            integration=integration,
+            as_of=as_of,
+            evidence_ids_limit=None if all_ids else 100,
+        )
+    console.emit(summary, as_json, lambda: _render_compliance(summary))

@@ -1,0 +1,113 @@
+"""``sentinel exceptions``: accept a risk until a date, list and remove accepted risks.
+
+Thin adapters over ``operations.exceptions``; the rules (expiry through the end of the day UTC, only
+FAIL/WARNING items covered, owner an email, known check ids) live there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from sentinel_cli.cli import console, context
+from sentinel_cli.cli.lean import LeanCommand, LeanGroup
+
+app = typer.Typer(
+    cls=LeanGroup,
+    help="Accepted risks: excepted FAIL items do not count against the score or CI gating.",
+)
+
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON (the API's data shape).")
+
+STATE_STYLE = {"ACTIVE": "green", "EXPIRED": "yellow", "REMOVED": "dim"}
+
+
+@app.command("add", cls=LeanCommand)
+def add_exception(
+    check: str = typer.Option(
+        None, "--check", metavar="CHECK_ID", help="Check id, e.g. aws_s3_bucket_versioning."
+    ),
+    resource: str = typer.Option(
+        None, "--resource", help="Resource id or glob (fnmatch: * ? \\[abc]); default * (all)."
+    ),
+    reason: str = typer.Option(None, "--reason", help="Why the risk is accepted."),
+    owner: str = typer.Option(None, "--owner", help="Email of the person accountable."),
+    expires: str = typer.Option(
+        None, "--expires", help="Last day covered (YYYY-MM-DD, UTC); it counts again the day after."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Except a check's failures on matching resources until a date."""
+    from sentinel_cli.operations import exceptions as ops
+
+    with context.store() as store:
+        data = ops.add_exception(
+            store,
+            check_id=check,
+            resource=resource,
+            reason=reason,
+            owner=owner,
+            expires=expires,
+        )
+    exc = data["exception"]
+    console.emit(
+        data,
+        as_json,
+        lambda: console.out().print(
+            f"Exception [cyan]{exc['id']}[/cyan] added: {exc['checkId']} on "
+            f"'{exc['resourcePattern']}' until {exc['expiresAt']}"
+        ),
+    )
+
+
+def _render_list(items: list[dict[str, Any]]) -> None:
+    console.table(
+        "Risk exceptions",
+        ["ID", "State", "Check", "Resources", "Owner", "Expires", "Reason"],
+        [
+            (
+                e["id"][:8],
+                console.styled(e["state"], STATE_STYLE.get(e["state"])),
+                e["checkId"],
+                e["resourcePattern"],
+                e["owner"],
+                e["expiresAt"][:10],
+                e["reason"],
+            )
+            for e in items
+        ],
+        empty="No exceptions (--all includes expired and removed ones).",
+    )
+
+
+@app.command("list", cls=LeanCommand)
+def list_exceptions(
+    include_all: bool = typer.Option(
+        False, "--all", help="Include expired and removed exceptions."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List exceptions in force (with --all: every one ever recorded)."""
+    from sentinel_cli.operations import exceptions as ops
+
+    with context.store() as store:
+        data = ops.list_exceptions(store, include_all=include_all)
+    console.emit(data, as_json, lambda: _render_list(data["exceptions"]))
+
+
+@app.command("remove", cls=LeanCommand)
+def remove_exception(
+    exception_id: str = typer.Argument(..., metavar="ID", help="Exception id or unique prefix."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """End an exception now; its items count again (it stays in the history)."""
+    from sentinel_cli.operations import exceptions as ops
+
+    with context.store() as store:
+        data = ops.remove_exception(store, exception_id)
+    console.emit(
+        data,
+        as_json,
+        lambda: console.out().print(f"Exception {data['exception']['id']} removed"),
+    )

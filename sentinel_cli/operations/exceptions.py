@@ -1,0 +1,215 @@
+"""Risk exceptions (accepted risks): add, list, remove, and the rules in force at a moment.
+
+An exception names a check and a glob of resource ids (``fnmatch`` syntax, case-sensitive, ``*`` by
+default), a reason, an owner and an expiry date. It covers its items through the *end* of the expiry
+day (23:59:59 UTC) and no longer: the day after, the items count as failing again, with no action
+needed. Only FAIL and WARNING items can be excepted — an ERROR means the check could not be evaluated,
+and accepting "we do not know" would turn an error into a pass. An excepted item keeps its status
+(FAIL stays FAIL, with ``excepted: true``); what changes is that it does not count as failing for
+the score or for CI gating.
+
+Every clock reading goes through the ``now`` argument so tests move time instead of sleeping.
+Removal is a soft delete, so past views (``--as-of``) and audit reports see which exceptions were in
+force when. Adding and removing write activity entries for the dashboard and the audit trail.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sentinel_cli.errors import Conflict, InvalidInput, NotFound
+from sentinel_cli.store import Store
+from sentinel_cli.store.queries import ExceptionRules
+from sentinel_cli.timeutil import to_iso, utcnow
+
+EXCEPTABLE_STATUSES: tuple[str, ...] = ("FAIL", "WARNING")
+_CHECK_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_REASON = 2000
+
+
+def _now(now: datetime | None) -> datetime:
+    return (now or utcnow()).astimezone(UTC)
+
+
+def rules_at(store: Store, at: str) -> ExceptionRules:
+    """The exceptions in force at ``at`` (ISO timestamp), ready for the evidence queries."""
+    return ExceptionRules(tuple(store.exceptions.active_at(at)), EXCEPTABLE_STATUSES)
+
+
+def state_of(row: dict[str, Any], at: str) -> str:
+    if row.get("removed_at") and row["removed_at"] <= at:
+        return "REMOVED"
+    if row["expires_at"] < at:
+        return "EXPIRED"
+    return "ACTIVE"
+
+
+def exception_shape(row: dict[str, Any], *, at: str) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "checkId": row["check_id"],
+        "resourcePattern": row["resource_pattern"],
+        "reason": row["reason"],
+        "owner": row["owner"],
+        "expiresAt": row["expires_at"],
+        "createdAt": row["created_at"],
+        "createdBy": row.get("created_by"),
+        "removedAt": row.get("removed_at"),
+        "state": state_of(row, at),
+    }
+
+
+def _known_check_ids(store: Store) -> set[str]:
+    """Check ids from the catalogues plus those already in collected evidence (retired checks)."""
+    from sentinel_cli.checks import all_metadata
+
+    return set(all_metadata()) | set(store.queries.check_ids_present())
+
+
+def validate_check_id(store: Store, check_id: str) -> str:
+    value = (check_id or "").strip()
+    if not value:
+        raise InvalidInput("--check is required: the id of the check to except")
+    known = _known_check_ids(store)
+    if known and value not in known:
+        close = sorted(k for k in known if value.split("_")[0] in k)[:5] or sorted(known)[:5]
+        raise InvalidInput(
+            f"unknown check {value!r}",
+            hint="check ids look like " + ", ".join(close) + " (see sentinel evidence list)",
+        )
+    if not known and not _CHECK_ID_RE.match(value):
+        # No catalogue loaded and no evidence yet: at least insist on the id convention.
+        raise InvalidInput(
+            f"{value!r} is not a check id", hint="e.g. aws_s3_bucket_default_encryption"
+        )
+    return value
+
+
+def parse_expiry(value: str, *, now: datetime) -> str:
+    """``YYYY-MM-DD`` -> the last second of that day (UTC), which must be in the future."""
+    text = (value or "").strip()
+    try:
+        day = date.fromisoformat(text)
+        if len(text) != 10:
+            raise ValueError(text)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"--expires: {value!r} is not a date", hint="use YYYY-MM-DD, e.g. 2025-12-31"
+        ) from exc
+    expires_at = f"{day.isoformat()}T23:59:59Z"
+    if expires_at <= to_iso(now):
+        raise InvalidInput(
+            f"--expires {day.isoformat()} is in the past: an exception must expire in the future",
+            hint=f"use today ({now.date().isoformat()}) or a later date",
+        )
+    return expires_at
+
+
+def add_exception(
+    store: Store,
+    *,
+    check_id: str,
+    reason: str,
+    owner: str,
+    expires: str,
+    resource: str | None = None,
+    actor: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Record an accepted risk for ``check_id`` on resources matching ``resource`` (a glob)."""
+    moment = _now(now)
+    check = validate_check_id(store, check_id)
+    pattern = (resource or "*").strip() or "*"
+    if len(pattern) > 1000:
+        raise InvalidInput("--resource is longer than 1000 characters")
+    why = (reason or "").strip()
+    if not why:
+        raise InvalidInput("--reason is required: say why the risk is accepted")
+    if len(why) > MAX_REASON:
+        raise InvalidInput(f"--reason is longer than {MAX_REASON} characters")
+    who = (owner or "").strip()
+    if not _EMAIL_RE.match(who):
+        raise InvalidInput(
+            f"--owner: {owner!r} is not an email address",
+            hint="name the person accountable for the risk, e.g. --owner cto@example.com",
+        )
+    expires_at = parse_expiry(expires, now=moment)
+    exception_id = str(uuid.uuid4())
+    created_at = to_iso(moment)
+    with store.transaction():
+        store.exceptions.insert(
+            exception_id=exception_id,
+            check_id=check,
+            resource_pattern=pattern,
+            reason=why,
+            owner=who,
+            expires_at=expires_at,
+            created_at=created_at,
+            created_by=actor,
+        )
+        store.activity.record(
+            "exception.added",
+            f"Risk accepted for {check} on '{pattern}' until {expires_at[:10]} (owner {who})",
+            actor=actor,
+            target_type="exception",
+            target_id=exception_id,
+            details={"checkId": check, "resourcePattern": pattern, "expiresAt": expires_at},
+            at=created_at,
+        )
+    row = store.exceptions.get(exception_id)
+    assert row is not None
+    return {"exception": exception_shape(row, at=created_at)}
+
+
+def list_exceptions(
+    store: Store, *, include_all: bool = False, now: datetime | None = None
+) -> dict[str, Any]:
+    """Exceptions in force now (``include_all``: also expired and removed ones)."""
+    at = to_iso(_now(now))
+    items = [exception_shape(r, at=at) for r in store.exceptions.list()]
+    if not include_all:
+        items = [i for i in items if i["state"] == "ACTIVE"]
+    return {"exceptions": items}
+
+
+def resolve_exception(store: Store, exception_id: str) -> dict[str, Any]:
+    ident = (exception_id or "").strip()
+    row = store.exceptions.get(ident) if ident else None
+    if row is not None:
+        return row
+    matches = store.exceptions.find_by_prefix(ident) if len(ident) >= 4 else []
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise InvalidInput(f"exception id prefix {ident!r} is ambiguous: give more characters")
+    raise NotFound(
+        f"no exception with id {ident!r}", hint="run 'sentinel exceptions list --all' to see them"
+    )
+
+
+def remove_exception(
+    store: Store, exception_id: str, *, actor: str | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """End an exception now (kept in the store for history and audit reports)."""
+    at = to_iso(_now(now))
+    row = resolve_exception(store, exception_id)
+    if row.get("removed_at"):
+        raise Conflict(f"exception {row['id']} was already removed on {row['removed_at']}")
+    with store.transaction():
+        store.exceptions.mark_removed(row["id"], at=at)
+        store.activity.record(
+            "exception.removed",
+            f"Risk exception for {row['check_id']} on '{row['resource_pattern']}' removed",
+            actor=actor,
+            target_type="exception",
+            target_id=row["id"],
+            details={"checkId": row["check_id"], "resourcePattern": row["resource_pattern"]},
+            at=at,
+        )
+    removed = store.exceptions.get(row["id"])
+    assert removed is not None
+    return {"exception": exception_shape(removed, at=at)}

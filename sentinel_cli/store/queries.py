@@ -1,0 +1,384 @@
+"""Reading evidence back: current state, filters, pages, counts, history and exceptions.
+
+Every read starts from a small set of job ids (the latest COMPLETED or PARTIAL collection of each
+integration at a moment, ``jobs_at``), never from the whole evidence table, which holds every past
+collection. The items of those jobs are reached through the ``evidence_current`` index (job_id,
+status, severity, check_id, resource_id, + rowid): a page is chosen from the index alone (phase
+one: rowids in order, ranks computed from the indexed status and severity) and only the rows of
+that page are read from the table (phase two). Counts for pagination and the CI gate are
+index-only too.
+
+Framework and control filters do not parse each item's ``controls`` JSON. The per-check counts table
+(``evidence_check_counts``, one row per job, check, status, severity, category and controls) tells
+which checks of the jobs map to the control, so the filter becomes ``check_id IN (...)``. Only when
+one check was recorded with different mappings inside the same jobs (a catalogue edited between two
+collections of different integrations) does the filter fall back to ``json_each`` over those
+checks' items, so the answer is exact either way.
+
+Risk exceptions are matched with Python's ``fnmatch.fnmatchcase`` (resource patterns are globs) through
+a SQL function registered on the connection. The SQL only calls it for items whose check has an
+active exception and whose status can be excepted, so stores without exceptions pay nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+from sentinel_cli.store._json import loads
+
+STATUS_ORDER = ("FAIL", "ERROR", "WARNING", "PASS")
+SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
+
+# Both ranks are computed from columns of the evidence_current index, so ordering needs no table.
+_STATUS_RANK_SQL = (
+    "CASE e.status WHEN 'FAIL' THEN 0 WHEN 'ERROR' THEN 1 WHEN 'WARNING' THEN 2 ELSE 3 END"
+)
+_SEVERITY_RANK_SQL = (
+    "CASE e.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 "
+    "WHEN 'low' THEN 3 WHEN 'info' THEN 4 ELSE 5 END"
+)
+_ORDER_SQL = f"{_STATUS_RANK_SQL}, {_SEVERITY_RANK_SQL}, e.check_id, e.resource_id, e.rowid"
+
+ITEM_COLUMNS = (
+    "e.id, e.job_id, e.integration_id, e.check_id, e.title, e.status, e.severity, e.category, "
+    "e.resource_id, e.resource_type, e.region, e.message, e.remediation, e.controls, e.sha256, "
+    "e.collected_at"
+)
+
+_UDF_NAME = "sentinel_exception_id"
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+@dataclass(frozen=True)
+class ExceptionRules:
+    """Risk exceptions in force at one moment, and which statuses they can except."""
+
+    exceptions: tuple[dict[str, Any], ...] = ()
+    statuses: tuple[str, ...] = ("FAIL", "WARNING")
+    _by_check: dict[str, list[tuple[str, str]]] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        for exc in self.exceptions:
+            self._by_check.setdefault(exc["check_id"], []).append(
+                (exc["resource_pattern"], exc["id"])
+            )
+
+    @property
+    def check_ids(self) -> list[str]:
+        return sorted(self._by_check)
+
+    def match(self, check_id: str, resource_id: str, status: str | None = None) -> str | None:
+        """The id of the exception covering this item, or None."""
+        if status is not None and status not in self.statuses:
+            return None
+        for pattern, exception_id in self._by_check.get(check_id, ()):
+            if fnmatchcase(resource_id, pattern):
+                return exception_id
+        return None
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """A SQL expression over ``e`` giving the covering exception id, or NULL."""
+        if not self._by_check:
+            return "NULL", []
+        checks = self.check_ids
+        sql = (
+            f"CASE WHEN e.status IN ({_marks(self.statuses)}) AND e.check_id IN ({_marks(checks)}) "
+            f"THEN {_UDF_NAME}(e.check_id, e.resource_id) END"
+        )
+        return sql, [*self.statuses, *checks]
+
+
+NO_EXCEPTIONS = ExceptionRules()
+
+
+@dataclass(frozen=True)
+class EvidenceFilter:
+    """Which items of which jobs. Empty tuples mean "no restriction", except ``job_ids``."""
+
+    job_ids: tuple[str, ...]
+    statuses: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    check_ids: tuple[str, ...] | None = None
+    """Checks all of whose items match (framework/control filter); None means any check."""
+    mixed_check_ids: tuple[str, ...] = ()
+    """Checks whose items are decided one by one from their ``controls`` JSON."""
+    framework: str | None = None
+    control: str | None = None
+
+
+class EvidenceQueries:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._rules: ExceptionRules = NO_EXCEPTIONS
+        self._udf_registered = False
+
+    # -- exceptions ------------------------------------------------------------------------
+
+    def _use(self, rules: ExceptionRules) -> tuple[str, list[Any]]:
+        """Point the SQL exception function at ``rules`` and return their SQL expression."""
+        self._rules = rules
+        if rules.exceptions and not self._udf_registered:
+            # One registration per connection; the function reads whichever rules are current.
+            self.conn.create_function(
+                _UDF_NAME, 2, lambda check, resource: self._rules.match(check, resource)
+            )
+            self._udf_registered = True
+        return rules.sql()
+
+    # -- which jobs --------------------------------------------------------------------------
+
+    def jobs_at(self, at: str, *, integration_id: str | None = None) -> list[dict[str, Any]]:
+        """The latest COMPLETED/PARTIAL job finished by ``at`` of each integration not removed by
+        then: the state of the store at that moment."""
+        params: list[Any] = [at, at]
+        where = "(i.removed_at IS NULL OR i.removed_at > ?)"
+        if integration_id is not None:
+            where += " AND i.id = ?"
+            params.append(integration_id)
+        rows = self.conn.execute(
+            "SELECT j.id AS job_id, j.integration_id, j.finished_at, j.total_count, j.pass_count "
+            "FROM integrations i JOIN collection_jobs j ON j.id = ("
+            " SELECT j2.id FROM collection_jobs j2 WHERE j2.integration_id = i.id"
+            " AND j2.status IN ('COMPLETED', 'PARTIAL') AND j2.finished_at <= ?"
+            " ORDER BY j2.finished_at DESC, j2.rowid DESC LIMIT 1) "
+            f"WHERE {where} ORDER BY i.created_at, i.id",
+            params,
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def finished_jobs(self, until: str) -> list[dict[str, Any]]:
+        """Every COMPLETED/PARTIAL job finished by ``until``, with its integration's removal time,
+        oldest first: enough to replay the state at each day of a timeline without the items."""
+        rows = self.conn.execute(
+            "SELECT j.id AS job_id, j.integration_id, j.finished_at, j.total_count, j.pass_count, "
+            "j.fail_count, j.warning_count, j.error_count, i.removed_at "
+            "FROM collection_jobs j JOIN integrations i ON i.id = j.integration_id "
+            "WHERE j.status IN ('COMPLETED', 'PARTIAL') AND j.finished_at <= ? "
+            "ORDER BY j.finished_at, j.rowid",
+            (until,),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    # -- per-check counts ---------------------------------------------------------------------
+
+    def check_counts(self, job_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Rows of ``evidence_check_counts`` for the jobs (``controls`` parsed)."""
+        if not job_ids:
+            return []
+        rows = self.conn.execute(
+            "SELECT job_id, check_id, status, severity, category, controls, title, count "
+            f"FROM evidence_check_counts WHERE job_id IN ({_marks(job_ids)})",
+            list(job_ids),
+        ).fetchall()
+        return [{**dict(r), "controls": loads(r["controls"], {})} for r in rows]
+
+    def categories_present(self) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT category FROM evidence_check_counts ORDER BY category"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def check_ids_present(self) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT check_id FROM evidence_check_counts ORDER BY check_id"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    # -- items -------------------------------------------------------------------------------
+
+    def _where(self, flt: EvidenceFilter) -> tuple[str, list[Any]]:
+        clauses = [f"e.job_id IN ({_marks(flt.job_ids)})"]
+        params: list[Any] = list(flt.job_ids)
+        if flt.statuses:
+            clauses.append(f"e.status IN ({_marks(flt.statuses)})")
+            params.extend(flt.statuses)
+        if flt.severities:
+            clauses.append(f"e.severity IN ({_marks(flt.severities)})")
+            params.extend(flt.severities)
+        if flt.categories:
+            clauses.append(f"e.category IN ({_marks(flt.categories)})")
+            params.extend(flt.categories)
+        if flt.check_ids is not None:
+            parts = []
+            if flt.check_ids:
+                parts.append(f"e.check_id IN ({_marks(flt.check_ids)})")
+                params.extend(flt.check_ids)
+            if flt.mixed_check_ids and flt.framework:
+                path = f"$.{flt.framework}"
+                if flt.control:
+                    mapped = (
+                        "EXISTS (SELECT 1 FROM json_each(e.controls, ?) AS c WHERE c.value = ?)"
+                    )
+                    mapped_params: list[Any] = [path, flt.control]
+                else:
+                    mapped = "COALESCE(json_array_length(e.controls, ?), 0) > 0"
+                    mapped_params = [path]
+                parts.append(f"(e.check_id IN ({_marks(flt.mixed_check_ids)}) AND {mapped})")
+                params.extend([*flt.mixed_check_ids, *mapped_params])
+            clauses.append("(" + " OR ".join(parts) + ")" if parts else "0")
+        return " AND ".join(clauses), params
+
+    def count(
+        self,
+        flt: EvidenceFilter,
+        *,
+        statuses: Sequence[str] | None = None,
+        rules: ExceptionRules | None = None,
+    ) -> int:
+        """Items matching ``flt`` (and ``statuses``); with ``rules``, only those not excepted."""
+        if not flt.job_ids:
+            return 0
+        where, params = self._where(flt)
+        if statuses is not None:
+            if not statuses:
+                return 0
+            where += f" AND e.status IN ({_marks(statuses)})"
+            params.extend(statuses)
+        if rules is not None and rules.exceptions:
+            expr, expr_params = self._use(rules)
+            where += f" AND ({expr}) IS NULL"
+            params.extend(expr_params)
+        row = self.conn.execute(f"SELECT COUNT(*) FROM evidence e WHERE {where}", params).fetchone()
+        return int(row[0])
+
+    def page(
+        self,
+        flt: EvidenceFilter,
+        *,
+        rules: ExceptionRules,
+        limit: int | None,
+        offset: int = 0,
+        exclude_excepted: bool = False,
+    ) -> list[dict[str, Any]]:
+        """One page of items, worst first (status, severity, check, resource), each with the id of
+        the exception covering it (``exception_id``, or None). ``limit=None`` returns them all."""
+        if not flt.job_ids:
+            return []
+        where, params = self._where(flt)
+        expr, expr_params = self._use(rules)
+        if exclude_excepted and rules.exceptions:
+            where += f" AND ({expr}) IS NULL"
+            params.extend(expr_params)
+        sql = f"SELECT e.rowid FROM evidence e WHERE {where} ORDER BY {_ORDER_SQL}"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params.extend([limit, offset])
+        elif offset:
+            sql += " LIMIT -1 OFFSET ?"
+            params.append(offset)
+        rowids = [r[0] for r in self.conn.execute(sql, params).fetchall()]
+        return self._rows_by_rowid(rowids, expr, expr_params)
+
+    def _rows_by_rowid(
+        self, rowids: list[int], expr: str, expr_params: list[Any]
+    ) -> list[dict[str, Any]]:
+        out: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(rowids), 500):
+            chunk = rowids[start : start + 500]
+            rows = self.conn.execute(
+                f"SELECT e.rowid AS row_id, {ITEM_COLUMNS}, {expr} AS exception_id "
+                f"FROM evidence e WHERE e.rowid IN ({_marks(chunk)})",
+                [*expr_params, *chunk],
+            ).fetchall()
+            for r in rows:
+                out[r["row_id"]] = _item(r)
+        return [out[rid] for rid in rowids if rid in out]
+
+    def excepted_counts(
+        self, job_ids: Sequence[str], rules: ExceptionRules
+    ) -> list[dict[str, Any]]:
+        """Excepted items of the jobs, counted like ``evidence_check_counts`` rows."""
+        if not job_ids or not rules.exceptions:
+            return []
+        expr, expr_params = self._use(rules)
+        rows = self.conn.execute(
+            "SELECT e.job_id, e.check_id, e.status, e.severity, e.category, e.controls, "
+            f"COUNT(*) AS count FROM evidence e WHERE e.job_id IN ({_marks(job_ids)}) "
+            f"AND e.status IN ({_marks(rules.statuses)}) "
+            f"AND e.check_id IN ({_marks(rules.check_ids)}) AND ({expr}) IS NOT NULL "
+            "GROUP BY e.job_id, e.check_id, e.status, e.severity, e.category, e.controls",
+            [*job_ids, *rules.statuses, *rules.check_ids, *expr_params],
+        ).fetchall()
+        return [{**dict(r), "controls": loads(r["controls"], {})} for r in rows]
+
+    def ids_for(
+        self, job_id: str, check_id: str, status: str, severity: str, *, limit: int | None
+    ) -> list[str]:
+        """Evidence ids of one job's items of one check with one status (an index seek)."""
+        sql = (
+            "SELECT e.id FROM evidence e WHERE e.job_id = ? AND e.status = ? AND e.severity = ? "
+            "AND e.check_id = ? ORDER BY e.resource_id, e.rowid"
+        )
+        params: list[Any] = [job_id, status, severity, check_id]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [r[0] for r in self.conn.execute(sql, params).fetchall()]
+
+    def find(self, id_or_prefix: str) -> list[dict[str, Any]]:
+        """The item with this id, or up to two items whose id starts with it (to spot ambiguity)."""
+        row = self.conn.execute(
+            f"SELECT {ITEM_COLUMNS}, NULL AS exception_id FROM evidence e WHERE e.id = ?",
+            (id_or_prefix,),
+        ).fetchone()
+        if row is not None:
+            return [_item(row)]
+        rows = self.conn.execute(
+            f"SELECT {ITEM_COLUMNS}, NULL AS exception_id FROM evidence e "
+            "WHERE e.id >= ? AND e.id < ? ORDER BY e.id LIMIT 2",
+            (id_or_prefix, id_or_prefix + "\uffff"),
+        ).fetchall()
+        return [_item(r) for r in rows]
+
+    def history(
+        self,
+        *,
+        integration_id: str,
+        check_id: str,
+        resource_id: str,
+        until: str,
+        limit: int = 366,
+    ) -> list[dict[str, Any]]:
+        """The same check on the same resource of the same integration in each collection up to
+        ``until``, newest first (through the ``evidence_history`` index)."""
+        rows = self.conn.execute(
+            "SELECT e.id, e.job_id, e.status, e.collected_at, e.sha256, e.message "
+            "FROM evidence e WHERE e.check_id = ? AND e.resource_id = ? AND e.collected_at <= ? "
+            "AND e.integration_id = ? ORDER BY e.collected_at DESC, e.rowid DESC LIMIT ?",
+            (check_id, resource_id, until, integration_id, limit),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def raw_data(self, sha256: str) -> str | None:
+        row = self.conn.execute("SELECT data FROM raw_blobs WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT id, status, finished_at FROM collection_jobs WHERE id = ?", (job_id,)
+        ).fetchone()
+        return None if row is None else dict(row)
+
+
+def _item(row: sqlite3.Row) -> dict[str, Any]:
+    out = dict(row)
+    out.pop("row_id", None)
+    out["remediation"] = loads(out["remediation"], {})
+    out["controls"] = loads(out["controls"], {})
+    return out
+
+
+def group_counts(rows: Iterable[dict[str, Any]], key: str) -> dict[str, int]:
+    """Sum ``count`` by ``row[key]`` (helper for callers of ``check_counts``)."""
+    out: dict[str, int] = {}
+    for row in rows:
+        out[row[key]] = out.get(row[key], 0) + int(row["count"])
+    return out
