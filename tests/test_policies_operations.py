@@ -298,3 +298,43 @@ def test_download_markdown_and_write_rules(store: Store, tmp_path: Path) -> None
     with pytest.raises(InvalidInput, match="does not exist"):
         ops.write_document(doc, tmp_path / "missing" / "x.md")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["backup-policy-v1.md", "out.md"]
+
+
+def test_approved_policy_is_control_evidence_in_compliance_and_dashboard(store) -> None:  # type: ignore[no-untyped-def]
+    """Issue 7 part 5: an approved policy in force makes its controls PASSING (policy evidence);
+    an overdue review makes them WARNING; a draft is not evidence."""
+    from datetime import UTC, datetime
+
+    from sentinel_cli.operations import evidence as evidence_ops
+    from sentinel_cli.operations import policies as ops
+    from sentinel_cli.operations.dashboard import dashboard
+
+    data = {"companyName": "Acme", "securityOfficer": "Zoë", "securityOfficerEmail": "z@acme.test"}
+    generated = ops.generate_policy(store, template_id="backup-policy", custom_data=data)
+    policy_id = generated["policy"]["id"]
+    before = evidence_ops.compliance_summary(store, framework="ISO27001")
+    a813 = next(c for c in before["controls"] if c["id"] == "A.8.13")
+    assert a813["status"] == "NOT_COVERED" and a813["policies"] == []
+
+    approved_at = datetime(2026, 1, 10, tzinfo=UTC)
+    ops.approve_policy(
+        store, policy_id, approver="ceo@acme.test", review_months=12, now=approved_at
+    )
+    during = evidence_ops.compliance_summary(
+        store, framework="ISO27001", now=datetime(2026, 6, 1, tzinfo=UTC)
+    )
+    a813 = next(c for c in during["controls"] if c["id"] == "A.8.13")
+    assert a813["status"] == "PASSING"
+    assert "policy" in a813["sources"]
+    assert a813["policies"][0]["id"] == policy_id and a813["policies"][0]["status"] == "PASS"
+    assert during["score"] is not None
+
+    overdue = evidence_ops.compliance_summary(
+        store, framework="ISO27001", now=datetime(2027, 2, 1, tzinfo=UTC)
+    )
+    a813 = next(c for c in overdue["controls"] if c["id"] == "A.8.13")
+    assert a813["status"] == "WARNING" and a813["policies"][0]["status"] == "WARNING"
+
+    dash = dashboard(store, now=datetime(2026, 6, 1, tzinfo=UTC))
+    iso = next(f for f in dash["frameworks"] if "ISO" in str(f.get("id", f.get("name"))))
+    assert iso["score"] is not None

@@ -284,7 +284,18 @@ def _render_compliance(summary: dict[str, Any]) -> None:
     score = f"{summary['score']}%" if summary["score"] is not None else "n/a"
     console.table(
         f"{fw['name']}: score {score}",
-        ["Control", "Status", "Pass", "Fail", "Warn", "Error", "Excepted", "Checks", "Title"],
+        [
+            "Control",
+            "Status",
+            "Pass",
+            "Fail",
+            "Warn",
+            "Error",
+            "Excepted",
+            "Checks",
+            "Policies",
+            "Title",
+        ],
         [
             (
                 c["id"],
@@ -295,6 +306,7 @@ def _render_compliance(summary: dict[str, Any]) -> None:
                 c["counts"]["error"],
                 c["counts"]["excepted"],
                 len(c["checks"]),
+                len(c.get("policies") or []),
                 c["title"],
             )
             for c in summary["controls"]

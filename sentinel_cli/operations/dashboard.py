@@ -156,11 +156,17 @@ def dashboard(
     *,
     now: datetime | None = None,
     days: int = TIMELINE_DAYS,
-    extra_sources: Sequence[ComplianceSource] = (),
+    extra_sources: Sequence[ComplianceSource] | None = None,
 ) -> dict[str, Any]:
     """The spec's dashboard object: overview, frameworks, categories, recentActivity, issues,
-    timeline, trend."""
+    timeline, trend. Framework scores count approved policies as control evidence, as
+    ``evidence compliance`` does (``extra_sources=()`` turns that off)."""
     from sentinel_cli.frameworks import load_framework
+
+    if extra_sources is None:
+        from sentinel_cli.operations.policies import policy_compliance_source
+
+        extra_sources = (policy_compliance_source(store, now=now),)
 
     scope = resolve_scope(store, now=now)
     rows = store.queries.check_counts(scope.job_ids)

@@ -577,6 +577,8 @@ class ControlEvidence:
     status: str
     excepted: bool = False
     source: str = "policy"
+    title: str = ""
+    reason: str = ""
 
 
 ComplianceSource = Callable[[str], Iterable[ControlEvidence]]
@@ -698,11 +700,14 @@ def compliance_summary(
     integration: str | None = None,
     as_of: str | None = None,
     now: datetime | None = None,
-    extra_sources: Sequence[ComplianceSource] = (),
+    extra_sources: Sequence[ComplianceSource] | None = None,
     evidence_ids_limit: int | None = 100,
     include_catalogue: bool = True,
 ) -> dict[str, Any]:
     """Every control of ``framework`` with its status, counts and evidence ids, plus the score.
+
+    ``extra_sources`` defaults to the approved policies in force (a policy is evidence for the
+    controls it satisfies); pass ``()`` for automated evidence only.
 
     ``evidence_ids_limit`` caps the ids listed per control (failing first; ``None`` lists all):
     a control mapped by many checks can have tens of thousands of items, and the full list is one
@@ -714,6 +719,10 @@ def compliance_summary(
 
     fw = load_framework(framework)
     scope = resolve_scope(store, integration=integration, as_of=as_of, now=now)
+    if extra_sources is None:
+        from sentinel_cli.operations.policies import policy_compliance_source
+
+        extra_sources = (policy_compliance_source(store, now=now),)
     return compliance_from_counts(
         store,
         fw,
@@ -769,6 +778,16 @@ def compliance_from_counts(
                 + sorted({ev.source for ev in tally.extra}),
                 "evidenceIds": ids,
                 "evidenceIdsTruncated": truncated,
+                "policies": [
+                    {
+                        "id": ev.evidence_id,
+                        "title": ev.title,
+                        "status": ev.status,
+                        "reason": ev.reason,
+                    }
+                    for ev in tally.extra
+                    if ev.source == "policy"
+                ],
             }
         )
     covered = len(fw.controls) - status_totals["NOT_COVERED"]

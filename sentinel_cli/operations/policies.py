@@ -592,3 +592,26 @@ def policy_evidence(
     for entries in result.values():
         entries.sort(key=lambda e: (e["title"].lower(), e["templateId"]))
     return result
+
+
+def policy_compliance_source(store: Store, *, now: datetime | None = None) -> Any:
+    """``policy_evidence`` as a compliance source: each approved policy in force is one piece of
+    evidence (PASS, or WARNING once its review is overdue) for every control it satisfies."""
+    from sentinel_cli.operations.evidence import ControlEvidence
+
+    def source(framework_id: str) -> list[ControlEvidence]:
+        by_control = policy_evidence(store, framework=framework_id, now=now)
+        return [
+            ControlEvidence(
+                control_id=cid,
+                evidence_id=entry["policyId"],
+                status=entry["status"],
+                source="policy",
+                title=f"{entry['title']} v{entry['version']}",
+                reason=entry["reason"],
+            )
+            for cid, entries in by_control.items()
+            for entry in entries
+        ]
+
+    return source
