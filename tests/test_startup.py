@@ -40,3 +40,36 @@ def test_help_imports_no_heavy_library(tmp_path: Path) -> None:
 
 def test_listing_imports_no_heavy_library(tmp_path: Path) -> None:
     assert _heavy_modules_for(["integrations", "list", "--json"], tmp_path) == []
+
+
+def test_lean_option_parsing_still_validates(tmp_path: Path) -> None:
+    """The entry point converts options without pydantic; bad values must still be usage errors."""
+    env = {**os.environ, "SENTINEL_HOME": str(tmp_path), "SENTINEL_SECRETS_BACKEND": "file"}
+    base = [sys.executable, "-m", "sentinel_cli", "integrations", "connect", "github"]
+    bad = subprocess.run(
+        [*base, "--org", "acme", "--token", "t", "--no-verify", "--review-period-days", "abc"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "not a whole number" in bad.stderr
+    good = subprocess.run(
+        [
+            *base,
+            "--org",
+            "acme",
+            "--token",
+            "t",
+            "--no-verify",
+            "--review-period-days",
+            "30",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert good.returncode == 0, good.stderr
+    assert '"reviewPeriodDays": 30' in good.stdout

@@ -104,8 +104,12 @@ _register()
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    from sentinel_cli.cli.lean import make_tree_lean
+
     try:
-        app(args=argv, prog_name="sentinel")
+        command = typer.main.get_command(app)
+        make_tree_lean(command)
+        command(args=argv, prog_name="sentinel")
     except KeyboardInterrupt:  # raised outside a command (e.g. while parsing)
         console.error_line("interrupted")
         sys.exit(130)

@@ -26,7 +26,7 @@ class _PlainValue:
     """Stands in for Typer's runtime coercion of one parameter."""
 
     def __init__(self, kind: str) -> None:
-        self.kind = kind  # "str", "list", "int" or "flag"
+        self.kind = kind  # "str", "list", "int", "bool" or "flag"
 
     def coerce(self, value: Any, param: Any = None, ctx: Any = None) -> Any:
         if value is None:
@@ -43,6 +43,15 @@ class _PlainValue:
                 raise typer.BadParameter(f"{value!r} is not a whole number") from None
         if self.kind == "flag":
             return value
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "y", "on"):
+                return True
+            if text in ("0", "false", "no", "n", "off", ""):
+                return False
+            raise typer.BadParameter(f"{value!r} is not true or false")
         return value if isinstance(value, str) else str(value)
 
 
@@ -64,6 +73,8 @@ def _kind(param: Any) -> str | None:
         return "list"
     if annotation is int:
         return "int"
+    if annotation is bool:
+        return "bool"
     return None
 
 
@@ -98,3 +109,24 @@ class LeanGroup(TyperGroup):
         if option is not None:
             make_lean([option])
         return option
+
+
+def make_tree_lean(command: Any) -> None:
+    """Apply ``make_lean`` to a command, its help option and every subcommand, recursively.
+
+    The entry point calls this once on the built command tree, so every command starts without
+    pydantic, whatever class it was declared with.
+    """
+    make_lean(list(getattr(command, "params", [])))
+    original = getattr(command, "get_help_option", None)
+    if original is not None:
+
+        def lean_help_option(ctx: Any, _original: Any = original) -> Any:
+            option = _original(ctx)
+            if option is not None:
+                make_lean([option])
+            return option
+
+        command.get_help_option = lean_help_option
+    for sub in (getattr(command, "commands", None) or {}).values():
+        make_tree_lean(sub)
