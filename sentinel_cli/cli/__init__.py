@@ -98,6 +98,11 @@ def _register() -> None:
     app.add_typer(exceptions.app, name="exceptions")
     app.command("dashboard", cls=lean.LeanCommand)(dashboard.dashboard)
 
+    from sentinel_cli.cli import serve, users
+
+    app.add_typer(users.app, name="users")
+    app.command("serve")(serve.serve)
+
 
 _register()
 

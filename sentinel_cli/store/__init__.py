@@ -24,7 +24,9 @@ from sentinel_cli.store.jobs import JobsRepo
 from sentinel_cli.store.kv import KeyValueRepo
 from sentinel_cli.store.policies import PoliciesRepo
 from sentinel_cli.store.queries import EvidenceQueries
+from sentinel_cli.store.ratelimits import RateLimitsRepo
 from sentinel_cli.store.risk_exceptions import RiskExceptionsRepo
+from sentinel_cli.store.users import UsersRepo
 
 
 class Store:
@@ -40,6 +42,8 @@ class Store:
         self.exceptions = RiskExceptionsRepo(conn)
         self.policies = PoliciesRepo(conn)
         self.billing = BillingRepo(conn)
+        self.users = UsersRepo(conn)
+        self.ratelimits = RateLimitsRepo(conn)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -1,0 +1,123 @@
+"""The FastAPI app factory: ``create_app(settings)``, and ``create_app_from_env`` for uvicorn.
+
+``sentinel serve`` hands uvicorn the import string ``sentinel_cli.api.app:create_app_from_env``
+with ``factory=True``, so each ``--workers`` process builds its own app from the same environment;
+everything shared between workers (users, rate-limit counters, jobs) lives in the store, and the JWT
+signing key in the secrets backend.
+
+Building the app opens the store once (applying migrations, and marking jobs a dead server left
+RUNNING as FAILED), loads or creates the signing key and computes the dummy password hash, so a
+misconfigured home fails at start rather than on the first request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from sentinel_cli import __version__
+from sentinel_cli.api import auth
+from sentinel_cli.api.config import ApiSettings
+from sentinel_cli.api.deps import ApiState, StorePool, make_secrets
+from sentinel_cli.api.errors import install_error_handlers
+from sentinel_cli.api.jobs import CollectionRunner
+from sentinel_cli.api.middleware import ApiMiddleware
+from sentinel_cli.api.ratelimit import RateLimiter
+from sentinel_cli.api.routers import auth as auth_routes
+from sentinel_cli.api.routers import (
+    billing,
+    evidence,
+    exceptions,
+    health,
+    integrations,
+    policies,
+    users,
+)
+from sentinel_cli.config import Settings
+from sentinel_cli.operations import users as user_ops
+from sentinel_cli.store import open_store
+
+log = logging.getLogger("sentinel.api")
+
+DESCRIPTION = """\
+The Sentinel REST API: compliance evidence, integrations, policies and billing of this install.
+
+Log in with `POST /api/auth/login` and send the token as `Authorization: Bearer <token>`.
+Roles: VIEWER reads; MEMBER also connects, collects and generates; ADMIN also manages users,
+billing and deletes. Responses are `{"status": "success", "data": {...}}`; errors are
+`{"status": "error", "message": "...", "statusCode": N}`. Requests are rate limited per user
+(per IP without a token); see the `X-RateLimit-*` headers.
+"""
+
+
+def create_app(settings: ApiSettings | Settings | None = None) -> FastAPI:
+    if settings is None:
+        api_settings = ApiSettings.from_env()
+    elif isinstance(settings, Settings):
+        api_settings = ApiSettings(base=settings)
+    else:
+        api_settings = settings
+    base = api_settings.base
+    open_store(base).close()
+    state = ApiState(
+        settings=api_settings,
+        pool=StorePool(base, max_idle=api_settings.pool_size),
+        limiter=RateLimiter(api_settings.rate_limit, api_settings.login_rate_limit),
+        signing_key=auth.load_or_create_signing_key(base),
+        runner=CollectionRunner(base),
+        secrets=make_secrets(base),
+    )
+    user_ops.warm_up()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        left = state.runner.wait(api_settings.job_shutdown_grace)
+        if left:
+            log.warning(
+                "%d collection(s) still running at shutdown; they will be marked FAILED "
+                "(interrupted) when the store is next opened",
+                left,
+            )
+        state.pool.close()
+
+    app = FastAPI(
+        title="Sentinel API",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
+        lifespan=lifespan,
+    )
+    app.state.api = state
+    install_error_handlers(app)
+    app.add_middleware(ApiMiddleware, state=state)
+    routers = [
+        module.router
+        for module in (
+            health,
+            auth_routes,
+            users,
+            integrations,
+            evidence,
+            exceptions,
+            policies,
+            billing,
+        )
+    ]
+    if api_settings.bench:
+        routers.append(health.bench_router)
+    for router in routers:
+        app.include_router(router)
+    app.state.api_routes = [r for router in routers for r in router.routes]
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The uvicorn factory: settings from the environment of this (worker) process."""
+    return create_app(ApiSettings.from_env())

@@ -1,0 +1,140 @@
+"""Bearer tokens: HS256 JWTs signed with a key kept in the secrets backend, and role checks.
+
+The signing key is generated once (``secrets.token_urlsafe(48)``, 384 bits) and stored in the
+keyring or ``secrets.json`` under ``jwt-signing-key``; never in the database, so a copy of
+``sentinel.db`` cannot mint tokens. Creation takes a file lock in the home directory because
+``--workers N`` processes start together and must all end up with the same key.
+
+A token carries ``sub`` (user id), ``role``, ``iat``, ``exp`` (12 hours later) and ``jti``. The role
+that counts, though, is the user's *current* one: ``middleware.ApiMiddleware`` loads the user row
+for every request with a valid token, so removing, disabling or demoting a user takes effect at once
+rather than when their token expires.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets as pysecrets
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
+
+from sentinel_cli.config import Settings
+from sentinel_cli.errors import Forbidden, Unauthorized
+from sentinel_cli.operations.users import role_rank
+from sentinel_cli.secrets import open_secrets
+
+SIGNING_KEY_NAME = "jwt-signing-key"
+ALGORITHM = "HS256"
+LEEWAY_SECONDS = 10
+
+
+@contextlib.contextmanager
+def _key_lock(settings: Settings) -> Iterator[None]:
+    settings.ensure_home()
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: one process creates the key (serve does)
+        yield
+        return
+    with open(settings.home / ".jwt-signing-key.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def load_or_create_signing_key(settings: Settings) -> str:
+    """The JWT signing key from the secrets backend, created on first use."""
+    store = open_secrets(settings)
+    with _key_lock(settings):
+        key = store.get(SIGNING_KEY_NAME)
+        if not key:
+            key = pysecrets.token_urlsafe(48)
+            store.set(SIGNING_KEY_NAME, key)
+    return key
+
+
+def issue_token(key: str, user: dict[str, Any], *, ttl_seconds: int) -> str:
+    now = int(time.time())
+    claims = {
+        "sub": user["id"],
+        "role": user["role"],
+        "iat": now,
+        "exp": now + ttl_seconds,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
+
+
+def decode_token(key: str, token: str) -> dict[str, Any] | None:
+    """The claims of a valid, unexpired token signed with ``key``; ``None`` otherwise."""
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            leeway=LEEWAY_SECONDS,
+            options={"require": ["sub", "exp", "iat", "jti"]},
+        )
+    except jwt.PyJWTError:
+        return None
+    return claims if isinstance(claims.get("sub"), str) else None
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the user behind the token, with their current role."""
+
+    id: str
+    email: str
+    role: str
+
+
+@dataclass(frozen=True)
+class AuthContext:
+    """What the middleware found out about the caller before routing."""
+
+    token_given: bool
+    principal: Principal | None
+
+
+# Declares the scheme in the OpenAPI document (the "Authorize" button of /api/docs); the token
+# itself is read by the middleware.
+_bearer_scheme = HTTPBearer(auto_error=False, description="A token from POST /api/auth/login")
+
+
+def _require(role: str) -> Callable[..., Awaitable[Principal]]:
+    async def dependency(request: Request, _: Any = Depends(_bearer_scheme)) -> Principal:
+        context: AuthContext | None = request.scope.get("state", {}).get("auth")
+        if context is None or not context.token_given:
+            raise Unauthorized("authentication required: send Authorization: Bearer <token>")
+        if context.principal is None:
+            raise Unauthorized("invalid or expired token: log in again (POST /api/auth/login)")
+        if role_rank(context.principal.role) < role_rank(role):
+            raise Forbidden(f"this action needs the {role} role; you are {context.principal.role}")
+        return context.principal
+
+    dependency.__name__ = f"require_{role.lower()}"
+    return dependency
+
+
+Viewer = Annotated[Principal, Depends(_require("VIEWER"))]
+Member = Annotated[Principal, Depends(_require("MEMBER"))]
+Admin = Annotated[Principal, Depends(_require("ADMIN"))]

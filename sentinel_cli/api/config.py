@@ -1,0 +1,84 @@
+"""Server settings: the store's ``Settings`` plus what only the API needs (limits, token lifetime).
+
+Built from the environment so every ``--workers`` process, which uvicorn starts from an import string,
+builds the same app: ``sentinel serve`` turns its options into environment variables before it
+starts uvicorn. Limits are written ``REQUESTS/SECONDS`` (``100/900`` = 100 requests per 15-minute
+window); ``off`` disables one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sentinel_cli.config import Settings
+from sentinel_cli.errors import InvalidInput
+
+ENV_RATE_LIMIT = "SENTINEL_RATE_LIMIT"
+ENV_LOGIN_RATE_LIMIT = "SENTINEL_LOGIN_RATE_LIMIT"
+ENV_BENCH = "SENTINEL_BENCH"
+TOKEN_TTL_SECONDS = 12 * 3600
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``limit`` requests per fixed window of ``window`` seconds."""
+
+    limit: int
+    window: int
+
+    @classmethod
+    def parse(cls, text: str, *, name: str) -> RateLimit | None:
+        value = text.strip().lower()
+        if value in ("off", "none", "0"):
+            return None
+        try:
+            count, _, seconds = value.partition("/")
+            parsed = cls(int(count), int(seconds or 900))
+        except ValueError:
+            raise InvalidInput(
+                f"{name}={text!r} is not a rate limit",
+                hint="write REQUESTS/SECONDS, e.g. 100/900 (100 per 15 minutes), or off",
+            ) from None
+        if parsed.limit < 1 or parsed.window < 1:
+            raise InvalidInput(f"{name}={text!r}: requests and seconds must be at least 1")
+        return parsed
+
+    def __str__(self) -> str:
+        return f"{self.limit}/{self.window}"
+
+
+DEFAULT_RATE_LIMIT = RateLimit(100, 900)
+DEFAULT_LOGIN_RATE_LIMIT = RateLimit(10, 900)
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    base: Settings
+    rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT
+    """Per authenticated user (per client IP for requests without a valid token)."""
+    login_rate_limit: RateLimit | None = DEFAULT_LOGIN_RATE_LIMIT
+    """Login attempts per client IP, on top of ``rate_limit``: against password guessing."""
+    token_ttl_seconds: int = TOKEN_TTL_SECONDS
+    bench: bool = False
+    """Serve ``/api/_bench/hello`` (the throughput ceiling ``bench/api.py`` compares against)."""
+    job_shutdown_grace: float = 10.0
+    """Seconds a stopping server waits for running collections before it leaves them to recovery."""
+    pool_size: int = field(default=8)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiSettings:
+        env = os.environ if environ is None else environ
+        rate = env.get(ENV_RATE_LIMIT)
+        login = env.get(ENV_LOGIN_RATE_LIMIT)
+        return cls(
+            base=Settings.from_env(env),
+            rate_limit=RateLimit.parse(rate, name=ENV_RATE_LIMIT) if rate else DEFAULT_RATE_LIMIT,
+            login_rate_limit=(
+                RateLimit.parse(login, name=ENV_LOGIN_RATE_LIMIT)
+                if login
+                else DEFAULT_LOGIN_RATE_LIMIT
+            ),
+            bench=env.get(ENV_BENCH, "") not in ("", "0", "false"),
+        )

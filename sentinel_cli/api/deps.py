@@ -1,0 +1,95 @@
+"""Per-request resources: one store connection per request, from a small pool, and the app's state.
+
+Each request gets a connection of its own for its whole life (``ApiMiddleware`` leases it before
+routing, for the rate-limit counter and the user lookup, and returns it after the response), so no
+two requests ever share a connection or a transaction. Connections are reused rather than opened per
+request because ``open_store`` also checks the schema version and looks for interrupted jobs, which
+would cost more than the queries of a small request. A returned connection with a transaction still
+open (an endpoint that raised inside one) is rolled back before reuse; beyond ``max_idle`` spare
+connections, returned ones are closed.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+
+from sentinel_cli.config import Settings
+from sentinel_cli.secrets import SecretStore, open_secrets
+from sentinel_cli.store import Store, open_store
+
+if TYPE_CHECKING:
+    from sentinel_cli.api.config import ApiSettings
+    from sentinel_cli.api.jobs import CollectionRunner
+    from sentinel_cli.api.ratelimit import RateLimiter
+
+
+class StorePool:
+    def __init__(self, settings: Settings, *, max_idle: int = 8) -> None:
+        self.settings = settings
+        self.max_idle = max_idle
+        self._idle: list[Store] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def acquire(self) -> Store:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return open_store(self.settings)
+
+    def release(self, store: Store) -> None:
+        try:
+            if store.conn.in_transaction:
+                store.conn.rollback()
+        except Exception:
+            store.close()
+            return
+        with self._lock:
+            if not self._closed and len(self._idle) < self.max_idle:
+                self._idle.append(store)
+                return
+        store.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for store in idle:
+            store.close()
+
+
+@dataclass
+class ApiState:
+    """Everything the app holds for its lifetime, built once by ``create_app``."""
+
+    settings: ApiSettings
+    pool: StorePool
+    limiter: RateLimiter
+    signing_key: str
+    runner: CollectionRunner
+    secrets: SecretStore
+
+
+def state_of(request: Request) -> ApiState:
+    return request.app.state.api  # type: ignore[no-any-return]
+
+
+async def get_store(request: Request) -> Store:
+    """The request's connection, leased by the middleware (async: no thread hop to read it)."""
+    return request.scope["state"]["store"]  # type: ignore[no-any-return]
+
+
+async def get_state(request: Request) -> ApiState:
+    return state_of(request)
+
+
+def make_secrets(settings: Settings) -> SecretStore:
+    return open_secrets(settings, announce=False)
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+StateDep = Annotated[ApiState, Depends(get_state)]

@@ -1,0 +1,138 @@
+"""The one middleware: store lease, caller identity, rate limit, headers, and the last-resort 500.
+
+A plain ASGI middleware (not ``BaseHTTPMiddleware``, which costs a task and a stream per request).
+For each HTTP request it, in one trip to the thread pool:
+
+1. leases a store connection (``deps.StorePool``) that the endpoint then uses too;
+2. decodes the bearer token, if any, and loads its user (a disabled or removed user's token counts
+   as invalid);
+3. counts the request against the caller's rate-limit bucket.
+
+A refused request gets the 429 envelope with ``Retry-After`` without reaching the app. Every other
+response gets the ``X-RateLimit-*`` headers added as it starts. An exception that escaped the app's
+handlers becomes the 500 envelope here, after the traceback is logged, so the client never sees one
+and still gets the headers (Starlette's own 500 handler sits outside this middleware and would drop
+them).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from anyio import to_thread
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sentinel_cli.api.auth import AuthContext, Principal, bearer_token, decode_token
+from sentinel_cli.api.deps import ApiState
+from sentinel_cli.api.errors import error_bytes
+from sentinel_cli.api.ratelimit import Verdict
+from sentinel_cli.store import Store
+
+log = logging.getLogger("sentinel.api")
+
+LOGIN_PATH = "/api/auth/login"
+UNCOUNTED_PATHS = frozenset({"/api/health"})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers") or ():
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+class ApiMiddleware:
+    def __init__(self, app: ASGIApp, state: ApiState) -> None:
+        self.app = app
+        self.state = state
+
+    def _prepare(
+        self, token: str | None, client: str, path: str, method: str
+    ) -> tuple[Store, AuthContext, Verdict | None]:
+        """Runs in a worker thread: every blocking step before routing."""
+        store = self.state.pool.acquire()
+        try:
+            principal = None
+            if token is not None:
+                claims = decode_token(self.state.signing_key, token)
+                user = store.users.get(claims["sub"]) if claims else None
+                if user is not None and not user["disabled"]:
+                    principal = Principal(user["id"], user["email"], user["role"])
+            bucket = f"user:{principal.id}" if principal else f"ip:{client}"
+            verdict = self.state.limiter.check(
+                store,
+                bucket=bucket,
+                client=client,
+                login=method == "POST" and path == LOGIN_PATH,
+                count=path not in UNCOUNTED_PATHS,
+            )
+        except BaseException:
+            self.state.pool.release(store)
+            raise
+        return store, AuthContext(token is not None, principal), verdict
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = scope["client"][0] if scope.get("client") else "unknown"
+        token = bearer_token(_header(scope, b"authorization"))
+        try:
+            store, auth, verdict = await to_thread.run_sync(
+                self._prepare, token, client, scope["path"], scope["method"]
+            )
+        except Exception:
+            log.exception("cannot prepare %s %s", scope["method"], scope["path"])
+            await _send_error(send, 500, "internal server error", [])
+            return
+        extra = verdict.headers() if verdict is not None else []
+        try:
+            if verdict is not None and verdict.exceeded:
+                await _send_error(
+                    send,
+                    429,
+                    f"rate limit exceeded: {verdict.limit} requests per window; "
+                    f"retry in {verdict.retry_after} s",
+                    extra,
+                )
+                return
+            state = scope.setdefault("state", {})
+            state["store"] = store
+            state["auth"] = auth
+            started = False
+
+            async def send_with_headers(message: Message) -> None:
+                nonlocal started
+                if message["type"] == "http.response.start":
+                    started = True
+                    if extra:
+                        message = {**message, "headers": [*message.get("headers", ()), *extra]}
+                await send(message)
+
+            try:
+                await self.app(scope, receive, send_with_headers)
+            except Exception:
+                log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+                if started:
+                    raise
+                await _send_error(send, 500, "internal server error", extra)
+        finally:
+            self.state.pool.release(store)
+
+
+async def _send_error(
+    send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    body = error_bytes(status, message)
+    start: dict[str, Any] = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            *headers,
+        ],
+    }
+    await send(start)
+    await send({"type": "http.response.body", "body": body})

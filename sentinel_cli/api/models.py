@@ -1,0 +1,143 @@
+"""Request bodies (camelCase, as the spec writes them) and the envelope models the OpenAPI shows.
+
+Bodies refuse unknown fields (``extra="forbid"``): a misspelt ``orgname`` should be a 400 naming
+the field, not a silent default. Values are only type-checked here; every business rule (region
+format, password length, known roles, ...) is checked by the operation, so the CLI and the API
+refuse the same things with the same messages.
+
+Responses are documented, not validated: endpoints return the operation's plain data in the
+envelope directly (see ``errors.ok``), and ``envelope()`` builds a schema naming the keys of
+``data`` for each route.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, create_model
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginBody(Body):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=4096)
+
+
+class AwsConnectBody(Body):
+    accessKeyId: str | None = None
+    secretAccessKey: str | None = None
+    region: str = "us-east-1"
+    name: str | None = None
+    endpointUrl: str | None = None
+    regions: list[str] | str | None = None
+    profile: str | None = None
+    roleArn: str | None = None
+    externalId: str | None = None
+    verify: StrictBool = True
+
+
+class GithubConnectBody(Body):
+    token: str
+    orgName: str
+    name: str | None = None
+    baseUrl: str | None = None
+    verify: StrictBool = True
+    allowedOutsideCollaborators: list[str] = Field(default_factory=list)
+    allowedPublicRepositories: list[str] = Field(default_factory=list)
+    reviewPeriodDays: int = Field(90, ge=1, le=3650)
+
+
+class CollectBody(Body):
+    since: str | None = None
+    until: str | None = None
+
+
+class PolicyGenerateBody(Body):
+    templateId: str
+    customData: dict[str, Any] | None = None
+    owner: str | None = None
+
+
+class PolicyApproveBody(Body):
+    approver: str | None = None
+    """Defaults to the caller's email."""
+    reviewMonths: int | None = None
+
+
+class UserCreateBody(Body):
+    email: str
+    role: str
+    password: str = Field(max_length=4096)
+    name: str | None = None
+
+
+class UserPatchBody(Body):
+    role: str | None = None
+    disabled: StrictBool | None = None
+
+
+class ExceptionCreateBody(Body):
+    checkId: str
+    reason: str
+    owner: str
+    expires: str
+    """Last day covered, YYYY-MM-DD (UTC)."""
+    resourcePattern: str | None = None
+
+
+class SubscriptionPatchBody(Body):
+    tier: str | None = None
+    status: str | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    status: Literal["error"]
+    message: str
+    statusCode: int
+
+
+_MODELS: dict[str, type[BaseModel]] = {}
+
+
+def envelope(name: str, **keys: Any) -> type[BaseModel]:
+    """A success envelope whose ``data`` has these keys (``key=type``); no keys: any object."""
+    if name in _MODELS:
+        return _MODELS[name]
+    data: Any = dict[str, Any]
+    if keys:
+        data = create_model(f"{name}Data", **{k: (t, ...) for k, t in keys.items()})
+    model = create_model(f"{name}Response", status=(Literal["success"], ...), data=(data, ...))
+    _MODELS[name] = model
+    return model
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorEnvelope, "description": text}
+    for code, text in (
+        (400, "Bad request (validation error, malformed JSON)"),
+        (401, "Missing, invalid or expired token"),
+        (403, "Insufficient role, or a plan limit"),
+        (404, "Unknown id or route"),
+        (409, "Conflict with the current state"),
+        (429, "Rate limited (see Retry-After)"),
+        (500, "Internal server error"),
+    )
+}
+
+
+def doc(
+    name: str,
+    status_code: int = 200,
+    *,
+    more_responses: dict[int | str, dict[str, Any]] | None = None,
+    **keys: Any,
+) -> dict[str, Any]:
+    """Route decorator arguments documenting the success envelope of ``name`` at ``status_code``."""
+    return {
+        "status_code": status_code,
+        "response_model": None,
+        "responses": {status_code: {"model": envelope(name, **keys)}, **(more_responses or {})},
+    }

@@ -1,0 +1,124 @@
+"""``/api/evidence`` and ``/api/dashboard``: list with every filter, one item, stats, compliance,
+and the dashboard. Multi-valued filters take repeated parameters or comma lists
+(``status=FAIL&status=ERROR`` or ``status=FAIL,ERROR``), as the CLI's options do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from sentinel_cli.api.auth import Viewer
+from sentinel_cli.api.deps import StoreDep
+from sentinel_cli.api.errors import ok
+from sentinel_cli.api.models import ERRORS, doc
+from sentinel_cli.operations import dashboard as dashboard_ops
+from sentinel_cli.operations import evidence as ops
+
+router = APIRouter(prefix="/api", tags=["evidence"], responses=ERRORS)
+Obj = dict[str, Any]
+AS_OF = Query(None, alias="asOf", description="State at the end of this date (YYYY-MM-DD)")
+INTEGRATION = Query(None, alias="integrationId")
+
+
+def _param(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+_MANY = {"type": "array", "items": {"type": "string"}}
+LIST_PARAMETERS = [
+    _param("status", "PASS, FAIL, WARNING, ERROR (repeat, or a comma list)", _MANY),
+    _param("category", "e.g. iam, encryption, logging (repeat, or a comma list)", _MANY),
+    _param("integrationId", "Only this integration", {"type": "string"}),
+    _param("framework", "SOC2 or ISO27001", {"type": "string"}),
+    _param("control", "e.g. CC6.1 or A.8.5", {"type": "string"}),
+    _param("severity", "critical, high, medium, low, info", _MANY),
+    _param(
+        "limit",
+        f"Items per page (default {ops.DEFAULT_LIMIT})",
+        {"type": "integer", "minimum": 1, "maximum": ops.MAX_LIMIT},
+    ),
+    _param("offset", "Items to skip (default 0)", {"type": "integer", "minimum": 0}),
+    _param("asOf", "State at the end of this date (YYYY-MM-DD)", {"type": "string"}),
+]
+
+
+@router.get(
+    "/evidence",
+    openapi_extra={"parameters": LIST_PARAMETERS},
+    **doc("EvidenceList", evidence=list[Obj], pagination=Obj),
+)
+def list_evidence(principal: Viewer, store: StoreDep, request: Request) -> JSONResponse:
+    """Current evidence (or as of a date), worst first, with ``pagination {total, limit, offset}``.
+
+    The query is handed to the operation as given, which parses and validates every value (400
+    naming the allowed ones): FastAPI's per-parameter validation of these nine parameters cost more
+    than a page of the list itself (the same reason the CLI's ``LeanCommand`` skips Typer's).
+    """
+    query = request.query_params
+    data = ops.list_evidence(
+        store,
+        status=query.getlist("status") or None,
+        category=query.getlist("category") or None,
+        integration=query.get("integrationId"),
+        framework=query.get("framework"),
+        control=query.get("control"),
+        severity=query.getlist("severity") or None,
+        limit=query.get("limit"),
+        offset=query.get("offset"),
+        as_of=query.get("asOf"),
+    )
+    return ok(data)
+
+
+@router.get("/evidence/stats", **doc("EvidenceStats"))
+def evidence_stats(
+    principal: Viewer,
+    store: StoreDep,
+    integration_id: str | None = INTEGRATION,
+    as_of: str | None = AS_OF,
+) -> JSONResponse:
+    """Counts of the current evidence by status, category and severity."""
+    return ok(ops.evidence_stats(store, integration=integration_id, as_of=as_of))
+
+
+@router.get("/evidence/compliance", **doc("Compliance"))
+def evidence_compliance(
+    principal: Viewer,
+    store: StoreDep,
+    framework: str | None = Query(None, description="SOC2 or ISO27001 (required)"),
+    integration_id: str | None = INTEGRATION,
+    as_of: str | None = AS_OF,
+    all_ids: bool = Query(False, alias="allIds", description="Every evidence id per control"),
+) -> JSONResponse:
+    """Control-by-control status of a framework, with the score."""
+    summary = ops.compliance_summary(
+        store,
+        framework=framework,  # type: ignore[arg-type]  # None -> the operation's 400
+        integration=integration_id,
+        as_of=as_of,
+        evidence_ids_limit=None if all_ids else 100,
+    )
+    return ok(summary)
+
+
+@router.get("/evidence/{evidence_id}", **doc("EvidenceOne", evidence=Obj))
+def get_evidence(evidence_id: str, principal: Viewer, store: StoreDep) -> JSONResponse:
+    """One item with raw data, control mappings, remediation and history."""
+    return ok(ops.get_evidence(store, evidence_id))
+
+
+@router.get("/dashboard/stats", **doc("Dashboard"), tags=["dashboard"])
+def dashboard(
+    principal: Viewer, store: StoreDep, days: int = Query(30, ge=1, le=365)
+) -> JSONResponse:
+    """Overview, frameworks, categories, recent activity, issues, timeline and trend."""
+    return ok(dashboard_ops.dashboard(store, days=days))

@@ -1,0 +1,104 @@
+"""``sentinel serve``: run the REST API with uvicorn (the ``serve`` extra).
+
+Before uvicorn starts, this command opens the store (migrating it and marking jobs a dead server
+left RUNNING as FAILED), creates the JWT signing key if there is none (once, here, so ``--workers``
+processes never race to create different keys), and, when no user exists yet, prints the command
+that creates the first ADMIN. Options that the app reads become environment variables, because with
+``--workers N`` every worker builds its own app from the environment (uvicorn's factory import
+string). uvicorn stops gracefully on SIGTERM/SIGINT: it stops accepting, finishes requests in flight
+(up to ``--graceful-timeout``) and the app then waits briefly for background collections.
+
+fastapi, uvicorn, PyJWT and argon2 are imported inside the command only: the CLI starts without them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from sentinel_cli.cli import console
+
+APP_FACTORY = "sentinel_cli.api.app:create_app_from_env"
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def serve(
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Address to bind (put a TLS proxy in front of non-loopback)."
+    ),
+    port: int = typer.Option(8000, "--port", help="TCP port."),
+    workers: int = typer.Option(1, "--workers", help="Worker processes (state is shared)."),
+    rate_limit: str = typer.Option(
+        None,
+        "--rate-limit",
+        help="Requests per window per user, REQUESTS/SECONDS (default 100/900; env "
+        "SENTINEL_RATE_LIMIT; 'off' disables).",
+    ),
+    login_rate_limit: str = typer.Option(
+        None,
+        "--login-rate-limit",
+        help="Login attempts per client IP, REQUESTS/SECONDS (default 10/900; env "
+        "SENTINEL_LOGIN_RATE_LIMIT).",
+    ),
+    log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+    graceful_timeout: int = typer.Option(
+        30, "--graceful-timeout", help="Seconds to finish requests in flight when stopping."
+    ),
+) -> None:
+    """Serve the REST API (docs at /api/docs) from the local store."""
+    from sentinel_cli.api.config import ENV_LOGIN_RATE_LIMIT, ENV_RATE_LIMIT, ApiSettings
+    from sentinel_cli.errors import InvalidInput, SentinelError
+
+    try:
+        import uvicorn
+
+        from sentinel_cli.api.auth import load_or_create_signing_key
+    except ImportError as exc:
+        raise SentinelError(
+            f"sentinel serve needs the serve extra ({exc.name} is not installed)",
+            hint="pip install 'sentinel-compliance[serve]'",
+        ) from None
+    if not 1 <= port <= 65535:
+        raise InvalidInput("--port must be between 1 and 65535")
+    if not 1 <= workers <= 64:
+        raise InvalidInput("--workers must be between 1 and 64")
+    if rate_limit is not None:
+        os.environ[ENV_RATE_LIMIT] = rate_limit
+    if login_rate_limit is not None:
+        os.environ[ENV_LOGIN_RATE_LIMIT] = login_rate_limit
+    settings = ApiSettings.from_env()  # validates the limits before any worker starts
+
+    from sentinel_cli.operations import users
+    from sentinel_cli.store import open_store
+
+    with open_store(settings.base) as store:
+        has_users = users.has_users(store)
+    load_or_create_signing_key(settings.base)
+
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(
+        f"Sentinel API on http://{shown}:{port}/api (docs: /api/docs; "
+        f"store: {settings.base.db_path}; rate limit: {settings.rate_limit or 'off'} per user)"
+    )
+    if host not in LOOPBACK:
+        console.notice(
+            "warning: listening beyond loopback; serve it behind a TLS-terminating proxy so "
+            "passwords and tokens never cross the network in clear"
+        )
+    if not has_users:
+        typer.echo(
+            "No users yet. Create the first admin (in another terminal, same SENTINEL_HOME):\n"
+            "  sentinel users add --email you@example.com --role ADMIN"
+        )
+    sys.stdout.flush()
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers if workers > 1 else None,
+        log_level=log_level.lower(),
+        timeout_graceful_shutdown=graceful_timeout,
+    )

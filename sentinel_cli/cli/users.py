@@ -1,0 +1,112 @@
+"""``sentinel users``: the accounts that log in to ``sentinel serve`` (add, list, remove, set-role).
+
+These commands work on the local store, so the first ADMIN is created on the server machine before
+(or while) the server runs; the server reads users from the same store on every request. Passwords
+come from a hidden prompt with confirmation, or from standard input with ``--password-stdin`` (for
+scripts), never from an argument, which other users could read in the process list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from sentinel_cli.cli import console, context
+
+app = typer.Typer(help="Manage the users who log in to the REST API (sentinel serve).")
+
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON (the API's data shape).")
+ROLE_HELP = "ADMIN, MEMBER or VIEWER."
+
+
+def _say(message: str) -> None:
+    from rich.markup import escape
+
+    console.out().print(escape(message))
+
+
+@app.command("add")
+def add(
+    email: str = typer.Option(..., "--email", help="The user's email (their login)."),
+    role: str = typer.Option(..., "--role", help=ROLE_HELP),
+    name: str = typer.Option(None, "--name", help="Display name."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input (first line)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Add a user; the password (at least 12 characters) is prompted for twice."""
+    from sentinel_cli.operations import users
+
+    wanted = users.parse_role(role)  # refuse a bad role before asking for a password
+    if password_stdin:
+        password = context.read_stdin_secret("password")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with context.store() as store:
+        user = users.add_user(store, email=email, role=wanted, password=password, name=name)
+    console.emit(
+        {"user": user},
+        as_json,
+        lambda: _say(f"Added {user['role']} {user['email']} with id {user['id']}"),
+    )
+
+
+@app.command("list")
+def list_users(as_json: bool = JSON_OPTION) -> None:
+    """List users with their role and last login."""
+    from sentinel_cli.operations import users
+
+    with context.store() as store:
+        items = users.list_users(store)
+
+    def render() -> None:
+        console.table(
+            "Users",
+            ["ID", "Email", "Name", "Role", "Status", "Last login"],
+            [
+                (
+                    u["id"][:8],
+                    u["email"],
+                    u["name"] or "",
+                    u["role"],
+                    console.styled("disabled", "dim") if u["disabled"] else "enabled",
+                    u["lastLoginAt"] or "never",
+                )
+                for u in items
+            ],
+            empty="No users yet: sentinel users add --email you@example.com --role ADMIN",
+        )
+
+    console.emit({"users": items}, as_json, render)
+
+
+def _emit_user(user: dict[str, Any], as_json: bool, message: str) -> None:
+    console.emit({"user": user}, as_json, lambda: _say(message))
+
+
+@app.command("remove")
+def remove(
+    ident: str = typer.Argument(..., metavar="ID|EMAIL"), as_json: bool = JSON_OPTION
+) -> None:
+    """Remove a user (their tokens stop working at once)."""
+    from sentinel_cli.operations import users
+
+    with context.store() as store:
+        user = users.remove_user(store, ident)
+    _emit_user(user, as_json, f"Removed {user['email']}")
+
+
+@app.command("set-role")
+def set_role(
+    ident: str = typer.Argument(..., metavar="ID|EMAIL"),
+    role: str = typer.Argument(..., metavar="ROLE", help=ROLE_HELP),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Change a user's role (effective at once, also for tokens already issued)."""
+    from sentinel_cli.operations import users
+
+    with context.store() as store:
+        user = users.set_role(store, ident, role)
+    _emit_user(user, as_json, f"{user['email']} is now {user['role']}")

@@ -1,0 +1,101 @@
+"""Users of ``sentinel serve``: email, argon2 password hash, role, disabled flag.
+
+The table exists since migration 1. Emails are unique case-insensitively (``COLLATE NOCASE`` on the
+column), so lookups by email go through that collation and ``Alice@x`` and ``alice@x`` are one user.
+The repository never sees a password, only its hash, and never returns the hash except through
+``get_with_hash`` (for login), so a listing cannot leak it by accident.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sentinel_cli.timeutil import now_iso
+
+_COLUMNS = "id, email, name, role, disabled, created_at, updated_at, last_login_at"
+
+
+def _row(row: sqlite3.Row) -> dict[str, Any]:
+    out = dict(row)
+    out["disabled"] = bool(out["disabled"])
+    return out
+
+
+class UsersRepo:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def insert(
+        self,
+        *,
+        user_id: str,
+        email: str,
+        role: str,
+        password_hash: str,
+        name: str | None = None,
+        at: str | None = None,
+    ) -> None:
+        now = at or now_iso()
+        self.conn.execute(
+            "INSERT INTO users (id, email, name, password_hash, role, disabled, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+            (user_id, email, name, password_hash, role, now, now),
+        )
+
+    def get(self, user_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(f"SELECT {_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone()
+        return None if row is None else _row(row)
+
+    def get_by_email(self, email: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM users WHERE email = ?", (email,)
+        ).fetchone()
+        return None if row is None else _row(row)
+
+    def get_with_hash(self, email: str) -> dict[str, Any] | None:
+        """The user and its ``password_hash``: for login only."""
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS}, password_hash FROM users WHERE email = ?", (email,)
+        ).fetchone()
+        return None if row is None else _row(row)
+
+    def list(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM users ORDER BY created_at, email"
+        ).fetchall()
+        return [_row(r) for r in rows]
+
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM users").fetchone()[0])
+
+    def count_enabled_admins(self) -> int:
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM users WHERE role = 'ADMIN' AND disabled = 0"
+        ).fetchone()
+        return int(row[0])
+
+    def set_role(self, user_id: str, role: str) -> None:
+        self.conn.execute(
+            "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", (role, now_iso(), user_id)
+        )
+
+    def set_disabled(self, user_id: str, disabled: bool) -> None:
+        self.conn.execute(
+            "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?",
+            (int(disabled), now_iso(), user_id),
+        )
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        self.conn.execute(
+            "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
+            (password_hash, now_iso(), user_id),
+        )
+
+    def touch_login(self, user_id: str, at: str | None = None) -> None:
+        self.conn.execute(
+            "UPDATE users SET last_login_at = ? WHERE id = ?", (at or now_iso(), user_id)
+        )
+
+    def delete(self, user_id: str) -> None:
+        self.conn.execute("DELETE FROM users WHERE id = ?", (user_id,))

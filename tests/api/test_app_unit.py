@@ -1,0 +1,58 @@
+"""In-process checks of what a real server cannot be made to do on demand: an endpoint crashing.
+
+The app is built by the same ``create_app`` and called through Starlette's test client; a route
+added for the test raises, and the client must get the 500 envelope (with the rate-limit headers)
+and nothing of the exception.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sentinel_cli.config import Settings
+from sentinel_cli.errors import StoreUnavailable
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[Any]:
+    from sentinel_cli.api.app import create_app
+    from sentinel_cli.api.config import ApiSettings
+
+    app = create_app(ApiSettings(base=settings))
+
+    @app.get("/api/_test/crash")
+    def crash() -> None:
+        raise RuntimeError("secret detail: SELECT * FROM users")
+
+    @app.get("/api/_test/store")
+    def store_down() -> None:
+        raise StoreUnavailable("cannot open the database /srv/private/sentinel.db: disk I/O error")
+
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def test_an_unhandled_exception_is_a_bare_500_envelope(client: Any) -> None:
+    response = client.get("/api/_test/crash")
+    assert response.status_code == 500
+    assert response.json() == {
+        "status": "error",
+        "message": "internal server error",
+        "statusCode": 500,
+    }
+    assert "x-ratelimit-remaining" in response.headers
+
+
+def test_store_errors_do_not_leak_paths(client: Any) -> None:
+    response = client.get("/api/_test/store")
+    assert response.status_code == 500
+    assert "/srv/private" not in response.text
+    assert response.json()["message"] == "the server's store is unavailable; see the server log"
