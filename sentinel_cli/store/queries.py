@@ -236,6 +236,8 @@ class EvidenceQueries:
         """Items matching ``flt`` (and ``statuses``); with ``rules``, only those not excepted."""
         if not flt.job_ids:
             return 0
+        if not flt.mixed_check_ids and (rules is None or not rules.exceptions):
+            return self._count_from_check_counts(flt, statuses)
         where, params = self._where(flt)
         if statuses is not None:
             if not statuses:
@@ -248,6 +250,73 @@ class EvidenceQueries:
             params.extend(expr_params)
         row = self.conn.execute(f"SELECT COUNT(*) FROM evidence e WHERE {where}", params).fetchone()
         return int(row[0])
+
+    def _count_from_check_counts(self, flt: EvidenceFilter, statuses: Sequence[str] | None) -> int:
+        """The same count read from ``evidence_check_counts`` (a few rows per check and job)
+        instead of the items: every column a plain filter uses is a column of that table."""
+        if statuses is not None and not statuses:
+            return 0
+        where, params = self._where(flt)
+        if statuses is not None:
+            where += f" AND e.status IN ({_marks(statuses)})"
+            params.extend(statuses)
+        row = self.conn.execute(
+            f"SELECT COALESCE(SUM(e.count), 0) FROM evidence_check_counts e WHERE {where}", params
+        ).fetchone()
+        return int(row[0])
+
+    def _bucket_sizes(self, flt: EvidenceFilter) -> dict[tuple[str, str], int] | None:
+        """Items per (status, severity) for plain filters, from ``evidence_check_counts``."""
+        if flt.mixed_check_ids:
+            return None
+        where, params = self._where(flt)
+        rows = self.conn.execute(
+            f"SELECT e.status, e.severity, SUM(e.count) FROM evidence_check_counts e "
+            f"WHERE {where} GROUP BY e.status, e.severity",
+            params,
+        ).fetchall()
+        return {(r[0], r[1]): int(r[2]) for r in rows}
+
+    def _page_by_buckets(
+        self,
+        flt: EvidenceFilter,
+        sizes: dict[tuple[str, str], int],
+        limit: int,
+        offset: int,
+    ) -> list[int]:
+        """Row ids of one page, walking (status, severity) buckets worst first.
+
+        Each bucket is read in index order from ``evidence_current`` and only the buckets that
+        hold the page are read at all, so a first page costs the same at 1,000 or 1,000,000 items
+        instead of sorting every matching item.
+        """
+        order = sorted(
+            sizes,
+            key=lambda k: (
+                STATUS_ORDER.index(k[0]) if k[0] in STATUS_ORDER else len(STATUS_ORDER),
+                SEVERITY_ORDER.index(k[1]) if k[1] in SEVERITY_ORDER else len(SEVERITY_ORDER),
+                k,
+            ),
+        )
+        where, params = self._where(flt)
+        rowids: list[int] = []
+        skip = offset
+        for status, severity in order:
+            size = sizes[(status, severity)]
+            if skip >= size:
+                skip -= size
+                continue
+            want = limit - len(rowids)
+            rows = self.conn.execute(
+                f"SELECT e.rowid FROM evidence e WHERE {where} AND e.status = ? "
+                "AND e.severity = ? ORDER BY e.check_id, e.resource_id, e.rowid LIMIT ? OFFSET ?",
+                [*params, status, severity, want, skip],
+            ).fetchall()
+            skip = 0
+            rowids.extend(r[0] for r in rows)
+            if len(rowids) >= limit:
+                break
+        return rowids
 
     def page(
         self,
@@ -262,8 +331,13 @@ class EvidenceQueries:
         the exception covering it (``exception_id``, or None). ``limit=None`` returns them all."""
         if not flt.job_ids:
             return []
-        where, params = self._where(flt)
         expr, expr_params = self._use(rules)
+        if limit is not None and not (exclude_excepted and rules.exceptions):
+            sizes = self._bucket_sizes(flt)
+            if sizes is not None:
+                rowids = self._page_by_buckets(flt, sizes, limit, offset)
+                return self._rows_by_rowid(rowids, expr, expr_params)
+        where, params = self._where(flt)
         if exclude_excepted and rules.exceptions:
             where += f" AND ({expr}) IS NULL"
             params.extend(expr_params)
