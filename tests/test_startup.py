@@ -7,7 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("boto3", "botocore", "github", "fpdf", "fastapi", "uvicorn", "moto", "jinja2", "keyring")
+HEAVY = (
+    "boto3",
+    "botocore",
+    "github",
+    "fpdf",
+    "fastapi",
+    "uvicorn",
+    "moto",
+    "jinja2",
+    "keyring",
+    "httpx",
+)
 
 PROBE = """
 import sys
@@ -40,6 +51,11 @@ def test_help_imports_no_heavy_library(tmp_path: Path) -> None:
 
 def test_listing_imports_no_heavy_library(tmp_path: Path) -> None:
     assert _heavy_modules_for(["integrations", "list", "--json"], tmp_path) == []
+
+
+def test_local_evidence_list_imports_no_http_client(tmp_path: Path) -> None:
+    """Client mode (``sentinel login``) must cost the local CI path nothing: no httpx."""
+    assert _heavy_modules_for(["evidence", "list", "--json"], tmp_path) == []
 
 
 def test_lean_option_parsing_still_validates(tmp_path: Path) -> None:

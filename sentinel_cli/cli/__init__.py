@@ -103,6 +103,12 @@ def _register() -> None:
     app.add_typer(users.app, name="users")
     app.command("serve")(serve.serve)
 
+    from sentinel_cli.cli import auth
+
+    app.command("login")(auth.login)
+    app.command("logout")(auth.logout)
+    app.command("whoami")(auth.whoami)
+
 
 _register()
 

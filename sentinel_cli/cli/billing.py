@@ -2,7 +2,8 @@
 
 Thin over ``operations.billing`` (which also enforces the limits during connect and collect);
 ``--json`` prints what the API returns under ``data``. Human output draws usage as Rich bars: green
-under 80 %, yellow up to the limit, red when over it (a downgrade below current usage).
+under 80 %, yellow up to the limit, red when over it (a downgrade below current usage). Through
+``context.backend()``: the local store, or the server logged in to (plan changes need ADMIN there).
 """
 
 from __future__ import annotations
@@ -97,10 +98,8 @@ def _render_status(sub: dict[str, Any]) -> None:
 @app.command("status")
 def status(as_json: bool = JSON_OPTION) -> None:
     """Show the plan, status, billing period and usage against each limit."""
-    from sentinel_cli.operations import billing
-
-    with context.store() as store:
-        sub = billing.subscription(store)
+    with context.backend() as backend:
+        sub = backend.subscription()
     console.emit({"subscription": sub}, as_json, lambda: _render_status(sub))
 
 
@@ -133,9 +132,8 @@ def _render_plans(items: list[dict[str, Any]]) -> None:
 @app.command("plans")
 def plans(as_json: bool = JSON_OPTION) -> None:
     """List the plans with their prices, limits and report types."""
-    from sentinel_cli.operations import billing
-
-    items = billing.list_plans()
+    with context.backend() as backend:
+        items = backend.list_plans()
     console.emit({"plans": items}, as_json, lambda: _render_plans(items))
 
 
@@ -147,10 +145,8 @@ def set_plan(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Change the plan, effective immediately (recorded in the activity log)."""
-    from sentinel_cli.operations import billing
-
-    with context.store() as store:
-        sub = billing.set_plan(store, tier)
+    with context.backend() as backend:
+        sub = backend.set_plan(tier)
     console.emit({"subscription": sub}, as_json, lambda: _render_status(sub))
 
 
@@ -162,10 +158,8 @@ def set_status(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Set the subscription status (admins: PAST_DUE or CANCELED stop new collections)."""
-    from sentinel_cli.operations import billing
-
-    with context.store() as store:
-        sub = billing.set_status(store, status_value)
+    with context.backend() as backend:
+        sub = backend.set_subscription_status(status_value)
     console.emit({"subscription": sub}, as_json, lambda: _render_status(sub))
 
 
@@ -193,16 +187,9 @@ def limits(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Whether another integration may be connected and how many checks remain this period."""
-    from sentinel_cli.operations import billing
-
-    fetch = {"integrations": billing.limits_integrations, "checks": billing.limits_checks}
-    ensure = {
-        "integrations": billing.ensure_can_add_integration,
-        "checks": billing.ensure_can_collect,
-    }
-    names = list(fetch) if kind is None else [kind.value]
-    with context.store() as store:
-        data = {name: fetch[name](store) for name in names}
+    names = [k.value for k in LimitKind] if kind is None else [kind.value]
+    with context.backend() as backend:
+        data = backend.limits(names)
 
         def render() -> None:
             for name, item in data.items():
@@ -210,5 +197,4 @@ def limits(
 
         console.emit(data if kind is None else data[kind.value], as_json, render)
         if check:
-            for name in names:
-                ensure[name](store)
+            backend.enforce_limits(names)

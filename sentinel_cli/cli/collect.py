@@ -2,6 +2,10 @@
 
 Exit code 0 when the collections ran, even with FAIL findings (gating is ``sentinel evidence``'s
 job); 1 when any collection could not run at all (its job is FAILED, with the reason).
+
+Logged in to a server, each collection runs there (started, then polled until it ends: see
+``client.remote``) and prints the same summary with the same exit code; ``--workers`` applies to
+local collections only (the server uses its own setting).
 """
 
 from __future__ import annotations
@@ -83,10 +87,9 @@ def collect(
     from sentinel_cli.operations import collect as ops
 
     options = ops.validate_options(workers=workers, since=since, until=until)
-    settings = context.settings()
     jobs: list[dict[str, Any]] = []
-    with context.store() as store:
-        targets = ops.targets(store, integration)
+    with context.backend() as backend:
+        targets = backend.collection_targets(integration)
         if not targets:
             from sentinel_cli.errors import NotFound
 
@@ -94,18 +97,11 @@ def collect(
                 "no integrations to collect",
                 hint="connect one first: sentinel integrations connect aws|github --help",
             )
-        secrets = context.secrets()
         with _progress_display(not quiet and not as_json) as progress_for:
             for target in targets:
-                job = ops.start_collection(store, target["id"], options=options)
                 jobs.append(
-                    ops.run_collection(
-                        store,
-                        secrets,
-                        settings,
-                        job["id"],
-                        options=options,
-                        progress=progress_for(target["name"]),
+                    backend.collect(
+                        target["id"], options=options, progress=progress_for(target["name"])
                     )
                 )
     names = {t["id"]: t["name"] for t in targets}

@@ -1,6 +1,7 @@
 """``sentinel dashboard``: the spec's dashboard (``GET /api/dashboard/stats``) in the terminal.
 
-``--json`` prints exactly the API's ``data`` object; the table view shows the same numbers.
+``--json`` prints exactly the API's ``data`` object; the table view shows the same numbers. Through
+``context.backend()``: the local store, or the server logged in to.
 """
 
 from __future__ import annotations
@@ -95,8 +96,6 @@ def dashboard(
     as_json: bool = typer.Option(False, "--json", help="Print the API's dashboard object."),
 ) -> None:
     """Overview, framework scores, categories, top issues, recent activity and the 30-day trend."""
-    from sentinel_cli.operations import dashboard as ops
-
-    with context.store() as store:
-        data = ops.dashboard(store, days=ops.parse_days(days))
+    with context.backend() as backend:
+        data = backend.dashboard(days=days)
     console.emit(data, as_json, lambda: _render(data))

@@ -9,6 +9,10 @@ Start-up: these commands are the ones CI runs, and the list call must stay withi
 ``python -c "import sqlite3"`` doing the same query: options are plain strings handed to the
 operations (which validate them) through ``cli.lean`` so pydantic is never imported, Rich only for
 tables, and no YAML unless a control id or an export needs the catalogues.
+
+Every command goes through ``context.backend()``; logged in to a server, the list asks the server
+for the gate over all matching items (``failOn``) and renders csv/sarif/junit here from the items,
+so output and exit code match a run on the server's store.
 """
 
 from __future__ import annotations
@@ -137,9 +141,8 @@ def list_evidence(
     from sentinel_cli.operations import evidence as ops
 
     fmt = ops.resolve_format(output, as_json=as_json)
-    with context.store() as store:
-        listing = ops.evidence_listing(
-            store,
+    with context.backend() as backend:
+        listing = backend.evidence_listing(
             status=status,
             category=category,
             integration=integration,
@@ -152,7 +155,7 @@ def list_evidence(
             fail_on=fail_on,
             output=fmt,
         )
-        document = ops.render_listing(listing) if fmt in ops.EXPORT_FORMATS else None
+    document = ops.render_listing(listing) if fmt in ops.EXPORT_FORMATS else None
     if document is not None:
         sys.stdout.write(document)
     else:
@@ -226,10 +229,8 @@ def show_evidence(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one item: why, resource, raw data, SHA-256, controls, remediation and history."""
-    from sentinel_cli.operations import evidence as ops
-
-    with context.store() as store:
-        data = ops.get_evidence(store, evidence_id)
+    with context.backend() as backend:
+        data = backend.get_evidence(evidence_id)
     console.emit(data, as_json, lambda: _render_show(data["evidence"]))
 
 
@@ -263,10 +264,8 @@ def evidence_stats(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Counts of the current evidence by status, category and severity."""
-    from sentinel_cli.operations import evidence as ops
-
-    with context.store() as store:
-        stats = ops.evidence_stats(store, integration=integration, as_of=as_of)
+    with context.backend() as backend:
+        stats = backend.evidence_stats(integration=integration, as_of=as_of)
     console.emit(stats, as_json, lambda: _render_stats(stats))
 
 
@@ -332,14 +331,8 @@ def evidence_compliance(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Control-by-control status of a framework (PASSING, FAILING, WARNING, NOT_COVERED)."""
-    from sentinel_cli.operations import evidence as ops
-
-    with context.store() as store:
-        summary = ops.compliance_summary(
-            store,
-            framework=framework,
-            integration=integration,
-            as_of=as_of,
-            evidence_ids_limit=None if all_ids else 100,
+    with context.backend() as backend:
+        summary = backend.compliance_summary(
+            framework=framework, integration=integration, as_of=as_of, all_ids=all_ids
         )
     console.emit(summary, as_json, lambda: _render_compliance(summary))

@@ -1,7 +1,8 @@
 """``sentinel exceptions``: accept a risk until a date, list and remove accepted risks.
 
 Thin adapters over ``operations.exceptions``; the rules (expiry through the end of the day UTC, only
-FAIL/WARNING items covered, owner an email, known check ids) live there.
+FAIL/WARNING items covered, owner an email, known check ids) live there. Through
+``context.backend()``: the local store, or the server logged in to.
 """
 
 from __future__ import annotations
@@ -39,11 +40,8 @@ def add_exception(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Except a check's failures on matching resources until a date."""
-    from sentinel_cli.operations import exceptions as ops
-
-    with context.store() as store:
-        data = ops.add_exception(
-            store,
+    with context.backend() as backend:
+        data = backend.add_exception(
             check_id=check,
             resource=resource,
             reason=reason,
@@ -89,10 +87,8 @@ def list_exceptions(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List exceptions in force (with --all: every one ever recorded)."""
-    from sentinel_cli.operations import exceptions as ops
-
-    with context.store() as store:
-        data = ops.list_exceptions(store, include_all=include_all)
+    with context.backend() as backend:
+        data = backend.list_exceptions(include_all=include_all)
     console.emit(data, as_json, lambda: _render_list(data["exceptions"]))
 
 
@@ -102,10 +98,8 @@ def remove_exception(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """End an exception now; its items count again (it stays in the history)."""
-    from sentinel_cli.operations import exceptions as ops
-
-    with context.store() as store:
-        data = ops.remove_exception(store, exception_id)
+    with context.backend() as backend:
+        data = backend.remove_exception(exception_id)
     console.emit(
         data,
         as_json,

@@ -1,4 +1,8 @@
-"""``sentinel integrations``: connect, list, remove integrations and list their collection jobs."""
+"""``sentinel integrations``: connect, list, remove integrations and list their collection jobs.
+
+Each command runs through ``context.backend()``: the local store, or the server logged in to (a
+connect then sends the credentials to the server, which stores them in its own secrets backend).
+"""
 
 from __future__ import annotations
 
@@ -63,16 +67,12 @@ def connect_aws(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Connect an AWS account (access keys, --profile, --role-arn, or the default credential chain)."""
-    from sentinel_cli.operations import integrations
-
     if secret_stdin:
         secret_access_key = context.read_stdin_secret("secret access key")
     elif access_key_id and not secret_access_key:
         secret_access_key = typer.prompt("Secret access key", hide_input=True)
-    with context.store() as store:
-        item = integrations.connect_aws(
-            store,
-            context.secrets(),
+    with context.backend() as backend:
+        item = backend.connect_aws(
             name=name,
             region=region,
             regions=regions,
@@ -118,7 +118,6 @@ def connect_github(
 ) -> None:
     """Connect a GitHub organisation with a token (classic or fine-grained, read access)."""
     from sentinel_cli.errors import InvalidInput
-    from sentinel_cli.operations import integrations
 
     if token_stdin:
         token = context.read_stdin_secret("token")
@@ -130,10 +129,8 @@ def connect_github(
         "allowedPublicRepositories": list(allow_public_repo or []),
         "reviewPeriodDays": review_period_days,
     }
-    with context.store() as store:
-        item = integrations.connect_github(
-            store,
-            context.secrets(),
+    with context.backend() as backend:
+        item = backend.connect_github(
             org=org,
             token=token,
             name=name,
@@ -147,10 +144,8 @@ def connect_github(
 @app.command("list")
 def list_integrations(as_json: bool = JSON_OPTION) -> None:
     """List integrations with status, last sync time and evidence count."""
-    from sentinel_cli.operations import integrations
-
-    with context.store() as store:
-        items = integrations.list_integrations(store)
+    with context.backend() as backend:
+        items = backend.list_integrations()
     console.emit(
         {"integrations": items},
         as_json,
@@ -180,10 +175,8 @@ def show_integration(
     integration_id: str = typer.Argument(..., metavar="ID"), as_json: bool = JSON_OPTION
 ) -> None:
     """Show one integration's settings (never its secret)."""
-    from sentinel_cli.operations import integrations
-
-    with context.store() as store:
-        item = integrations.get_integration(store, integration_id)
+    with context.backend() as backend:
+        item = backend.get_integration(integration_id)
 
     def render() -> None:
         console.table(
@@ -201,10 +194,8 @@ def remove_integration(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Remove an integration and delete its secret. Evidence already collected is kept."""
-    from sentinel_cli.operations import integrations
-
-    with context.store() as store:
-        item = integrations.remove_integration(store, context.secrets(), integration_id)
+    with context.backend() as backend:
+        item = backend.remove_integration(integration_id)
     console.emit(
         {"integration": item},
         as_json,
@@ -221,10 +212,8 @@ def list_jobs(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List an integration's collection jobs, newest first."""
-    from sentinel_cli.operations import integrations
-
-    with context.store() as store:
-        jobs = integrations.list_jobs(store, integration_id, limit=limit)
+    with context.backend() as backend:
+        jobs = backend.list_jobs(integration_id, limit=limit)
     console.emit(
         {"jobs": jobs},
         as_json,

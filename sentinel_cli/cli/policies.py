@@ -3,7 +3,9 @@
 Thin shells over ``sentinel_cli.operations.policies``. Output only is decided here: tables with
 overdue reviews in red, ``--json`` with the API's shapes, and where a downloaded document goes
 (a file, a directory, or ``-`` for standard output). Jinja2 and fpdf2 load only in the commands
-that render.
+that render. Through ``context.backend()``: logged in to a server, policies are generated and
+rendered there (a ``--data`` file is read here and sent as ``customData``) and downloads are written
+here; the company profile lives on the server's machine and is refused remotely.
 """
 
 from __future__ import annotations
@@ -39,9 +41,8 @@ def _next_review(item: dict[str, Any]) -> Any:
 @app.command("templates")
 def templates(as_json: bool = JSON_OPTION) -> None:
     """List the policy templates with the SOC 2 and ISO 27001 controls each satisfies."""
-    from sentinel_cli.operations import policies
-
-    items = policies.list_templates()
+    with context.backend() as backend:
+        items = backend.policy_templates()
     console.emit(
         {"templates": items},
         as_json,
@@ -78,11 +79,8 @@ def generate(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Generate the next version of a policy from a template (status DRAFT)."""
-    from sentinel_cli.operations import policies
-
-    with context.store() as store:
-        result = policies.generate_policy(
-            store,
+    with context.backend() as backend:
+        result = backend.generate_policy(
             template_id=template_id,
             data_file=data_file,
             assignments=assignments or [],
@@ -119,10 +117,8 @@ def list_policies(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List generated policies (latest version of each); overdue reviews are shown in red."""
-    from sentinel_cli.operations import policies
-
-    with context.store() as store:
-        items = policies.list_policies(store, all_versions=all_versions)
+    with context.backend() as backend:
+        items = backend.list_policies(all_versions=all_versions)
     console.emit(
         {"policies": items},
         as_json,
@@ -151,10 +147,8 @@ def list_policies(
 @app.command("show")
 def show(policy_id: str = typer.Argument(..., metavar="ID"), as_json: bool = JSON_OPTION) -> None:
     """Show one policy: its metadata, revision history and Markdown."""
-    from sentinel_cli.operations import policies
-
-    with context.store() as store:
-        item = policies.get_policy(store, policy_id)
+    with context.backend() as backend:
+        item = backend.get_policy(policy_id)
 
     def render() -> None:
         fields = [
@@ -204,12 +198,8 @@ def approve(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Approve the latest version of a policy; approving again records a periodic review."""
-    from sentinel_cli.operations import policies
-
-    with context.store() as store:
-        item = policies.approve_policy(
-            store, policy_id, approver=approver, review_months=review_months
-        )
+    with context.backend() as backend:
+        item = backend.approve_policy(policy_id, approver=approver, review_months=review_months)
     console.emit(
         {"policy": item},
         as_json,
@@ -237,8 +227,8 @@ def download(
     from sentinel_cli.errors import InvalidInput
     from sentinel_cli.operations import policies
 
-    with context.store() as store:
-        doc = policies.download_policy(store, policy_id, format=fmt)
+    with context.backend() as backend:
+        doc = backend.download_policy(policy_id, format=fmt)
     if output == "-":
         if doc.media_type == "application/pdf" and sys.stdout.isatty():
             raise InvalidInput(
@@ -258,22 +248,16 @@ def profile_set(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Save company-wide field values used by every policy (e.g. companyName=Acme)."""
-    from sentinel_cli.operations import policies
-
-    with context.store() as store:
-        profile = policies.set_profile(
-            store, policies.parse_assignments(pairs, option="profile set")
-        )
+    with context.backend() as backend:
+        profile = backend.set_profile(pairs)
     _emit_profile(profile, as_json)
 
 
 @profile_app.command("show")
 def profile_show(as_json: bool = JSON_OPTION) -> None:
     """Show the saved company profile."""
-    from sentinel_cli.operations import policies
-
-    with context.store() as store:
-        profile = policies.get_profile(store)
+    with context.backend() as backend:
+        profile = backend.get_profile()
     _emit_profile(profile, as_json)
 
 
@@ -282,10 +266,8 @@ def profile_unset(
     key: str = typer.Argument(..., metavar="NAME"), as_json: bool = JSON_OPTION
 ) -> None:
     """Remove one field from the company profile."""
-    from sentinel_cli.operations import policies
-
-    with context.store() as store:
-        profile = policies.unset_profile(store, key)
+    with context.backend() as backend:
+        profile = backend.unset_profile(key)
     _emit_profile(profile, as_json)
 
 

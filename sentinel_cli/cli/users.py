@@ -4,6 +4,9 @@ These commands work on the local store, so the first ADMIN is created on the ser
 (or while) the server runs; the server reads users from the same store on every request. Passwords
 come from a hidden prompt with confirmation, or from standard input with ``--password-stdin`` (for
 scripts), never from an argument, which other users could read in the process list.
+
+Logged in to a server (``sentinel login``), they manage that server's users through ``/api/users``
+instead, which needs the ADMIN role there.
 """
 
 from __future__ import annotations
@@ -44,8 +47,8 @@ def add(
         password = context.read_stdin_secret("password")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with context.store() as store:
-        user = users.add_user(store, email=email, role=wanted, password=password, name=name)
+    with context.backend() as backend:
+        user = backend.add_user(email=email, role=wanted, password=password, name=name)
     console.emit(
         {"user": user},
         as_json,
@@ -56,10 +59,8 @@ def add(
 @app.command("list")
 def list_users(as_json: bool = JSON_OPTION) -> None:
     """List users with their role and last login."""
-    from sentinel_cli.operations import users
-
-    with context.store() as store:
-        items = users.list_users(store)
+    with context.backend() as backend:
+        items = backend.list_users()
 
     def render() -> None:
         console.table(
@@ -91,10 +92,8 @@ def remove(
     ident: str = typer.Argument(..., metavar="ID|EMAIL"), as_json: bool = JSON_OPTION
 ) -> None:
     """Remove a user (their tokens stop working at once)."""
-    from sentinel_cli.operations import users
-
-    with context.store() as store:
-        user = users.remove_user(store, ident)
+    with context.backend() as backend:
+        user = backend.remove_user(ident)
     _emit_user(user, as_json, f"Removed {user['email']}")
 
 
@@ -105,8 +104,6 @@ def set_role(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Change a user's role (effective at once, also for tokens already issued)."""
-    from sentinel_cli.operations import users
-
-    with context.store() as store:
-        user = users.set_role(store, ident, role)
+    with context.backend() as backend:
+        user = backend.set_role(ident, role)
     _emit_user(user, as_json, f"{user['email']} is now {user['role']}")

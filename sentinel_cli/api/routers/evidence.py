@@ -1,6 +1,11 @@
 """``/api/evidence`` and ``/api/dashboard``: list with every filter, one item, stats, compliance,
 and the dashboard. Multi-valued filters take repeated parameters or comma lists
 (``status=FAIL&status=ERROR`` or ``status=FAIL,ERROR``), as the CLI's options do.
+
+``failOn`` on the list (``FAIL,ERROR``, or ``none``) adds ``data.gate = {"failOn": [...],
+"failing": N}``: how many matching, non-excepted items have one of those statuses across *all*
+pages. It is the CI gate of ``sentinel evidence --fail-on``, so the CLI logged in to a server exits
+exactly as it would on the server's store; without ``failOn`` the response is unchanged.
 """
 
 from __future__ import annotations
@@ -48,6 +53,12 @@ LIST_PARAMETERS = [
     ),
     _param("offset", "Items to skip (default 0)", {"type": "integer", "minimum": 0}),
     _param("asOf", "State at the end of this date (YYYY-MM-DD)", {"type": "string"}),
+    _param(
+        "failOn",
+        "Also count the matching, non-excepted items with these statuses over all pages "
+        "(data.gate): e.g. FAIL,ERROR, or none",
+        {"type": "string"},
+    ),
 ]
 
 
@@ -64,7 +75,8 @@ def list_evidence(principal: Viewer, store: StoreDep, request: Request) -> JSONR
     than a page of the list itself (the same reason the CLI's ``LeanCommand`` skips Typer's).
     """
     query = request.query_params
-    data = ops.list_evidence(
+    fail_on = query.get("failOn")
+    listing = ops.evidence_listing(
         store,
         status=query.getlist("status") or None,
         category=query.getlist("category") or None,
@@ -75,8 +87,12 @@ def list_evidence(principal: Viewer, store: StoreDep, request: Request) -> JSONR
         limit=query.get("limit"),
         offset=query.get("offset"),
         as_of=query.get("asOf"),
+        fail_on=fail_on,
     )
-    return ok(data)
+    if fail_on is None:
+        return ok(listing.data)
+    gate = {"failOn": list(listing.fail_on), "failing": listing.failing}
+    return ok({**listing.data, "gate": gate})
 
 
 @router.get("/evidence/stats", **doc("EvidenceStats"))

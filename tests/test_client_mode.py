@@ -1,0 +1,269 @@
+"""The CLI as a client of ``sentinel serve``: same output and exit codes as on the server's store.
+
+One real server process (uvicorn on 127.0.0.1, a free port) serves a home seeded with the evidence
+estate of ``tests/test_evidence_support.py`` and two users. The CLI runs in-process through Typer's
+runner with its own ``SENTINEL_HOME`` (the client machine), logs in with ``--password-stdin``, and
+each command's output and exit code are compared with the same command run locally with
+``SENTINEL_HOME`` pointing at the server's home and no login.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sentinel_cli.client import config
+from sentinel_cli.config import Settings
+from sentinel_cli.secrets import FileSecrets
+from sentinel_cli.store import open_store
+from tests.api.conftest import PASSWORD, Server, add_users, free_port, server_env
+from tests.conftest import Cli, CliResult
+from tests.test_evidence_support import build_estate
+
+ADMIN = "admin@example.com"
+VIEWER = "viewer@example.com"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    home = tmp_path_factory.mktemp("client-mode") / "server-home"
+    home.mkdir(parents=True)
+    srv = Server(
+        home,
+        server_env(home, SENTINEL_RATE_LIMIT="100000/900", SENTINEL_LOGIN_RATE_LIMIT="1000/900"),
+    )
+    with open_store(srv.settings) as store:
+        build_estate(store)
+    add_users(srv.settings, (ADMIN, "ADMIN"), (VIEWER, "VIEWER"))
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+class Sides:
+    """Run one command as the client (logged in) and as a local user of the server's home."""
+
+    def __init__(self, server: Server, client_home: Path, monkeypatch: pytest.MonkeyPatch):
+        self.server = server
+        self.client_home = client_home
+        self.monkeypatch = monkeypatch
+        self.cli = Cli()
+
+    def client(self, *args: str, input: str | None = None) -> CliResult:
+        self.monkeypatch.setenv("SENTINEL_HOME", str(self.client_home))
+        return self.cli(*args, input=input)
+
+    def local(self, *args: str) -> CliResult:
+        self.monkeypatch.setenv("SENTINEL_HOME", str(self.server.home))
+        return self.cli(*args)
+
+    def login(self, email: str = ADMIN) -> CliResult:
+        result = self.client(
+            "login",
+            "--server",
+            self.server.url,
+            "--email",
+            email,
+            "--password-stdin",
+            input=PASSWORD + "\n",
+        )
+        assert result.exit_code == 0, result.stderr
+        return result
+
+    @property
+    def client_settings(self) -> Settings:
+        return Settings.from_env(
+            {"SENTINEL_HOME": str(self.client_home), "SENTINEL_SECRETS_BACKEND": "file"}
+        )
+
+    def set_token(self, token: str) -> None:
+        FileSecrets(self.client_home / "secrets.json").set(config.TOKEN_KEY, token)
+
+
+@pytest.fixture
+def sides(server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sides:
+    monkeypatch.setenv("SENTINEL_SECRETS_BACKEND", "file")
+    for name in ("SENTINEL_DB", "SENTINEL_DEBUG", "GITHUB_TOKEN", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return Sides(server, tmp_path / "client-home", monkeypatch)
+
+
+SAME = [
+    (["evidence", "--status", "FAIL", "--json"], 1),
+    (["evidence", "--status", "FAIL", "--limit", "1", "--json"], 1),  # the gate sees every page
+    (["evidence", "--status", "FAIL", "--fail-on", "none", "--json"], 0),
+    (["evidence", "list", "--fail-on", "FAIL,ERROR", "--format", "csv"], 1),
+    (["evidence", "list", "--status", "PASS", "--format", "sarif"], 0),
+    (["evidence", "stats", "--json"], 0),
+    (["evidence", "compliance", "-f", "SOC2", "--json"], 0),
+    (["integrations", "list", "--json"], 0),
+    (["billing", "status", "--json"], 0),
+    (["exceptions", "list", "--all", "--json"], 0),
+    (["evidence", "show", "zzzz-no-such-id"], 3),
+    (["evidence", "--status", "BOGUS"], 2),
+    (["evidence", "compliance"], 2),
+]
+
+
+def test_logged_in_commands_match_the_servers_store(sides: Sides) -> None:
+    login = sides.login()
+    assert "Logged in to" in login.stdout
+    saved = json.loads((sides.client_home / config.CONFIG_FILE).read_text())
+    assert saved["server"] == sides.server.url and saved["email"] == ADMIN
+    assert "token" not in json.dumps(saved).lower()  # the token lives in the secrets backend
+    token = FileSecrets(sides.client_home / "secrets.json").get(config.TOKEN_KEY)
+    assert token and token.count(".") == 2
+    who = sides.client("whoami", "--json")
+    assert who.exit_code == 0 and who.json()["mode"] == "remote"
+    assert who.json()["user"]["email"] == ADMIN
+
+    remote = sides.client("evidence", "--status", "FAIL", "--json")
+    local = sides.local("evidence", "--status", "FAIL", "--json")
+    assert (remote.exit_code, local.exit_code) == (1, 1), (remote.stderr, local.stderr)
+    ids = [item["id"] for item in remote.json()["evidence"]]
+    assert ids and ids == [item["id"] for item in local.json()["evidence"]]
+    assert all(item["status"] == "FAIL" for item in remote.json()["evidence"])
+    assert "item(s) with status FAIL" in remote.stderr
+
+    for argv, code in SAME:
+        remote = sides.client(*argv)
+        local = sides.local(*argv)
+        assert remote.exit_code == local.exit_code == code, (argv, remote.stderr, local.stderr)
+        assert remote.stdout == local.stdout, argv
+
+
+def test_a_bad_or_expired_token_exits_8_with_a_hint_to_log_in(sides: Sides) -> None:
+    import jwt
+
+    sides.login()
+    sides.set_token("not-a-token")
+    result = sides.client("evidence", "--status", "FAIL")
+    assert result.exit_code == 8, result.stderr
+    assert "sentinel login --server " + sides.server.url in result.stderr
+
+    with open_store(sides.server.settings) as store:
+        admin = store.users.get_by_email(ADMIN)
+    now = int(time.time())
+    expired = jwt.encode(
+        {
+            "sub": admin["id"],
+            "role": "ADMIN",
+            "iat": now - 13 * 3600,
+            "exp": now - 3600,
+            "jti": uuid.uuid4().hex,
+        },
+        sides.server.signing_key(),
+        algorithm="HS256",
+    )
+    sides.set_token(expired)
+    result = sides.client("integrations", "list")
+    assert (
+        result.exit_code == 8 and "expired" in result.stderr and "sentinel login" in result.stderr
+    )
+    assert sides.client("whoami").exit_code == 8
+
+
+def test_wrong_password_role_refusal_and_unreachable_server(sides: Sides) -> None:
+    refused = sides.client(
+        "login", "--server", sides.server.url, "--email", ADMIN, "--password-stdin", input="nope\n"
+    )
+    assert refused.exit_code == 8 and not (sides.client_home / config.CONFIG_FILE).exists()
+
+    sides.login(VIEWER)
+    removal = sides.client("integrations", "remove", "0000")
+    assert removal.exit_code == 8 and "ADMIN role" in removal.stderr
+
+    config.save(
+        sides.client_settings,
+        config.ClientConfig(server=f"http://127.0.0.1:{free_port()}", email=VIEWER),
+    )
+    down = sides.client("integrations", "list")
+    assert down.exit_code == 4 and "cannot reach" in down.stderr
+
+
+def test_profile_is_refused_remotely_and_logout_returns_to_local(sides: Sides) -> None:
+    sides.login()
+    refused = sides.client("policies", "profile", "show")
+    assert refused.exit_code == 2 and "logged in to" not in refused.stdout
+    assert sides.client("integrations", "list", "--json").json()["integrations"]  # the server's
+
+    out = sides.client("logout")
+    assert out.exit_code == 0 and sides.server.url in out.stdout
+    assert not (sides.client_home / config.CONFIG_FILE).exists()
+    assert FileSecrets(sides.client_home / "secrets.json").get(config.TOKEN_KEY) is None
+    assert sides.client("whoami", "--json").json()["mode"] == "local"
+    local = sides.client("integrations", "list", "--json")
+    assert local.exit_code == 0 and local.json() == {"integrations": []}  # the client's own store
+    assert sides.client("logout").exit_code == 0  # idempotent
+
+
+def test_collect_runs_on_the_server_and_prints_the_same_summary(sides: Sides) -> None:
+    from sentinel_cli.testing.github_api import OWNER_TOKEN, running_github_api
+    from sentinel_cli.testing.github_seed import seed_org
+
+    sides.login()
+    with running_github_api(seed_org("acme")) as (base_url, _server):
+        connected = sides.client(
+            "integrations",
+            "connect",
+            "github",
+            "--org",
+            "acme",
+            "--name",
+            "Acme remote",
+            "--base-url",
+            base_url,
+            "--token-stdin",
+            "--json",
+            input=OWNER_TOKEN + "\n",
+        )
+        assert connected.exit_code == 0, connected.stderr
+        integration: dict[str, Any] = connected.json()["integration"]
+        result = sides.client("collect", "-i", integration["id"][:8], "--json", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    (job,) = result.json()["jobs"]
+    assert job["status"] in ("COMPLETED", "PARTIAL") and job["totalCount"] > 0
+    jobs = sides.client("integrations", "jobs", integration["id"], "--json").json()["jobs"]
+    assert jobs[0]["id"] == job["id"] and jobs[0]["status"] == job["status"]
+    # The same job as the server's store records it.
+    local = sides.local("integrations", "jobs", integration["id"], "--json").json()["jobs"]
+    assert local[0] == jobs[0]
+    removed = sides.client("integrations", "remove", integration["id"])
+    assert removed.exit_code == 0, removed.stderr
+
+
+def test_the_evidence_list_reports_the_gate_over_all_pages_only_when_asked(server: Server) -> None:
+    from tests.api.conftest import data_of, login
+
+    with server.client(login(server, VIEWER)) as client:
+        plain = data_of(client.get("/api/evidence", params={"status": "FAIL", "limit": 1}))
+        assert set(plain) == {"evidence", "pagination"}  # unchanged without failOn
+        gated = data_of(
+            client.get("/api/evidence", params={"status": "FAIL", "limit": 1, "failOn": "FAIL"})
+        )
+        assert gated["gate"] == {"failOn": ["FAIL"], "failing": plain["pagination"]["total"]}
+        assert gated["evidence"] == plain["evidence"]
+        none = data_of(client.get("/api/evidence", params={"failOn": "none"}))
+        assert none["gate"] == {"failOn": [], "failing": 0}
+        bad = client.get("/api/evidence", params={"failOn": "MAYBE"})
+        assert bad.status_code == 400 and "--fail-on" in bad.json()["message"]
+
+
+def test_exports_page_through_every_item(sides: Sides, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --limit an export lists every item: remotely, page after page (3 at a time here)."""
+    from sentinel_cli.operations import evidence
+
+    sides.login()
+    local = sides.local("evidence", "list", "--format", "junit")
+    monkeypatch.setattr(evidence, "MAX_LIMIT", 3)
+    remote = sides.client("evidence", "list", "--format", "junit")
+    assert remote.exit_code == local.exit_code == 1
+    assert remote.stdout == local.stdout and remote.stdout.count("<testcase") > 6
