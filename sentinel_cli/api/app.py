@@ -34,6 +34,7 @@ from sentinel_cli.api.routers import (
     health,
     integrations,
     policies,
+    reports,
     users,
 )
 from sentinel_cli.config import Settings
@@ -107,6 +108,7 @@ def create_app(settings: ApiSettings | Settings | None = None) -> FastAPI:
             evidence,
             exceptions,
             policies,
+            reports,
             billing,
         )
     ]

@@ -61,6 +61,15 @@ class PolicyGenerateBody(Body):
     owner: str | None = None
 
 
+class ReportGenerateBody(Body):
+    reportType: str
+    """SOC2_AUDIT, ISO27001_AUDIT, COMBINED_AUDIT or EXECUTIVE_SUMMARY."""
+    periodStart: str | None = None
+    """YYYY-MM-DD (default: 90 days before periodEnd)."""
+    periodEnd: str | None = None
+    """YYYY-MM-DD (default: today, UTC)."""
+
+
 class PolicyApproveBody(Body):
     approver: str | None = None
     """Defaults to the caller's email."""

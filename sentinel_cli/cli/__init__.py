@@ -92,6 +92,10 @@ def _register() -> None:
 
     app.add_typer(policies.app, name="policies")
 
+    from sentinel_cli.cli import reports
+
+    app.add_typer(reports.app, name="reports")
+
     from sentinel_cli.cli import dashboard, evidence, exceptions, lean
 
     app.add_typer(evidence.app, name="evidence")

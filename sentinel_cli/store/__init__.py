@@ -25,6 +25,7 @@ from sentinel_cli.store.kv import KeyValueRepo
 from sentinel_cli.store.policies import PoliciesRepo
 from sentinel_cli.store.queries import EvidenceQueries
 from sentinel_cli.store.ratelimits import RateLimitsRepo
+from sentinel_cli.store.reports import ReportsRepo
 from sentinel_cli.store.risk_exceptions import RiskExceptionsRepo
 from sentinel_cli.store.users import UsersRepo
 
@@ -44,6 +45,7 @@ class Store:
         self.billing = BillingRepo(conn)
         self.users = UsersRepo(conn)
         self.ratelimits = RateLimitsRepo(conn)
+        self.reports = ReportsRepo(conn)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -1,0 +1,431 @@
+"""What an audit report shows, gathered from the store: the period's evidence, scores, policies,
+accepted risks, populations and the score timeline, as plain data and row streams.
+
+Kept apart from ``operations.reports`` (the use cases: generate, list, download, verify) and from
+``rendering.reports`` (the PDF), so the renderer only draws and never queries, and the numbers a
+report prints are the numbers the rest of Sentinel computes:
+
+* **Period.** Whole UTC days: ``start`` 00:00:00Z to ``end`` 23:59:59Z, both inclusive. Only
+  evidence collected inside it counts (``store.reports.period``), from every COMPLETED or PARTIAL
+  collection, including those of integrations removed since (their evidence stays reportable).
+* **Items.** Each (integration, check, resource) observed in the period appears once, as its
+  latest observation in the period, with the number of observations, first/last failure and the
+  time it passed again (remediated). Earlier observations are counted, not listed, which keeps a
+  90-day report of daily collections the size of one collection.
+* **Scores** reuse ``operations.evidence.compliance_from_counts`` over the period's items (a
+  control is PASSING, FAILING, WARNING or NOT_COVERED exactly as ``evidence compliance`` decides,
+  approved policies counting as evidence) and the score line reuses ``operations.dashboard.
+  timeline``. The overall score is passing items / items, excepted failures counting as passing,
+  as on the dashboard. Risk exceptions are those in force at the end of the period (or now, if
+  the period has not ended).
+* **Remediation SLA** per severity comes from the company profile's ``patchCriticalDays`` ...
+  ``patchLowDays`` (the days the Vulnerability & Patch Management policy promises), else their
+  template defaults; ``info`` findings have none. An open failure is overdue once its first
+  failure in the period is older than its SLA at the end of the period.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sentinel_cli import __version__
+from sentinel_cli.errors import InvalidInput
+from sentinel_cli.store import Store
+from sentinel_cli.store.reports import PeriodEvidence
+from sentinel_cli.timeutil import parse_iso, parse_user_date, to_iso, utcnow
+
+REPORT_TYPES: tuple[str, ...] = (
+    "SOC2_AUDIT",
+    "ISO27001_AUDIT",
+    "COMBINED_AUDIT",
+    "EXECUTIVE_SUMMARY",
+)
+FRAMEWORKS_BY_REPORT: dict[str, tuple[str, ...]] = {
+    "SOC2_AUDIT": ("SOC2",),
+    "ISO27001_AUDIT": ("ISO27001",),
+    "COMBINED_AUDIT": ("SOC2", "ISO27001"),
+    "EXECUTIVE_SUMMARY": ("SOC2", "ISO27001"),
+}
+DEFAULT_PERIOD_DAYS = 90
+MAX_PERIOD_DAYS = 3660
+DEFAULT_ORGANISATION = "Your organisation"
+POPULATION_CHECK = "github_change_review_population"
+SLA_FIELDS: dict[str, str] = {
+    "critical": "patchCriticalDays",
+    "high": "patchHighDays",
+    "medium": "patchMediumDays",
+    "low": "patchLowDays",
+}
+TOP_FAILING = 10
+
+
+# -- the period ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """An audit period of whole UTC days, both ends inclusive."""
+
+    start: date
+    end: date
+
+    @property
+    def start_iso(self) -> str:
+        return f"{self.start.isoformat()}T00:00:00Z"
+
+    @property
+    def end_iso(self) -> str:
+        return f"{self.end.isoformat()}T23:59:59Z"
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def label(self) -> str:
+        return f"{self.start.isoformat()} to {self.end.isoformat()}"
+
+
+def _day(value: str | date | None, option: str) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    return parse_user_date(text, option=option).date()
+
+
+def parse_period(
+    period_start: str | date | None,
+    period_end: str | date | None,
+    *,
+    now: datetime | None = None,
+) -> Period:
+    """The period asked for; default: the 90 days ending today (UTC). Dates or ISO timestamps
+    are accepted, and a timestamp stands for its whole UTC day."""
+    today = (now or utcnow()).astimezone(UTC).date()
+    end = _day(period_end, "--period-end")
+    start = _day(period_start, "--period-start")
+    if end is None:
+        end = max(today, start) if start is not None else today
+    if start is None:
+        start = end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    if end < start:
+        raise InvalidInput(
+            f"the period ends ({end.isoformat()}) before it starts ({start.isoformat()})",
+            hint="give --period-end on or after --period-start",
+        )
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise InvalidInput(
+            f"the period is longer than {MAX_PERIOD_DAYS} days",
+            hint="audit periods are usually 3 to 12 months",
+        )
+    return Period(start, end)
+
+
+def parse_report_type(report_type: str | None) -> str:
+    """Canonical report type (case-insensitive, '-' or ' ' for '_'); unknown -> InvalidInput."""
+    key = "_".join(str(report_type or "").strip().upper().replace("-", " ").split())
+    if key not in REPORT_TYPES:
+        shown = repr(report_type) if report_type else "(none)"
+        raise InvalidInput(
+            f"unknown report type {shown}; use one of {', '.join(REPORT_TYPES)}",
+            hint="e.g. --type SOC2_AUDIT",
+        )
+    return key
+
+
+# -- the data --------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportData:
+    """Everything a report prints except the item rows, which stream from ``evidence``."""
+
+    report_type: str
+    organisation: str
+    period: Period
+    generated_at: str
+    evidence: PeriodEvidence
+    version: str = __version__
+    integrations: list[dict[str, Any]] = field(default_factory=list)
+    totals: dict[str, Any] = field(default_factory=dict)
+    status_counts: dict[str, int] = field(default_factory=dict)
+    failing_by_severity: dict[str, int] = field(default_factory=dict)
+    status_by_severity: dict[str, dict[str, int]] = field(default_factory=dict)
+    as_of: str = ""
+    overall_score: float | None = None
+    frameworks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    policies: list[dict[str, Any]] = field(default_factory=list)
+    accepted_risks: list[dict[str, Any]] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    trend: str = "stable"
+    previous: dict[str, Any] | None = None
+    sla_days: dict[str, int] = field(default_factory=dict)
+    overdue_failures: list[dict[str, Any]] = field(default_factory=list)
+    overdue_failure_count: int = 0
+    overdue_reviews: list[dict[str, Any]] = field(default_factory=list)
+    expired_risks: list[dict[str, Any]] = field(default_factory=list)
+    top_failing: list[dict[str, Any]] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_evidence(self) -> bool:
+        return int(self.totals.get("items") or 0) > 0
+
+    @property
+    def collections(self) -> int:
+        return sum(int(i["collections"]) for i in self.integrations)
+
+    def label(self, integration_id: str) -> str:
+        return self.labels.get(integration_id, integration_id[:8])
+
+    def sla_due(self, item: dict[str, Any]) -> str | None:
+        """When an item's first failure in the period must be fixed by (ISO), or None."""
+        days = self.sla_days.get(str(item.get("severity")))
+        if days is None or not item.get("first_fail"):
+            return None
+        return to_iso(parse_iso(str(item["first_fail"])) + timedelta(days=days))
+
+    def populations(self) -> Iterator[dict[str, Any]]:
+        """Per repository: the merged pull requests of the period (the union of every collection
+        of the change-review population in the period, each PR once, latest data winning),
+        oldest merge first. One repository's population is in memory at a time."""
+        current: tuple[str, str] | None = None
+        entries: dict[Any, dict[str, Any]] = {}
+        windows: list[tuple[str, str]] = []
+        for version in self.evidence.raw_versions(POPULATION_CHECK):
+            key = (version["integration_id"], version["resource_id"])
+            if key != current:
+                if current is not None:
+                    yield self._population(current, entries, windows)
+                current, entries, windows = key, {}, []
+            try:
+                raw = json.loads(version["data"])
+            except ValueError:
+                continue
+            # Collected raw data is {"result": message, "data": the check's data}.
+            payload = raw.get("data") if isinstance(raw, dict) else None
+            if not isinstance(payload, dict):
+                continue
+            window = payload.get("period") or {}
+            windows.append((str(window.get("since") or ""), str(window.get("until") or "")))
+            reasons = {
+                e.get("number"): e.get("reason")
+                for e in payload.get("exceptions") or []
+                if isinstance(e, dict)
+            }
+            for pr in payload.get("population") or []:
+                if isinstance(pr, dict):
+                    entries[pr.get("number")] = {**pr, "reason": reasons.get(pr.get("number"))}
+        if current is not None:
+            yield self._population(current, entries, windows)
+
+    def _population(
+        self,
+        key: tuple[str, str],
+        entries: dict[Any, dict[str, Any]],
+        windows: list[tuple[str, str]],
+    ) -> dict[str, Any]:
+        start, end = self.period.start_iso, self.period.end_iso
+        inside = [
+            pr for pr in entries.values() if start <= str(pr.get("mergedAt") or "")[:20] <= end
+        ]
+        inside.sort(key=lambda pr: (str(pr.get("mergedAt") or ""), str(pr.get("number"))))
+        since = min((w[0] for w in windows if w[0]), default="")
+        until = max((w[1] for w in windows if w[1]), default="")
+        return {
+            "integration": self.label(key[0]),
+            "resource": key[1],
+            "pulls": inside,
+            "collectedSince": since,
+            "collectedUntil": until,
+            "unreviewed": sum(1 for pr in inside if not pr.get("approvers")),
+        }
+
+
+def organisation_name(store: Store) -> str:
+    from sentinel_cli.operations.policies import get_profile
+
+    name = str(get_profile(store).get("companyName") or "").strip()
+    return name or DEFAULT_ORGANISATION
+
+
+def _integration_label(row: dict[str, Any]) -> str:
+    kind = {"AWS": "AWS", "GITHUB": "GitHub"}.get(str(row["type"]), str(row["type"]))
+    name = str(row.get("name") or "").strip()
+    label = name if name.lower().startswith(kind.lower()) else f"{kind} {name}".strip()
+    external = str(row.get("external_id") or "")
+    return f"{label} ({external})" if external and external not in label else label
+
+
+def _sla_days(store: Store) -> dict[str, int]:
+    from sentinel_cli.operations.policies import get_profile
+    from sentinel_cli.rendering.policies import load_fields
+
+    profile = get_profile(store)
+    fields = load_fields()
+    out: dict[str, int] = {}
+    for severity, name in SLA_FIELDS.items():
+        value = profile.get(name)
+        if value is None and name in fields:
+            value = fields[name].default
+        try:
+            out[severity] = int(value)
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _check_catalogue() -> dict[str, dict[str, Any]]:
+    from sentinel_cli.checks import all_metadata
+
+    return {
+        cid: {
+            "id": meta.id,
+            "title": meta.title,
+            "description": meta.description,
+            "severity": meta.severity,
+            "category": meta.category,
+            "provider": meta.provider,
+            "sources": list(meta.sources),
+            "controls": meta.controls,
+        }
+        for cid, meta in all_metadata().items()
+    }
+
+
+def gather(
+    store: Store,
+    evidence: PeriodEvidence,
+    *,
+    report_type: str,
+    period: Period,
+    generated_at: datetime,
+) -> ReportData:
+    """Read everything but the item rows for a report over ``period`` (see module docstring)."""
+    from sentinel_cli.frameworks import load_framework
+    from sentinel_cli.operations.dashboard import trend_of
+    from sentinel_cli.operations.evidence import Scope, compliance_from_counts
+    from sentinel_cli.operations.exceptions import exception_shape
+    from sentinel_cli.operations.policies import list_policies, policy_compliance_source
+    from sentinel_cli.store.queries import NO_EXCEPTIONS
+
+    generated_iso = to_iso(generated_at)
+    as_of = min(period.end_iso, generated_iso)
+    as_of_moment = parse_iso(as_of)
+    integrations = evidence.integrations()
+    data = ReportData(
+        report_type=report_type,
+        organisation=organisation_name(store),
+        period=period,
+        generated_at=generated_iso,
+        evidence=evidence,
+        integrations=integrations,
+        labels={row["id"]: _integration_label(row) for row in integrations},
+    )
+    data.totals = evidence.totals()
+    data.status_counts = evidence.status_counts()
+    data.failing_by_severity = evidence.failing_by_severity()
+    items = int(data.totals["items"])
+    passing = data.status_counts.get("PASS", 0) + int(data.totals["excepted"])
+    data.overall_score = round(passing / items * 100, 1) if items else None
+    data.checks = _check_catalogue()
+
+    rows, excepted_rows = evidence.counts(), evidence.counts(excepted_only=True)
+    data.as_of = as_of
+    for row in rows:
+        bucket = data.status_by_severity.setdefault(row["severity"], {})
+        bucket[row["status"]] = bucket.get(row["status"], 0) + int(row["count"])
+    for row in excepted_rows:
+        bucket = data.status_by_severity.setdefault(row["severity"], {})
+        bucket["excepted"] = bucket.get("excepted", 0) + int(row["count"])
+    scope = Scope(at=as_of, as_of=as_of, jobs=(), rules=NO_EXCEPTIONS)
+    policy_source = policy_compliance_source(store, now=as_of_moment)
+    for fid in ("SOC2", "ISO27001"):
+        summary = compliance_from_counts(
+            store,
+            load_framework(fid),
+            scope,
+            rows=rows,
+            excepted_rows=excepted_rows,
+            extra_sources=(policy_source,),
+            evidence_ids_limit=0,
+            include_catalogue=True,
+            with_controls=True,
+        )
+        summary["controlChecks"] = evidence.control_checks(fid)
+        data.frameworks[fid] = summary
+
+    data.policies = list_policies(store, now=as_of_moment)
+    data.overdue_reviews = [p for p in data.policies if p.get("reviewOverdue")]
+    data.accepted_risks = [
+        exception_shape(row, at=as_of)
+        for row in store.exceptions.active_between(period.start_iso, period.end_iso)
+    ]
+    data.accepted_risks.sort(key=lambda e: (e["checkId"], e["resourcePattern"], e["expiresAt"]))
+    data.expired_risks = [e for e in data.accepted_risks if e["state"] == "EXPIRED"]
+    data.sla_days = _sla_days(store)
+
+    overdue: list[dict[str, Any]] = []
+    count = 0
+    for item in evidence.failures(statuses=("FAIL",)):
+        if item.get("exception_id"):
+            continue
+        due = data.sla_due(item)
+        if due is not None and due < as_of:
+            count += 1
+            if len(overdue) < TOP_FAILING:
+                overdue.append({**item, "sla_due": due})
+    data.overdue_failures, data.overdue_failure_count = overdue, count
+    data.top_failing = evidence.top_failing(TOP_FAILING)
+
+    if report_type == "EXECUTIVE_SUMMARY":
+        data.timeline = _period_timeline(store, period, generated_at, integrations)
+        data.trend = trend_of(data.timeline)
+        data.previous = store.reports.previous_completed(report_type, before=generated_iso)
+    return data
+
+
+def _period_timeline(
+    store: Store,
+    period: Period,
+    generated_at: datetime,
+    integrations: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The dashboard's daily score over the period, from the first collection in the period on
+    (earlier days would show the state left by collections before the period)."""
+    from sentinel_cli.operations.dashboard import timeline
+
+    if not integrations:
+        return []
+    today = generated_at.astimezone(UTC).date()
+    last_day = min(period.end, today)
+    if last_day < period.start:
+        return []
+    moment = (
+        generated_at
+        if last_day == today
+        else datetime.combine(last_day, datetime.max.time(), UTC).replace(microsecond=0)
+    )
+    points = timeline(store, now=moment, days=(last_day - period.start).days + 1)
+    first = min(str(i["first_collection"]) for i in integrations)[:10]
+    return [p for p in points if p["date"] >= first]
+
+
+__all__ = [
+    "DEFAULT_ORGANISATION",
+    "REPORT_TYPES",
+    "Period",
+    "ReportData",
+    "gather",
+    "organisation_name",
+    "parse_period",
+    "parse_report_type",
+]
