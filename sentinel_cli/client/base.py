@@ -24,9 +24,12 @@ if TYPE_CHECKING:
     from sentinel_cli.operations.collect import CollectionOptions
     from sentinel_cli.operations.evidence import EvidenceListing
     from sentinel_cli.operations.policies import PolicyDocument
+    from sentinel_cli.operations.reports import ReportDocument, Verification
 
 Obj = dict[str, Any]
 Progress = Callable[[int, int, str], None]
+ReportProgress = Callable[[str, int, int], None]
+"""``progress(stage label, stages done, total stages)`` of generating a report."""
 Many = str | Sequence[str] | None
 
 
@@ -192,6 +195,30 @@ class Backend(ABC):
 
     @abstractmethod
     def unset_profile(self, key: str) -> Obj: ...
+
+    # -- reports ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def generate_report(
+        self,
+        report_type: str,
+        period_start: str | None,
+        period_end: str | None,
+        progress: ReportProgress | None = None,
+    ) -> Obj:
+        """Generate and store a report: ``{"report": {...}}``. Only a local run reports stages."""
+
+    @abstractmethod
+    def list_reports(self) -> list[Obj]:
+        """Every report, newest first, without content."""
+
+    @abstractmethod
+    def download_report(self, ident: str) -> ReportDocument:
+        """A COMPLETED report's PDF (id or unambiguous prefix)."""
+
+    @abstractmethod
+    def verify_report_file(self, path: str) -> Verification:
+        """Hash a file on this machine and judge it against the store's reports."""
 
     # -- billing ---------------------------------------------------------------------------
 

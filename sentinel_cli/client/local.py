@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sentinel_cli.client.base import Backend, Obj, Progress
+from sentinel_cli.client.base import Backend, Obj, Progress, ReportProgress
 
 if TYPE_CHECKING:
     from sentinel_cli.config import Settings
     from sentinel_cli.operations.collect import CollectionOptions
     from sentinel_cli.operations.evidence import EvidenceListing
     from sentinel_cli.operations.policies import PolicyDocument
+    from sentinel_cli.operations.reports import ReportDocument, Verification
     from sentinel_cli.secrets import SecretStore
     from sentinel_cli.store import Store
 
@@ -234,6 +235,41 @@ class LocalBackend(Backend):
         from sentinel_cli.operations import policies
 
         return policies.unset_profile(self.store, key)
+
+    # -- reports ---------------------------------------------------------------------------
+
+    def generate_report(
+        self,
+        report_type: str,
+        period_start: str | None,
+        period_end: str | None,
+        progress: ReportProgress | None = None,
+    ) -> Obj:
+        from sentinel_cli.operations import reports
+
+        return reports.generate_report(
+            self.store,
+            report_type=report_type,
+            period_start=period_start,
+            period_end=period_end,
+            progress=progress,
+        )
+
+    def list_reports(self) -> list[Obj]:
+        from sentinel_cli.operations import reports
+
+        items: list[Obj] = reports.list_reports(self.store)["reports"]
+        return items
+
+    def download_report(self, ident: str) -> ReportDocument:
+        from sentinel_cli.operations import reports
+
+        return reports.download_report(self.store, ident)
+
+    def verify_report_file(self, path: str) -> Verification:
+        from sentinel_cli.operations import reports
+
+        return reports.verify_report_file(self.store, path)
 
     # -- billing ---------------------------------------------------------------------------
 

@@ -19,6 +19,11 @@ server evaluates the CI gate over every matching item, and for export formats wi
 pages through all items 1000 at a time (pages are read one after another: a collection finishing
 mid-way can shift them, which a local run, one snapshot, cannot see).
 
+Reports: ``generate_report`` posts and waits for the stored report (generation is synchronous on
+the server, so there are no progress stages); ``verify_report_file`` hashes the file here, streamed,
+and judges it with ``operations.reports.verdict_for`` against ``GET /api/reports`` (the file itself
+is never uploaded), so verdicts and messages are the local ones.
+
 httpx is imported here only, so local commands never load it.
 """
 
@@ -32,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from sentinel_cli import __version__
-from sentinel_cli.client.base import Backend, Many, Obj, Progress
+from sentinel_cli.client.base import Backend, Many, Obj, Progress, ReportProgress
 from sentinel_cli.client.config import TOKEN_KEY, ClientConfig
 from sentinel_cli.errors import (
     Conflict,
@@ -52,6 +57,7 @@ if TYPE_CHECKING:
     from sentinel_cli.operations.collect import CollectionOptions
     from sentinel_cli.operations.evidence import EvidenceListing
     from sentinel_cli.operations.policies import PolicyDocument
+    from sentinel_cli.operations.reports import ReportDocument, Verification
 
 TIMEOUT_SECONDS = 120.0
 CONNECT_TIMEOUT_SECONDS = 10.0
@@ -549,7 +555,7 @@ class RemoteBackend(Backend):
         return item
 
     def download_policy(self, ident: str, *, format: str) -> PolicyDocument:
-        from sentinel_cli.operations.policies import FORMATS, PolicyDocument
+        from sentinel_cli.operations.policies import FORMATS
 
         fmt = (format or "").strip().lower()
         if fmt not in FORMATS:
@@ -557,10 +563,7 @@ class RemoteBackend(Backend):
         response = self.response(
             "GET", f"/api/policies/{_seg(ident)}/download", params={"format": fmt}
         )
-        match = re.search(r'filename="([^"/\\]+)"', response.headers.get("content-disposition", ""))
-        media_type = response.headers.get("content-type", FORMATS[fmt][1])
-        filename = match.group(1) if match else f"policy.{FORMATS[fmt][0]}"
-        return PolicyDocument(response.content, filename, media_type)
+        return _document(response, f"policy.{FORMATS[fmt][0]}", FORMATS[fmt][1])
 
     def _profile_refused(self) -> SentinelError:
         return InvalidInput(
@@ -577,6 +580,50 @@ class RemoteBackend(Backend):
 
     def unset_profile(self, key: str) -> Obj:
         raise self._profile_refused()
+
+    # -- reports ---------------------------------------------------------------------------
+
+    def generate_report(
+        self,
+        report_type: str,
+        period_start: str | None,
+        period_end: str | None,
+        progress: ReportProgress | None = None,
+    ) -> Obj:
+        from sentinel_cli.operations.report_data import parse_period, parse_report_type
+
+        # Checked here first so usage errors read as locally; the server applies its own "today"
+        # to the defaults, as a run on its machine would. No stages: the request just runs.
+        rtype = parse_report_type(report_type)
+        parse_period(period_start, period_end)
+        body = {"reportType": rtype, "periodStart": period_start, "periodEnd": period_end}
+        data: Obj = self.call("POST", "/api/reports/generate", json=body)
+        return data
+
+    def list_reports(self) -> list[Obj]:
+        items: list[Obj] = self.get("/api/reports")["reports"]
+        return items
+
+    def download_report(self, ident: str) -> ReportDocument:
+        from sentinel_cli.operations.reports import MEDIA_TYPE
+
+        ident = (ident or "").strip()
+        hint = "run 'sentinel reports list' to see the ids"  # the envelope carries no hint
+        if not ident:
+            raise NotFound("no report with id ''", hint=hint)
+        try:
+            response = self.response("GET", f"/api/reports/{_seg(ident)}/download")
+        except NotFound as exc:
+            raise NotFound(exc.message, hint=exc.hint or hint) from None
+        return _document(response, f"report-{ident[:8]}.pdf", MEDIA_TYPE)
+
+    def verify_report_file(self, path: str) -> Verification:
+        from sentinel_cli.operations.reports import hash_report_file, verdict_for
+
+        # The file stays on this machine: only its hash is compared with the server's reports.
+        file, sha, size = hash_report_file(path)
+        newest_first = self.list_reports()
+        return verdict_for(file, sha, size, reversed(newest_first))
 
     # -- billing ---------------------------------------------------------------------------
 
@@ -629,6 +676,18 @@ class RemoteBackend(Backend):
     def set_role(self, ident: str, role: str) -> Obj:
         user: Obj = self.call("PATCH", f"/api/users/{_seg(ident)}", json={"role": role})["user"]
         return user
+
+
+def _document(response: httpx.Response, filename: str, media_type: str) -> PolicyDocument:
+    """A downloaded document: the bytes, the server's file name and media type (else defaults)."""
+    from sentinel_cli.operations.policies import PolicyDocument
+
+    match = re.search(r'filename="([^"/\\]+)"', response.headers.get("content-disposition", ""))
+    return PolicyDocument(
+        response.content,
+        match.group(1) if match else filename,
+        response.headers.get("content-type", media_type),
+    )
 
 
 def _many(values: Many) -> list[str]:
