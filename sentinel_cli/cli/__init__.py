@@ -88,6 +88,10 @@ def _register() -> None:
     app.add_typer(billing.app, name="billing")
     app.command("collect")(collect.collect)
 
+    from sentinel_cli.cli import demo
+
+    app.command("demo")(demo.demo)
+
     from sentinel_cli.cli import policies
 
     app.add_typer(policies.app, name="policies")

@@ -1,0 +1,145 @@
+"""``sentinel demo``: the whole product on an embedded sample company, in its own home."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from sentinel_cli.cli import console, context
+
+
+def demo(
+    home: Path = typer.Option(
+        None, "--home", help="Demo home directory (default: SENTINEL_HOME/demo). Wiped each run."
+    ),
+    scale: str = typer.Option(
+        "full", "--scale", help="full (a few dozen users, a dozen repos) or small (quicker)."
+    ),
+    serve: bool = typer.Option(
+        False,
+        "--serve",
+        help="Serve the demo store over the REST API on 127.0.0.1 (runs the demo first if there "
+        "is no demo store yet).",
+    ),
+    port: int = typer.Option(8000, "--port", help="Port for --serve."),
+) -> None:
+    """Run Sentinel end to end on an embedded sample company: no cloud account, no token.
+
+    Starts a moto AWS account and a GitHub API stand-in on 127.0.0.1, connects both, collects,
+    prints the dashboard, writes two policies and two PDF reports. Your own store is never touched.
+    """
+    from sentinel_cli.cli.collect import _progress_display
+    from sentinel_cli.errors import InvalidInput
+    from sentinel_cli.operations import demo as demo_ops
+
+    if scale not in demo_ops.SCALES:
+        raise InvalidInput(f"--scale {scale!r}: use one of {', '.join(demo_ops.SCALES)}")
+    user_settings = context.settings()
+    settings = demo_ops.demo_settings(user_settings, home)
+    if serve and demo_ops.demo_admin(settings) is not None:
+        _serve(settings, port)
+        return
+    demo_ops.prepare_home(settings, user_settings)
+    started = time.monotonic()
+
+    def step(text: str) -> None:
+        console.err().print(f"[cyan]→[/cyan] {text}")
+
+    with _progress_display(True) as progress_for:
+        result = demo_ops.run_demo(
+            settings, scale=demo_ops.SCALES[scale], step=step, progress_for=progress_for
+        )
+    _render(result, time.monotonic() - started)
+    if serve:
+        _serve(settings, port)
+
+
+def _render(result: Any, seconds: float) -> None:
+    out = console.out()
+    dash = result.dashboard
+    ov = dash["overview"]
+    out.rule("[bold]Sentinel demo: Northwind Analytics Ltd[/bold]")
+    out.print(
+        f"Compliance score [bold]{ov['complianceScore']}%[/bold] · {ov['totalChecks']} checks: "
+        f"[green]{ov['passingChecks']} passing[/green], [red]{ov['failingChecks']} failing[/red], "
+        f"[yellow]{ov['warningChecks']} warning[/yellow] · trend {dash.get('trend', 'stable')}"
+    )
+    console.table(
+        "Frameworks",
+        ["Framework", "Score", "Passing", "Failing", "Warning", "Not covered"],
+        [
+            (
+                f["name"],
+                f"{f['score']}%" if f["score"] is not None else "n/a",
+                f["passingControls"],
+                f["failingControls"],
+                f["warningControls"],
+                f["notCoveredControls"],
+            )
+            for f in dash["frameworks"]
+        ],
+    )
+    console.table(
+        "Top failing evidence",
+        ["Severity", "Check", "Resource"],
+        [(i["severity"], i["title"], i["resourceId"]) for i in result.failing],
+    )
+    soc2 = result.soc2
+    totals = soc2["totals"]
+    out.print(
+        f"SOC 2: score [bold]{soc2['score']}%[/bold] · {totals['passing']} controls passing, "
+        f"{totals['failing']} failing, {totals['warning']} warning, "
+        f"{totals['notCovered']} not covered by automated evidence (of {totals['controls']})"
+    )
+    for policy in result.policies:
+        out.print(f"Policy: {policy['title']} v{policy['version']} ({policy['status']})")
+    for path in result.report_paths:
+        out.print(f"Report: [bold]{path}[/bold]")
+    home = result.home
+    out.print(f"\nDone in {seconds:.0f} s. The demo store is {home / 'sentinel.db'}.")
+    out.print("Try next:")
+    for line in (
+        f"export SENTINEL_HOME={home}",
+        "sentinel evidence --status FAIL            # exit 1 when failures exist (CI gate)",
+        "sentinel evidence compliance --framework ISO27001",
+        "sentinel dashboard",
+        "sentinel demo --serve                      # the REST API on this demo store",
+        "unset SENTINEL_HOME && sentinel integrations connect aws --help   # your real account",
+    ):
+        out.print(f"  [bold]{line}[/bold]", soft_wrap=True)
+
+
+def _serve(settings: Any, port: int) -> None:
+    """Serve the demo store (never the user's) with the demo admin's credentials printed."""
+    import os
+
+    from sentinel_cli.cli.serve import serve as serve_command
+    from sentinel_cli.operations import demo as demo_ops
+
+    credentials = demo_ops.demo_admin(settings)
+    assert credentials is not None
+    email, password = credentials
+    os.environ["SENTINEL_HOME"] = str(settings.home)
+    os.environ["SENTINEL_SECRETS_BACKEND"] = "file"
+    os.environ.pop("SENTINEL_DB", None)
+    base = f"http://127.0.0.1:{port}/api"
+    console.out().print(
+        f"Demo admin (this demo store only): [bold]{email}[/bold] / [bold]{password}[/bold]\n"
+        f"  curl -s {base}/auth/login -H 'Content-Type: application/json' "
+        f'-d \'{{"email": "{email}", "password": "{password}"}}\'\n'
+        f"  curl -s {base}/dashboard/stats -H 'Authorization: Bearer TOKEN'",
+        soft_wrap=True,
+        highlight=False,
+    )
+    serve_command(
+        host="127.0.0.1",
+        port=port,
+        workers=1,
+        rate_limit=None,
+        login_rate_limit=None,
+        log_level="info",
+        graceful_timeout=10,
+    )

@@ -1,0 +1,117 @@
+"""Issue 10: `sentinel demo` runs the whole product on the embedded sample company, in its own
+home, twice in a row, and leaves PDFs and a store the other commands can query."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import Cli
+
+pytestmark = pytest.mark.e2e
+
+
+def test_demo_end_to_end_twice_and_never_touches_the_real_store(
+    cli: Cli, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo_home = tmp_path / "demo"
+    for _ in range(2):  # the second run starts clean
+        result = cli("demo", "--home", str(demo_home), "--scale", "small")
+        assert result.exit_code == 0, result.stderr + result.stdout
+        assert "Top failing evidence" in result.stdout
+        assert "SOC 2: score" in result.stdout
+        assert "sentinel evidence --status FAIL" in result.stdout
+    pdfs = sorted((demo_home / "reports").glob("*.pdf"))
+    assert len(pdfs) == 2
+    for pdf in pdfs:
+        assert str(pdf) in result.stdout.replace("\n", "")
+        text = "".join(page.extract_text() or "" for page in PdfReader(pdf).pages)
+        assert "Northwind" in text
+    assert not (home / "sentinel.db").exists(), "the demo must not create or touch the real store"
+
+    monkeypatch.setenv("SENTINEL_HOME", str(demo_home))
+    listed = cli("integrations", "list", "--json").json()["integrations"]
+    assert {i["type"] for i in listed} == {"AWS", "GITHUB"}
+    assert all(i["evidenceCount"] > 0 for i in listed)
+    gate = cli("evidence", "--status", "FAIL")
+    assert gate.exit_code == 1  # the sample company has failures: the CI gate trips
+    policies = cli("policies", "list", "--json").json()["policies"]
+    assert {p["status"] for p in policies} == {"APPROVED", "DRAFT"}
+
+    _serve_the_demo_store(demo_home)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve_the_demo_store(demo_home: Path) -> None:
+    """`sentinel demo --serve` on an existing demo store serves it at once, with the printed
+    demo admin credentials working against the API."""
+    port = _free_port()
+    env = {**os.environ, "SENTINEL_HOME": str(demo_home.parent / "elsewhere")}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sentinel_cli",
+            "demo",
+            "--home",
+            str(demo_home),
+            "--serve",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/api"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+        email, password = (demo_home / "demo-admin.txt").read_text().split()
+        token = httpx.post(
+            f"{base}/auth/login", json={"email": email, "password": password}, timeout=10
+        ).json()["data"]["token"]
+        stats = httpx.get(
+            f"{base}/dashboard/stats", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        assert stats.status_code == 200 and stats.json()["data"]["overview"]["totalChecks"] > 0
+        proc.terminate()
+        output, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    match = re.search(r"Demo admin \(this demo store only\): (\S+) / (\S+)", output)
+    assert match, output
+    assert (match.group(1), match.group(2)) == (email, password)
+
+
+def test_demo_refuses_a_directory_that_is_not_a_demo_home(cli: Cli, tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    result = cli("demo", "--home", str(precious), "--scale", "small")
+    assert result.exit_code == 2
+    assert "not a Sentinel demo home" in result.stderr
+    assert (precious / "notes.txt").read_text() == "keep me"
