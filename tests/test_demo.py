@@ -115,3 +115,27 @@ def test_demo_refuses_a_directory_that_is_not_a_demo_home(cli: Cli, tmp_path: Pa
     assert result.exit_code == 2
     assert "not a Sentinel demo home" in result.stderr
     assert (precious / "notes.txt").read_text() == "keep me"
+
+
+def test_demo_home_exported_as_sentinel_home_is_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `export SENTINEL_HOME=<demo home>` (as the demo suggests), `sentinel demo` uses that
+    home itself rather than a nested <demo home>/demo."""
+    from sentinel_cli.config import Settings
+    from sentinel_cli.operations import demo as demo_ops
+
+    demo_home = tmp_path / "demo"
+    demo_home.mkdir()
+    (demo_home / demo_ops.MARKER).write_text("x")
+    monkeypatch.setenv("SENTINEL_HOME", str(demo_home))
+    user = Settings.from_env()
+    settings = demo_ops.demo_settings(user, None)
+    assert settings.home == demo_home.resolve()
+    demo_ops.prepare_home(settings, user)  # a marked demo home may be rebuilt
+    assert (demo_home / demo_ops.MARKER).exists()
+    monkeypatch.setenv("SENTINEL_HOME", str(tmp_path / "real"))
+    assert (
+        demo_ops.demo_settings(Settings.from_env(), None).home
+        == (tmp_path / "real" / "demo").resolve()
+    )

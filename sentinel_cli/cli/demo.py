@@ -106,7 +106,7 @@ def _render(result: Any, seconds: float) -> None:
         "sentinel evidence --status FAIL            # exit 1 when failures exist (CI gate)",
         "sentinel evidence compliance --framework ISO27001",
         "sentinel dashboard",
-        "sentinel demo --serve                      # the REST API on this demo store",
+        f"sentinel demo --serve --home {home}   # the REST API on this demo store",
         "unset SENTINEL_HOME && sentinel integrations connect aws --help   # your real account",
     ):
         out.print(f"  [bold]{line}[/bold]", soft_wrap=True)

@@ -74,8 +74,12 @@ class DemoResult:
 
 
 def demo_settings(base: Settings, home: Path | None) -> Settings:
-    """Settings of the demo store: ``home`` or ``SENTINEL_HOME/demo``, always the file secrets."""
-    demo_home = (home or base.home / "demo").expanduser().resolve()
+    """Settings of the demo store: ``home``, or ``SENTINEL_HOME`` itself when it is a demo home
+    (after ``export SENTINEL_HOME=<demo home>``), else ``SENTINEL_HOME/demo``. Always the file
+    secrets backend."""
+    if home is None:
+        home = base.home if (base.home / MARKER).exists() else base.home / "demo"
+    demo_home = home.expanduser().resolve()
     return Settings(
         home=demo_home, db_path=demo_home / "sentinel.db", secrets_backend="file", debug=base.debug
     )
@@ -84,7 +88,8 @@ def demo_settings(base: Settings, home: Path | None) -> Settings:
 def prepare_home(settings: Settings, user_settings: Settings) -> None:
     """Start from a clean demo home, refusing to touch anything that is not a demo home."""
     home = settings.home
-    if user_settings.db_path.resolve() == settings.db_path.resolve():
+    same_store = user_settings.db_path.resolve() == settings.db_path.resolve()
+    if same_store and not (home / MARKER).exists():
         raise InvalidInput(
             "the demo home would be your real store", hint="pass another directory with --home"
         )
