@@ -3,49 +3,99 @@
 ``open_store()`` creates the home directory if needed, opens the database with WAL, foreign keys and a
 busy timeout, applies pending migrations, and marks jobs interrupted by a dead process as FAILED. Each
 table family has a small repository object on the ``Store`` (``store.integrations``, ``store.jobs``,
-``store.evidence``, ``store.activity``, ``store.kv``, ``store.billing``); all SQL lives in this package.
+``store.evidence``, ``store.queries``, ``store.exceptions``, ``store.activity``, ``store.kv``,
+``store.policies``, ``store.reports``, ``store.billing``, ``store.users``, ``store.ratelimits``);
+all SQL lives in this package.
+
+Repositories are created (and their modules imported) on first use: `sentinel evidence list` touches
+three of them, and importing all twelve would cost a measurable share of its start-up budget.
 """
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sentinel_cli.config import Settings
 from sentinel_cli.errors import StoreUnavailable
 from sentinel_cli.store import connection
-from sentinel_cli.store.activity import ActivityRepo
-from sentinel_cli.store.billing import BillingRepo
-from sentinel_cli.store.evidence import EvidenceRepo
-from sentinel_cli.store.integrations import IntegrationsRepo
-from sentinel_cli.store.jobs import JobsRepo
-from sentinel_cli.store.kv import KeyValueRepo
-from sentinel_cli.store.policies import PoliciesRepo
-from sentinel_cli.store.queries import EvidenceQueries
-from sentinel_cli.store.ratelimits import RateLimitsRepo
-from sentinel_cli.store.reports import ReportsRepo
-from sentinel_cli.store.risk_exceptions import RiskExceptionsRepo
-from sentinel_cli.store.users import UsersRepo
+
+if TYPE_CHECKING:
+    from sentinel_cli.store.activity import ActivityRepo
+    from sentinel_cli.store.billing import BillingRepo
+    from sentinel_cli.store.evidence import EvidenceRepo
+    from sentinel_cli.store.integrations import IntegrationsRepo
+    from sentinel_cli.store.jobs import JobsRepo
+    from sentinel_cli.store.kv import KeyValueRepo
+    from sentinel_cli.store.policies import PoliciesRepo
+    from sentinel_cli.store.queries import EvidenceQueries
+    from sentinel_cli.store.ratelimits import RateLimitsRepo
+    from sentinel_cli.store.reports import ReportsRepo
+    from sentinel_cli.store.risk_exceptions import RiskExceptionsRepo
+    from sentinel_cli.store.users import UsersRepo
+
+
+def _repo(module: str, cls: str, conn: sqlite3.Connection) -> Any:
+    return getattr(importlib.import_module(f"sentinel_cli.store.{module}"), cls)(conn)
 
 
 class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
-        self.integrations = IntegrationsRepo(conn)
-        self.jobs = JobsRepo(conn)
-        self.evidence = EvidenceRepo(conn)
-        self.activity = ActivityRepo(conn)
-        self.kv = KeyValueRepo(conn)
-        self.queries = EvidenceQueries(conn)
-        self.exceptions = RiskExceptionsRepo(conn)
-        self.policies = PoliciesRepo(conn)
-        self.billing = BillingRepo(conn)
-        self.users = UsersRepo(conn)
-        self.ratelimits = RateLimitsRepo(conn)
-        self.reports = ReportsRepo(conn)
+
+    @cached_property
+    def integrations(self) -> IntegrationsRepo:
+        return _repo("integrations", "IntegrationsRepo", self.conn)
+
+    @cached_property
+    def jobs(self) -> JobsRepo:
+        return _repo("jobs", "JobsRepo", self.conn)
+
+    @cached_property
+    def evidence(self) -> EvidenceRepo:
+        return _repo("evidence", "EvidenceRepo", self.conn)
+
+    @cached_property
+    def activity(self) -> ActivityRepo:
+        return _repo("activity", "ActivityRepo", self.conn)
+
+    @cached_property
+    def kv(self) -> KeyValueRepo:
+        return _repo("kv", "KeyValueRepo", self.conn)
+
+    @cached_property
+    def queries(self) -> EvidenceQueries:
+        return _repo("queries", "EvidenceQueries", self.conn)
+
+    @cached_property
+    def exceptions(self) -> RiskExceptionsRepo:
+        return _repo("risk_exceptions", "RiskExceptionsRepo", self.conn)
+
+    @cached_property
+    def policies(self) -> PoliciesRepo:
+        return _repo("policies", "PoliciesRepo", self.conn)
+
+    @cached_property
+    def billing(self) -> BillingRepo:
+        return _repo("billing", "BillingRepo", self.conn)
+
+    @cached_property
+    def users(self) -> UsersRepo:
+        return _repo("users", "UsersRepo", self.conn)
+
+    @cached_property
+    def ratelimits(self) -> RateLimitsRepo:
+        return _repo("ratelimits", "RateLimitsRepo", self.conn)
+
+    @cached_property
+    def reports(self) -> ReportsRepo:
+        return _repo("reports", "ReportsRepo", self.conn)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
