@@ -21,7 +21,18 @@ from sentinel_cli.errors import SentinelError
 
 
 class SentinelGroup(LeanGroup):
-    """Maps domain errors and crashes to exit codes, once, for every command."""
+    """Maps domain errors and crashes to exit codes, once, for every command, and loads the
+    commands of ``LAZY_COMMANDS`` only when they are asked for."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in LAZY_COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        command = super().get_command(ctx, name)
+        if command is None and name in LAZY_COMMANDS:
+            command = _load_command(name)
+            self.commands[name] = command
+        return command
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -81,41 +92,50 @@ def root(
     """Sentinel: self-hosted compliance automation for SOC 2 and ISO 27001."""
 
 
+# Every command except ``collect`` is loaded on first use: a command module imports its own
+# options, renderers and operations, and importing all of them would cost ``sentinel evidence``
+# (the CI gate) a fifth of its start-up. name -> (module, attribute, "group" | "command").
+LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "integrations": ("integrations", "app", "group"),
+    "evidence": ("evidence", "app", "group"),
+    "dashboard": ("dashboard", "dashboard", "command"),
+    "exceptions": ("exceptions", "app", "group"),
+    "policies": ("policies", "app", "group"),
+    "reports": ("reports", "app", "group"),
+    "billing": ("billing", "app", "group"),
+    "users": ("users", "app", "group"),
+    "serve": ("serve", "serve", "command"),
+    "login": ("auth", "login", "command"),
+    "logout": ("auth", "logout", "command"),
+    "whoami": ("auth", "whoami", "command"),
+    "demo": ("demo", "demo", "command"),
+}
+
+
+def _load_command(name: str) -> Any:
+    """Build the click command of a lazily registered command or group."""
+    import importlib
+
+    from sentinel_cli.cli.lean import LeanCommand, make_tree_lean
+
+    module_name, attribute, kind = LAZY_COMMANDS[name]
+    module = importlib.import_module(f"sentinel_cli.cli.{module_name}")
+    target = getattr(module, attribute)
+    if kind == "group":
+        command = typer.main.get_command(target)
+    else:
+        holder = typer.Typer(add_completion=False)
+        holder.command(name, cls=LeanCommand)(target)
+        command = typer.main.get_command(holder)
+    command.name = name
+    make_tree_lean(command)
+    return command
+
+
 def _register() -> None:
-    from sentinel_cli.cli import billing, collect, integrations
+    from sentinel_cli.cli import collect
 
-    app.add_typer(integrations.app, name="integrations")
-    app.add_typer(billing.app, name="billing")
     app.command("collect")(collect.collect)
-
-    from sentinel_cli.cli import demo
-
-    app.command("demo")(demo.demo)
-
-    from sentinel_cli.cli import policies
-
-    app.add_typer(policies.app, name="policies")
-
-    from sentinel_cli.cli import reports
-
-    app.add_typer(reports.app, name="reports")
-
-    from sentinel_cli.cli import dashboard, evidence, exceptions, lean
-
-    app.add_typer(evidence.app, name="evidence")
-    app.add_typer(exceptions.app, name="exceptions")
-    app.command("dashboard", cls=lean.LeanCommand)(dashboard.dashboard)
-
-    from sentinel_cli.cli import serve, users
-
-    app.add_typer(users.app, name="users")
-    app.command("serve")(serve.serve)
-
-    from sentinel_cli.cli import auth
-
-    app.command("login")(auth.login)
-    app.command("logout")(auth.logout)
-    app.command("whoami")(auth.whoami)
 
 
 _register()
