@@ -9,7 +9,6 @@ which wraps the whole command tree, so Typer's test runner sees exactly what a u
 from __future__ import annotations
 
 import sys
-import traceback
 from typing import Any
 
 import typer
@@ -39,6 +38,8 @@ class SentinelGroup(LeanGroup):
             return super().invoke(ctx)
         except SentinelError as exc:
             if console.debug_enabled():
+                import traceback
+
                 traceback.print_exc()
             console.error_line(exc.message, exc.hint)
             raise typer.Exit(exc.exit_code) from None
@@ -49,6 +50,8 @@ class SentinelGroup(LeanGroup):
             raise typer.Exit(130) from None
         except Exception as exc:
             if console.debug_enabled():
+                import traceback
+
                 traceback.print_exc()
             console.error_line(
                 f"internal error: {type(exc).__name__}: {exc}",

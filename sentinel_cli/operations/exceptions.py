@@ -16,7 +16,6 @@ force when. Adding and removing write activity entries for the dashboard and the
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -138,6 +137,8 @@ def add_exception(
             hint="name the person accountable for the risk, e.g. --owner cto@example.com",
         )
     expires_at = parse_expiry(expires, now=moment)
+    import uuid
+
     exception_id = str(uuid.uuid4())
     created_at = to_iso(moment)
     with store.transaction():

@@ -12,7 +12,6 @@ without deadlocking on lock upgrades. WAL mode lets readers proceed while a coll
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -135,10 +134,14 @@ def recover_interrupted_jobs(conn: sqlite3.Connection) -> int:
     CLI command opens the store) is left alone. Evidence is written only when a job ends, so an
     interrupted job has none to hide.
     """
-    host = socket.gethostname()
     rows = conn.execute(
         "SELECT id, integration_id, pid, host FROM collection_jobs WHERE status = 'RUNNING'"
     ).fetchall()
+    if not rows:
+        return 0
+    import socket  # only when there are RUNNING jobs to judge: keeps start-up light
+
+    host = socket.gethostname()
     stale = [
         r for r in rows if r["pid"] is None or (r["host"] == host and not _pid_alive(r["pid"]))
     ]
