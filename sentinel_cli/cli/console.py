@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -39,6 +40,40 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
+_MARKUP = re.compile(r"(?<!\\)\[/?[a-z][a-z0-9 #_.,-]*\]")
+
+
+def plain_text(value: Any) -> str:
+    """A cell as plain text: Rich markup of ``Styled`` cells removed, escapes undone."""
+    if value is None:
+        return ""
+    text = str(value)
+    if isinstance(value, Styled):
+        text = _MARKUP.sub("", text).replace("\\[", "[")
+    return text
+
+
+def _plain_table(
+    title: str | None, columns: Sequence[str], rows: list[list[str]], caption: str | None
+) -> None:
+    """Aligned columns without box drawing, for pipes and files (greppable, no wrapping).
+
+    Like ``gh`` and ``kubectl``, Sentinel prints plain columns when stdout is not a terminal; this
+    also keeps Rich (about 50 ms of imports) off the path of CI jobs that run ``sentinel evidence``.
+    """
+    widths = [len(c) for c in columns]
+    for row in rows:
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], len(value))
+    lines = [f"{title}"] if title else []
+    for row in [list(columns), *rows]:
+        cells = [v.ljust(widths[i]) for i, v in enumerate(row[:-1])] + [row[-1]]
+        lines.append("  ".join(cells).rstrip())
+    if caption:
+        lines.append(caption)
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
 def table(
     title: str | None,
     columns: Sequence[str],
@@ -47,6 +82,13 @@ def table(
     empty: str = "Nothing to show.",
     caption: str | None = None,
 ) -> None:
+    if not sys.stdout.isatty() and not os.environ.get("SENTINEL_RICH_TABLES"):
+        plain_rows = [[plain_text(v) for v in row] for row in rows]
+        if not plain_rows:
+            sys.stdout.write(empty + "\n")
+            return
+        _plain_table(title, columns, plain_rows, caption)
+        return
     from rich.markup import escape
     from rich.table import Table
 
@@ -113,8 +155,6 @@ class Styled(str):
 def styled(status: str | None, style: str | None = None) -> Styled:
     if not status:
         return Styled("")
-    from rich.markup import escape
-
     style = style or STATUS_STYLE.get(status)
-    text = escape(status)
+    text = status.replace("[", "\\[")  # Rich's escape, without importing Rich
     return Styled(f"[{style}]{text}[/{style}]" if style else text)
