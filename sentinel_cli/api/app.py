@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 from sentinel_cli import __version__
 from sentinel_cli.api import auth
+from sentinel_cli.api.cache import ResponseCache
 from sentinel_cli.api.config import ApiSettings
 from sentinel_cli.api.deps import ApiState, StorePool, make_secrets
 from sentinel_cli.api.errors import install_error_handlers
@@ -70,6 +71,7 @@ def create_app(settings: ApiSettings | Settings | None = None) -> FastAPI:
         signing_key=auth.load_or_create_signing_key(base),
         runner=CollectionRunner(base),
         secrets=make_secrets(base),
+        cache=ResponseCache(),
     )
     user_ops.warm_up()
 

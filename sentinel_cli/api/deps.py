@@ -22,6 +22,7 @@ from sentinel_cli.secrets import SecretStore, open_secrets
 from sentinel_cli.store import Store, open_store
 
 if TYPE_CHECKING:
+    from sentinel_cli.api.cache import ResponseCache
     from sentinel_cli.api.config import ApiSettings
     from sentinel_cli.api.jobs import CollectionRunner
     from sentinel_cli.api.ratelimit import RateLimiter
@@ -72,6 +73,7 @@ class ApiState:
     signing_key: str
     runner: CollectionRunner
     secrets: SecretStore
+    cache: ResponseCache
 
 
 def state_of(request: Request) -> ApiState:

@@ -180,6 +180,23 @@ class EvidenceQueries:
         ).fetchall()
         return [{**dict(r), "controls": loads(r["controls"], {})} for r in rows]
 
+    def generation(self) -> tuple[object, ...]:
+        """A fingerprint of everything evidence views read besides the items themselves: jobs
+        (finishing changes ``finished_at`` and the RUNNING count), integrations, risk exceptions,
+        policies and activity. Equal fingerprints mean equal answers (see ``api/cache.py``)."""
+        row = self.conn.execute(
+            "SELECT (SELECT COUNT(*) FROM collection_jobs),"
+            " (SELECT MAX(finished_at) FROM collection_jobs),"
+            " (SELECT COUNT(*) FROM collection_jobs WHERE status = 'RUNNING'),"
+            " (SELECT COUNT(*) FROM integrations), (SELECT MAX(updated_at) FROM integrations),"
+            " (SELECT COUNT(*) FROM risk_exceptions),"
+            " (SELECT MAX(created_at) FROM risk_exceptions),"
+            " (SELECT MAX(removed_at) FROM risk_exceptions),"
+            " (SELECT COUNT(*) FROM policies), (SELECT MAX(updated_at) FROM policies),"
+            " (SELECT MAX(rowid) FROM activity)"
+        ).fetchone()
+        return tuple(row)
+
     def categories_present(self) -> list[str]:
         rows = self.conn.execute(
             "SELECT DISTINCT category FROM evidence_check_counts ORDER BY category"
