@@ -1,8 +1,9 @@
 """Domain errors shared by operations, the CLI and the API.
 
-Operations raise these; the CLI maps them to one red line and an exit code (``cli/console.py``) and
-the API maps them to the error envelope and an HTTP status (``api/errors.py``). Each error carries a
-``hint`` that tells the user what to do next. Messages must never contain a secret.
+Operations raise these; the CLI maps them to one red line and an exit code (``cli/__init__.py``,
+documented in the README's exit-code table) and the API maps them to the error envelope and an HTTP
+status (``api/errors.py``). Each error carries a ``hint`` that tells the user what to do next.
+Messages must never contain a secret.
 """
 
 from __future__ import annotations
@@ -80,17 +81,3 @@ class SecretsUnavailable(SentinelError):
 
     exit_code = 4
     http_status = 400
-
-
-EXIT_CODES: dict[int, str] = {
-    0: "success",
-    1: "evidence gate tripped (items with a --fail-on status), or a collection could not run",
-    2: "usage error: unknown option, invalid value",
-    3: "not found: unknown id",
-    4: "credentials refused, secret missing, or provider unreachable",
-    5: "plan limit reached or subscription inactive",
-    6: "store unusable: home directory unreadable, database corrupt or from a newer Sentinel",
-    7: "conflict: e.g. a collection of this integration is already running",
-    8: "not logged in or not allowed (client mode)",
-    70: "internal error (a bug: run with SENTINEL_DEBUG=1 and report it)",
-}

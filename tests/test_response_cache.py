@@ -44,18 +44,13 @@ def test_generation_moves_with_each_write_views_read(estate: Estate) -> None:
     assert store.queries.generation() != last
 
 
-def test_cache_builds_once_per_key_and_evicts_oldest() -> None:
+def test_cache_serves_what_was_put_and_evicts_the_oldest() -> None:
     cache = ResponseCache(max_entries=2)
-    calls: list[str] = []
-
-    def build(name: str) -> bytes:
-        calls.append(name)
-        return name.encode()
-
-    assert cache.get_or_build("a", lambda: build("a")) == b"a"
-    assert cache.get_or_build("a", lambda: build("a")) == b"a"
-    cache.get_or_build("b", lambda: build("b"))
-    cache.get_or_build("c", lambda: build("c"))  # evicts "a"
-    cache.get_or_build("a", lambda: build("a"))
-    assert calls == ["a", "b", "c", "a"]
-    assert (cache.hits, cache.misses) == (1, 4)
+    assert cache.get("a") is None
+    cache.put("a", b"a")
+    cache.put("b", b"b")
+    assert cache.get("a") == b"a"  # "a" is now the most recent
+    cache.put("c", b"c")  # evicts "b", the least recently used
+    assert cache.get("b") is None
+    assert (cache.get("a"), cache.get("c")) == (b"a", b"c")
+    assert (cache.hits, cache.misses) == (3, 2)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 
 
 class ResponseCache:
@@ -40,10 +40,3 @@ class ResponseCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
-
-    def get_or_build(self, key: Hashable, build: Callable[[], bytes]) -> bytes:
-        body = self.get(key)
-        if body is None:
-            body = build()
-            self.put(key, body)
-        return body

@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,14 +27,6 @@ WARNING = "WARNING"
 ERROR = "ERROR"
 STATUSES: tuple[str, ...] = (PASS, FAIL, WARNING, ERROR)
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
-FRAMEWORKS: tuple[str, ...] = ("SOC2", "ISO27001")
-
-
-class Status(StrEnum):
-    PASS = PASS
-    FAIL = FAIL
-    WARNING = WARNING
-    ERROR = ERROR
 
 
 @dataclass(frozen=True)
@@ -69,11 +60,6 @@ class Inventory(Protocol):
     def account_resource(self) -> tuple[str, str]:
         """(resource_id, resource_type) of the account or org itself, for account-level items."""
         ...
-
-
-def failed_scopes(errors: Iterable[FetchError], source: str) -> set[str | None]:
-    """Scopes (regions, repos, or None) in which ``source`` could not be fetched."""
-    return {e.scope for e in errors if e.source == source}
 
 
 @dataclass(frozen=True)

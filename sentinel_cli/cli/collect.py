@@ -22,7 +22,7 @@ from sentinel_cli.cli import console, context
 
 
 @contextmanager
-def _progress_display(enabled: bool) -> Iterator[Callable[[str], Callable[[int, int, str], None]]]:
+def progress_display(enabled: bool) -> Iterator[Callable[[str], Callable[[int, int, str], None]]]:
     """Yield a factory of per-integration progress callbacks: Rich bars on a TTY, lines otherwise."""
     if enabled and sys.stderr.isatty():
         from rich.progress import (
@@ -97,7 +97,7 @@ def collect(
                 "no integrations to collect",
                 hint="connect one first: sentinel integrations connect aws|github --help",
             )
-        with _progress_display(not quiet and not as_json) as progress_for:
+        with progress_display(not quiet and not as_json) as progress_for:
             for target in targets:
                 jobs.append(
                     backend.collect(

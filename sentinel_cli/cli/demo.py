@@ -31,7 +31,7 @@ def demo(
     Starts a moto AWS account and a GitHub API stand-in on 127.0.0.1, connects both, collects,
     prints the dashboard, writes two policies and two PDF reports. Your own store is never touched.
     """
-    from sentinel_cli.cli.collect import _progress_display
+    from sentinel_cli.cli.collect import progress_display
     from sentinel_cli.errors import InvalidInput
     from sentinel_cli.operations import demo as demo_ops
 
@@ -48,7 +48,7 @@ def demo(
     def step(text: str) -> None:
         console.err().print(f"[cyan]→[/cyan] {text}")
 
-    with _progress_display(True) as progress_for:
+    with progress_display(True) as progress_for:
         result = demo_ops.run_demo(
             settings, scale=demo_ops.SCALES[scale], step=step, progress_for=progress_for
         )

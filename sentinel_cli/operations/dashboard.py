@@ -28,6 +28,7 @@ from sentinel_cli.operations.evidence import (
     FRAMEWORK_IDS,
     ComplianceSource,
     compliance_from_counts,
+    default_sources,
     item_shape,
     resolve_scope,
 )
@@ -163,10 +164,7 @@ def dashboard(
     ``evidence compliance`` does (``extra_sources=()`` turns that off)."""
     from sentinel_cli.frameworks import load_framework
 
-    if extra_sources is None:
-        from sentinel_cli.operations.policies import policy_compliance_source
-
-        extra_sources = (policy_compliance_source(store, now=now),)
+    extra_sources = default_sources(store, extra_sources, now=now)
 
     scope = resolve_scope(store, now=now)
     rows = store.queries.check_counts(scope.job_ids)

@@ -585,6 +585,17 @@ ComplianceSource = Callable[[str], Iterable[ControlEvidence]]
 """Given a framework id, the extra evidence it contributes to that framework's controls."""
 
 
+def default_sources(
+    store: Store, sources: Sequence[ComplianceSource] | None, *, now: datetime | None = None
+) -> Sequence[ComplianceSource]:
+    """``sources`` as given, or by default the approved policies in force (policy evidence)."""
+    if sources is not None:
+        return sources
+    from sentinel_cli.operations.policies import policy_compliance_source
+
+    return (policy_compliance_source(store, now=now),)
+
+
 def _new_counts() -> dict[str, int]:
     return {"total": 0, "pass": 0, "fail": 0, "warning": 0, "error": 0, "excepted": 0}
 
@@ -719,17 +730,13 @@ def compliance_summary(
 
     fw = load_framework(framework)
     scope = resolve_scope(store, integration=integration, as_of=as_of, now=now)
-    if extra_sources is None:
-        from sentinel_cli.operations.policies import policy_compliance_source
-
-        extra_sources = (policy_compliance_source(store, now=now),)
     return compliance_from_counts(
         store,
         fw,
         scope,
         rows=store.queries.check_counts(scope.job_ids),
         excepted_rows=store.queries.excepted_counts(scope.job_ids, scope.rules),
-        extra_sources=extra_sources,
+        extra_sources=default_sources(store, extra_sources, now=now),
         evidence_ids_limit=evidence_ids_limit,
         include_catalogue=include_catalogue,
         with_controls=True,
