@@ -333,7 +333,7 @@ class GithubApi:
             if not isinstance(data, list):
                 raise ApiError(
                     None,
-                    f"GET {path} returned {type(data).__name__}, expected a list",
+                    f"GET {path} returned {_describe_shape(data)}, expected a list",
                     headers,
                     github_shaped=False,
                     kind="shape",
@@ -357,3 +357,17 @@ class GithubApi:
         elif "Name or service not known" in text or "getaddrinfo" in text:
             text = "host name does not resolve"
         return self.redact(text[:200])
+
+
+def _describe_shape(data: Any) -> str:
+    """What came back instead of a list, for the error message: the type, and for an object its
+    ``message`` (GitHub's error text) or its first keys, so a proxy page or an error body can be
+    told apart without the raw response."""
+    if not isinstance(data, dict):
+        return type(data).__name__
+    message = data.get("message")
+    if isinstance(message, str):
+        return f"an object with message {message[:120]!r}"
+    if isinstance(data.get("data"), str):  # PyGithub's wrapping of a body that is not JSON
+        return f"a non-JSON body starting {data['data'][:60]!r}"
+    return f"an object with keys {', '.join(sorted(map(str, data))[:6])}"
