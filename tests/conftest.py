@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,16 +47,32 @@ class CliResult:
 
 
 class Cli:
-    """Runs ``sentinel`` in-process through Typer's runner, with stdout and stderr apart."""
+    """Runs ``sentinel`` in-process through the console-script entry point (``cli.main``: the
+    Typer-free fast path for ``evidence list``, the Typer app for everything else), with stdin,
+    stdout and stderr isolated by Typer's test runner."""
 
     def __init__(self) -> None:
         self.runner = CliRunner()
 
     def __call__(self, *args: str, input: str | None = None) -> CliResult:
-        from sentinel_cli.cli import app
+        from sentinel_cli.cli import main
 
-        result = self.runner.invoke(app, list(args), input=input, catch_exceptions=False)
-        return CliResult(result.exit_code, result.stdout, result.stderr)
+        with self.runner.isolation(input=input) as (stdout, stderr, _):
+            try:
+                main(list(args))
+                code: Any = 0
+            except SystemExit as exc:
+                code = exc.code
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            out = stdout.getvalue().decode()
+            err = stderr.getvalue().decode("utf-8", "backslashreplace")
+        if code is None:
+            code = 0
+        elif not isinstance(code, int):  # sys.exit("message"), as click does with a string
+            err, code = err + f"{code}\n", 1
+        return CliResult(code, out, err)
 
 
 @pytest.fixture

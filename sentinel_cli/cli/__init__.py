@@ -1,9 +1,9 @@
-"""The ``sentinel`` command: a Typer app whose groups are thin shells over ``operations``.
+"""The ``sentinel`` command line.
 
-Start-up must stay fast (``sentinel --help`` under 0.3 s), so this module and the group modules import
-only typer and our light modules; boto3, github, fpdf and fastapi are imported inside the commands
-that need them. Every domain error is turned into one red line and its exit code by ``SentinelGroup``,
-which wraps the whole command tree, so Typer's test runner sees exactly what a user sees.
+``main`` is the console-script entry point. It offers the arguments to ``cli.fastpath`` first (the
+CI gate, ``sentinel evidence --status FAIL``, runs without importing Typer) and hands everything
+else to the Typer app in ``cli.root``. Importing this package stays cheap: ``app``,
+``SentinelGroup`` and ``LAZY_COMMANDS`` are loaded from ``cli.root`` on first access.
 """
 
 from __future__ import annotations
@@ -11,147 +11,25 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-import typer
-
-from sentinel_cli import __version__
-from sentinel_cli.cli import console
-from sentinel_cli.cli.lean import LeanGroup
-from sentinel_cli.errors import SentinelError
-
-
-class SentinelGroup(LeanGroup):
-    """Maps domain errors and crashes to exit codes, once, for every command, and loads the
-    commands of ``LAZY_COMMANDS`` only when they are asked for."""
-
-    def list_commands(self, ctx: Any) -> list[str]:
-        return [*super().list_commands(ctx), *(n for n in LAZY_COMMANDS if n not in self.commands)]
-
-    def get_command(self, ctx: Any, name: str) -> Any:
-        command = super().get_command(ctx, name)
-        if command is None and name in LAZY_COMMANDS:
-            command = _load_command(name)
-            self.commands[name] = command
-        return command
-
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except SentinelError as exc:
-            if console.debug_enabled():
-                import traceback
-
-                traceback.print_exc()
-            console.error_line(exc.message, exc.hint)
-            raise typer.Exit(exc.exit_code) from None
-        except (typer.Exit, typer.Abort, typer.TyperException):
-            raise
-        except KeyboardInterrupt:
-            console.error_line("interrupted")
-            raise typer.Exit(130) from None
-        except Exception as exc:
-            if console.debug_enabled():
-                import traceback
-
-                traceback.print_exc()
-            console.error_line(
-                f"internal error: {type(exc).__name__}: {exc}",
-                "this is a bug in Sentinel; rerun with SENTINEL_DEBUG=1 and report the traceback",
-            )
-            raise typer.Exit(70) from None
-
-
-app = typer.Typer(
-    cls=SentinelGroup,
-    name="sentinel",
-    help=(
-        "Sentinel: self-hosted compliance automation. Collect evidence from AWS and GitHub, map it "
-        "to SOC 2 and ISO 27001, and gate CI on failures. State lives in SENTINEL_HOME."
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"sentinel {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def root(
-    version: bool = typer.Option(
-        False,
-        "--version",
-        "-V",
-        help="Print the version and exit.",
-        callback=_version,
-        is_eager=True,
-    ),
-) -> None:
-    """Sentinel: self-hosted compliance automation for SOC 2 and ISO 27001."""
-
-
-# Every command except ``collect`` is loaded on first use: a command module imports its own
-# options, renderers and operations, and importing all of them would cost ``sentinel evidence``
-# (the CI gate) a fifth of its start-up. name -> (module, attribute, "group" | "command").
-LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
-    "integrations": ("integrations", "app", "group"),
-    "evidence": ("evidence", "app", "group"),
-    "dashboard": ("dashboard", "dashboard", "command"),
-    "exceptions": ("exceptions", "app", "group"),
-    "policies": ("policies", "app", "group"),
-    "reports": ("reports", "app", "group"),
-    "billing": ("billing", "app", "group"),
-    "users": ("users", "app", "group"),
-    "serve": ("serve", "serve", "command"),
-    "login": ("auth", "login", "command"),
-    "logout": ("auth", "logout", "command"),
-    "whoami": ("auth", "whoami", "command"),
-    "demo": ("demo", "demo", "command"),
-}
-
-
-def _load_command(name: str) -> Any:
-    """Build the click command of a lazily registered command or group."""
-    import importlib
-
-    from sentinel_cli.cli.lean import LeanCommand, make_tree_lean
-
-    module_name, attribute, kind = LAZY_COMMANDS[name]
-    module = importlib.import_module(f"sentinel_cli.cli.{module_name}")
-    target = getattr(module, attribute)
-    if kind == "group":
-        command = typer.main.get_command(target)
-    else:
-        holder = typer.Typer(add_completion=False)
-        holder.command(name, cls=LeanCommand)(target)
-        command = typer.main.get_command(holder)
-    command.name = name
-    make_tree_lean(command)
-    return command
-
-
-def _register() -> None:
-    from sentinel_cli.cli import collect
-
-    app.command("collect")(collect.collect)
-
-
-_register()
+_FROM_ROOT = ("app", "SentinelGroup", "LAZY_COMMANDS")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    from sentinel_cli.cli.lean import make_tree_lean
+    """Console-script entry point; always ends with ``SystemExit`` carrying the exit code."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    from sentinel_cli.cli.fastpath import run_fast
 
-    try:
-        command = typer.main.get_command(app)
-        make_tree_lean(command)
-        command(args=argv, prog_name="sentinel")
-    except KeyboardInterrupt:  # raised outside a command (e.g. while parsing)
-        console.error_line("interrupted")
-        sys.exit(130)
+    code = run_fast(args)
+    if code is not None:
+        sys.exit(code)
+    from sentinel_cli.cli.root import run
+
+    run(args)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_ROOT:
+        from sentinel_cli.cli import root
+
+        return getattr(root, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,9 +6,11 @@ non-excepted item whose status ``--fail-on`` names (default FAIL; ``none`` never
 usage errors, 3 for an unknown id — mapped once in ``SentinelGroup``.
 
 Start-up: these commands are the ones CI runs, and the list call must stay within 3x of a bare
-``python -c "import sqlite3"`` doing the same query: options are plain strings handed to the
-operations (which validate them) through ``cli.lean`` so pydantic is never imported, Rich only for
-tables, and no YAML unless a control id or an export needs the catalogues.
+``python -c "import sqlite3"`` doing the same query. The list's body lives in ``cli.evidence_list``
+so that ``cli.fastpath`` can run a well-formed ``sentinel evidence [list] ...`` without importing
+Typer at all; through Typer, options are plain strings handed to the operations (which validate
+them) through ``cli.lean`` so pydantic is never imported. Rich only for tables on a terminal, and
+no YAML unless a control id or an export needs the catalogues.
 
 Every command goes through ``context.backend()``; logged in to a server, the list asks the server
 for the gate over all matching items (``failOn``) and renders csv/sarif/junit here from the items,
@@ -17,12 +19,11 @@ so output and exit code match a run on the server's store.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import typer
 
-from sentinel_cli.cli import console, context
+from sentinel_cli.cli import console, context, evidence_list
 from sentinel_cli.cli.lean import LeanCommand, LeanGroup
 
 app = typer.Typer(
@@ -44,38 +45,6 @@ INTEGRATION_OPTION = typer.Option(
     metavar="ID",
     help="Only this integration (id or unique id prefix).",
 )
-
-
-def _status_cell(item: dict[str, Any]) -> str:
-    cell = console.styled(item["status"])
-    return console.Styled(cell + " [dim](excepted)[/dim]") if item["excepted"] else cell
-
-
-def _render_list(listing: Any) -> None:
-    data = listing.data
-    page = data["pagination"]
-    items = data["evidence"]
-    shown = f"{page['offset'] + 1}-{page['offset'] + len(items)}" if items else "0"
-    when = f"as of {listing.as_of}" if listing.as_of else "current state"
-    console.table(
-        "Evidence",
-        ["ID", "Status", "Severity", "Check", "Resource", "Region", "Message"],
-        [
-            (
-                i["id"][:8],
-                _status_cell(i),
-                i["severity"],
-                i["checkId"],
-                i["resourceId"],
-                i["region"] or "",
-                i["message"] if len(i["message"]) <= 100 else i["message"][:97] + "...",
-            )
-            for i in items
-        ],
-        empty="No evidence matches. Collect first (sentinel collect) or loosen the filters.",
-        caption=f"{shown} of {page['total']} ({when}); more with --offset; "
-        "details: sentinel evidence show ID",
-    )
 
 
 def list_evidence(
@@ -138,36 +107,22 @@ def list_evidence(
     """List evidence (current state by default). Exit 1 when a --fail-on status is present."""
     if ctx.invoked_subcommand is not None:
         return
-    from sentinel_cli.operations import evidence as ops
-
-    fmt = ops.resolve_format(output, as_json=as_json)
-    with context.backend() as backend:
-        listing = backend.evidence_listing(
-            status=status,
-            category=category,
-            integration=integration,
-            framework=framework,
-            control=control,
-            severity=severity,
-            as_of=as_of,
-            limit=limit,
-            offset=offset,
-            fail_on=fail_on,
-            output=fmt,
-        )
-    document = ops.render_listing(listing) if fmt in ops.EXPORT_FORMATS else None
-    if document is not None:
-        sys.stdout.write(document)
-    else:
-        console.emit(listing.data, fmt == "json", lambda: _render_list(listing))
-    if listing.exit_code:
-        # Plain stderr (not Rich): this is the CI path, where importing Rich costs start-up time.
-        print(
-            f"sentinel: {listing.failing} matching item(s) with status "
-            f"{','.join(listing.fail_on)} (excepted items not counted): exit {listing.exit_code}",
-            file=sys.stderr,
-        )
-        raise typer.Exit(listing.exit_code)
+    code = evidence_list.list_evidence(
+        status=status,
+        category=category,
+        integration=integration,
+        framework=framework,
+        control=control,
+        severity=severity,
+        limit=limit,
+        offset=offset,
+        as_of=as_of,
+        fail_on=fail_on,
+        output=output,
+        as_json=as_json,
+    )
+    if code:
+        raise typer.Exit(code)
 
 
 app.callback(invoke_without_command=True)(list_evidence)
@@ -183,7 +138,7 @@ def _render_show(item: dict[str, Any]) -> None:
     rows = [
         ("ID", item["id"]),
         ("Check", f"{item['checkId']}: {item['title']}"),
-        ("Status", _status_cell(item)),
+        ("Status", evidence_list.status_cell(item)),
         ("Why", item["message"]),
         ("Severity", item["severity"]),
         ("Category", item["category"]),

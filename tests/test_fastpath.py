@@ -1,0 +1,168 @@
+"""``cli.fastpath``: ``sentinel evidence [list]`` without Typer must behave exactly like the Typer
+command — same options, same output, same exit codes — and give way to Typer for anything else."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from sentinel_cli.cli.fastpath import LIST_OPTIONS, parse_list_args, run_fast
+from tests.test_evidence_support import Estate, estate_fixture  # noqa: F401 - provides `estate`
+
+
+def _typer_list_command() -> Any:
+    import typer
+
+    from sentinel_cli.cli import app
+    from sentinel_cli.cli.lean import make_tree_lean
+
+    root = typer.main.get_command(app)
+    make_tree_lean(root)
+    group = root.get_command(None, "evidence")
+    return group, group.get_command(None, "list")
+
+
+def _option_table(command: Any) -> dict[str, tuple[str, str]]:
+    table: dict[str, tuple[str, str]] = {}
+    for param in command.params:
+        if param.param_type_name != "option" or param.name == "help":
+            continue
+        kind = "flag" if param.is_flag else "many" if param.multiple else "one"
+        for spelling in [*param.opts, *param.secondary_opts]:
+            table[spelling] = (param.name, kind)
+    return table
+
+
+def test_option_table_is_the_typer_commands_options() -> None:
+    """Adding or renaming an option of ``evidence list`` without updating the fast path fails
+    here; the group callback (``sentinel evidence --status FAIL``) takes the same options."""
+    group, command = _typer_list_command()
+    assert _option_table(command) == LIST_OPTIONS
+    assert _option_table(group) == LIST_OPTIONS
+    assert not [p for p in command.params if p.param_type_name == "argument"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["evidence"], {}),
+        (["evidence", "list"], {}),
+        (
+            ["evidence", "--status", "FAIL", "-s", "WARNING", "--status=ERROR"],
+            {"status": ["FAIL", "WARNING", "ERROR"]},
+        ),
+        (
+            ["evidence", "list", "-n", "5", "--limit", "7", "--json", "--format=csv"],
+            {"limit": "7", "as_json": True, "output": "csv"},
+        ),
+        (
+            ["evidence", "--fail-on", "FAIL,ERROR", "--as-of", "2026-01-01"],
+            {
+                "fail_on": "FAIL,ERROR",
+                "as_of": "2026-01-01",
+            },
+        ),
+        (["evidence", "--limit=-1"], {"limit": "-1"}),
+        (["evidence", "--control", ""], {"control": ""}),
+    ],
+)
+def test_well_formed_calls_take_the_fast_path(argv: list[str], expected: dict[str, Any]) -> None:
+    assert parse_list_args(argv) == expected
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--help"],
+        ["evidence", "--help"],
+        ["evidence", "list", "-h"],
+        ["evidence", "stats"],
+        ["evidence", "show", "abc"],
+        ["evidence", "--stat", "FAIL"],  # click would expand an abbreviation; Typer decides
+        ["evidence", "-sFAIL"],
+        ["evidence", "--status"],
+        ["evidence", "--status", "--json"],
+        ["evidence", "--limit", "-1"],
+        ["evidence", "--json=yes"],
+        ["evidence", "list", "extra"],
+        ["evidence", "--", "--status"],
+        ["dashboard", "--json"],
+        ["--version"],
+    ],
+)
+def test_anything_else_goes_to_typer(argv: list[str]) -> None:
+    assert parse_list_args(argv) is None
+    assert run_fast(argv) is None
+
+
+def _run_both(args: list[str]) -> tuple[tuple[int, str, str], tuple[int, str, str]]:
+    from sentinel_cli.cli import app
+
+    runner = CliRunner()
+    with runner.isolation() as (out, err, _):
+        code = run_fast(args)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        fast = (code, out.getvalue().decode(), err.getvalue().decode())
+    assert code is not None, f"{args} did not take the fast path"
+    slow = runner.invoke(app, args)
+    return fast, (slow.exit_code, slow.stdout, slow.stderr)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["evidence"],
+        ["evidence", "list", "--json"],
+        ["evidence", "--status", "FAIL", "--json"],
+        ["evidence", "list", "-s", "FAIL", "-s", "WARNING", "--severity", "critical"],
+        ["evidence", "--category", "iam", "--framework", "SOC2", "--control", "CC6.1"],
+        ["evidence", "--fail-on", "none", "--format", "csv"],
+        ["evidence", "--fail-on", "FAIL,ERROR", "--format", "sarif"],
+        ["evidence", "--status", "FAIL", "--format=junit"],
+        ["evidence", "--limit", "2", "--offset", "1", "--json"],
+        ["evidence", "--as-of", "2000-01-01", "--json"],
+        # Usage errors raised by the operation: exit 2 with the same message on both paths.
+        ["evidence", "--status", "BOGUS"],
+        ["evidence", "--limit=-1"],
+        ["evidence", "--as-of", "yesterday-ish"],
+        ["evidence", "--integration", "no-such-integration"],
+    ],
+)
+def test_fast_path_prints_and_exits_like_typer(estate: Estate, args: list[str]) -> None:
+    fast, slow = _run_both(args)
+    assert fast == slow
+    if args[-1] in ("BOGUS", "--limit=-1", "yesterday-ish"):
+        assert fast[0] == 2 and "error:" in fast[2]
+
+
+def test_ci_gate_process_does_not_import_typer(tmp_path: Path) -> None:
+    """The console script's CI call runs without Typer (or click); ``--help`` still has it."""
+    probe = (
+        "import sys\n"
+        "from sentinel_cli.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n    code = exc.code\n"
+        "print(f'CODE={code} TYPER={\"typer\" in sys.modules}', file=sys.stderr)\n"
+    )
+    env = {**os.environ, "SENTINEL_HOME": str(tmp_path), "SENTINEL_SECRETS_BACKEND": "file"}
+
+    def probe_run(*args: str) -> str:
+        proc = subprocess.run(
+            [sys.executable, "-c", probe, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        return [ln for ln in proc.stderr.splitlines() if ln.startswith("CODE=")][-1]
+
+    assert probe_run("evidence", "--status", "FAIL", "--json") == "CODE=0 TYPER=False"
+    assert probe_run("evidence", "--help") == "CODE=0 TYPER=True"
+    assert probe_run("evidence", "--status", "NOPE") == "CODE=2 TYPER=False"
