@@ -12,7 +12,7 @@ connections, returned ones are closed.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
@@ -70,7 +70,7 @@ class ApiState:
     settings: ApiSettings
     pool: StorePool
     limiter: RateLimiter
-    signing_key: str
+    signing_key: str = field(repr=False)  # never in a log line or a traceback's locals
     runner: CollectionRunner
     secrets: SecretStore
     cache: ResponseCache
@@ -80,9 +80,14 @@ def state_of(request: Request) -> ApiState:
     return request.app.state.api  # type: ignore[no-any-return]
 
 
-async def get_store(request: Request) -> Store:
-    """The request's connection, leased by the middleware (async: no thread hop to read it)."""
+def leased_store(request: Request) -> Store:
+    """The request's connection, leased by the middleware."""
     return request.scope["state"]["store"]  # type: ignore[no-any-return]
+
+
+async def get_store(request: Request) -> Store:
+    """``leased_store`` as a dependency (async: no thread hop to read it)."""
+    return leased_store(request)
 
 
 async def get_state(request: Request) -> ApiState:

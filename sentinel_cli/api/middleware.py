@@ -4,8 +4,8 @@ A plain ASGI middleware (not ``BaseHTTPMiddleware``, which costs a task and a st
 For each HTTP request it, in one trip to the thread pool:
 
 1. leases a store connection (``deps.StorePool``) that the endpoint then uses too;
-2. decodes the bearer token, if any, and loads its user (a disabled or removed user's token counts
-   as invalid);
+2. verifies the bearer token, if any (``auth.TokenVerifier``), and loads its user (a disabled or
+   removed user's token counts as invalid);
 3. counts the request against the caller's rate-limit bucket.
 
 A refused request gets the 429 envelope with ``Retry-After`` without reaching the app. Every other
@@ -23,7 +23,7 @@ from typing import Any
 from anyio import to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sentinel_cli.api.auth import AuthContext, Principal, bearer_token, decode_token
+from sentinel_cli.api.auth import AuthContext, Principal, TokenVerifier, bearer_token
 from sentinel_cli.api.deps import ApiState
 from sentinel_cli.api.errors import error_bytes
 from sentinel_cli.api.ratelimit import Verdict
@@ -46,6 +46,7 @@ class ApiMiddleware:
     def __init__(self, app: ASGIApp, state: ApiState) -> None:
         self.app = app
         self.state = state
+        self.tokens = TokenVerifier(state.signing_key)
 
     def _prepare(
         self, token: str | None, client: str, path: str, method: str
@@ -55,7 +56,7 @@ class ApiMiddleware:
         try:
             principal = None
             if token is not None:
-                claims = decode_token(self.state.signing_key, token)
+                claims = self.tokens.claims(token)
                 user = store.users.get(claims["sub"]) if claims else None
                 if user is not None and not user["disabled"]:
                     principal = Principal(user["id"], user["email"], user["role"])
