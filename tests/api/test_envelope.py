@@ -85,6 +85,23 @@ def test_validation_errors_are_400_naming_the_field(api: Api) -> None:
     assert_error(response, 400, "orgName")
     assert_error(api.as_("VIEWER").get("/api/evidence?limit=0"), 400, "limit")
     assert_error(api.as_("VIEWER").get("/api/evidence?status=BROKEN"), 400, "BROKEN")
+    assert_error(api.as_("VIEWER").get("/api/dashboard/stats?days=0"), 400, "days")
+    assert_error(api.as_("VIEWER").get("/api/dashboard/stats?days=soon"), 400, "days")
+    assert len(data_of(api.as_("VIEWER").get("/api/dashboard/stats?days=7"))["timeline"]) == 7
+
+
+def test_hot_read_routes_still_declare_and_check_the_bearer_token(api: Api) -> None:
+    """The evidence list and the dashboard check the role themselves (no FastAPI dependency);
+    the schema must still say they need a token, and they must still refuse without one."""
+    schema = api.anonymous().get("/api/openapi.json").json()
+    expected_parameters = {"/api/evidence": "limit", "/api/dashboard/stats": "days"}
+    for path, parameter in expected_parameters.items():
+        operation = schema["paths"][path]["get"]
+        assert operation["security"] == [{"HTTPBearer": []}], path
+        assert parameter in {p["name"] for p in operation["parameters"]}, path
+        assert_error(api.anonymous().get(path), 401)
+        with api.server.client("not-a-token") as client:
+            assert_error(client.get(path), 401)
 
 
 def test_operation_errors_keep_their_message(api: Api) -> None:

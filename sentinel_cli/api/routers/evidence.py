@@ -15,8 +15,8 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from sentinel_cli.api.auth import Viewer
-from sentinel_cli.api.deps import StoreDep, state_of
+from sentinel_cli.api.auth import BEARER_SECURITY, Viewer, authorize
+from sentinel_cli.api.deps import StoreDep, leased_store, state_of
 from sentinel_cli.api.errors import ok
 from sentinel_cli.api.models import ERRORS, doc
 from sentinel_cli.operations import dashboard as dashboard_ops
@@ -64,16 +64,20 @@ LIST_PARAMETERS = [
 
 @router.get(
     "/evidence",
-    openapi_extra={"parameters": LIST_PARAMETERS},
+    openapi_extra={"parameters": LIST_PARAMETERS, "security": BEARER_SECURITY},
     **doc("EvidenceList", evidence=list[Obj], pagination=Obj),
 )
-async def list_evidence(principal: Viewer, store: StoreDep, request: Request) -> Response:
+async def list_evidence(request: Request) -> Response:
     """Current evidence (or as of a date), worst first, with ``pagination {total, limit, offset}``.
 
     The query is handed to the operation as given, which parses and validates every value (400
     naming the allowed ones): FastAPI's per-parameter validation of these nine parameters cost more
-    than a page of the list itself (the same reason the CLI's ``LeanCommand`` skips Typer's).
+    than a page of the list itself (the same reason the CLI's ``LeanCommand`` skips Typer's). For
+    the same reason this route and the dashboard take no dependencies: they check the role with
+    ``authorize`` and use the connection the middleware leased.
     """
+    authorize(request, "VIEWER")
+    store = leased_store(request)
     return await _cached(request, store, lambda: _list_body(store, request))
 
 
@@ -160,9 +164,24 @@ def get_evidence(evidence_id: str, principal: Viewer, store: StoreDep) -> JSONRe
     return ok(ops.get_evidence(store, evidence_id))
 
 
-@router.get("/dashboard/stats", **doc("Dashboard"), tags=["dashboard"])
-async def dashboard(
-    principal: Viewer, store: StoreDep, request: Request, days: int = Query(30, ge=1, le=365)
-) -> Response:
+DASHBOARD_PARAMETERS = [
+    _param(
+        "days",
+        f"Days in the timeline (default {dashboard_ops.TIMELINE_DAYS})",
+        {"type": "integer", "minimum": 1, "maximum": dashboard_ops.MAX_DAYS},
+    ),
+]
+
+
+@router.get(
+    "/dashboard/stats",
+    openapi_extra={"parameters": DASHBOARD_PARAMETERS, "security": BEARER_SECURITY},
+    tags=["dashboard"],
+    **doc("Dashboard"),
+)
+async def dashboard(request: Request) -> Response:
     """Overview, frameworks, categories, recent activity, issues, timeline and trend."""
+    authorize(request, "VIEWER")
+    store = leased_store(request)
+    days = dashboard_ops.parse_days(request.query_params.get("days"))
     return await _cached(request, store, lambda: ok(dashboard_ops.dashboard(store, days=days)))
