@@ -6,7 +6,8 @@ default) through the store's own write path (``bench/query.py``'s builder: ``job
 ``evidence.insert_many`` + ``jobs.finish``), adds an ADMIN, starts ``sentinel serve --workers 1``
 on 127.0.0.1 with ``SENTINEL_BENCH=1`` (which adds ``GET /api/_bench/hello``), logs in, and then
 loads each route from this process (a second process on loopback) with a small asyncio HTTP/1.1
-keep-alive client over ``--connections`` connections for ``--seconds`` seconds (after a warm-up):
+keep-alive client over ``--connections`` connections for ``--seconds`` seconds each (after a
+warm-up), split into ``--rounds`` interleaved turns so the routes share the machine's noise:
 
     GET /api/_bench/hello                     the ceiling: routing, middleware, envelope
     GET /api/evidence?status=FAIL&limit=50    authenticated, 50 items of the ~15,000 FAIL ones
@@ -187,15 +188,37 @@ async def _load(port: int, request: bytes, seconds: float, connections: int) -> 
     return Result("", "", len(latencies), len(errors), elapsed, latencies)
 
 
-def measure(
-    port: int, name: str, path: str, token: str | None, seconds: float, connections: int
-) -> Result:
+def _request(port: int, path: str, token: str | None) -> bytes:
     auth = f"Authorization: Bearer {token}\r\n" if token else ""
-    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{auth}\r\n".encode()
-    asyncio.run(_load(port, request, min(2.0, seconds / 3), connections))  # warm-up
-    result = asyncio.run(_load(port, request, seconds, connections))
-    result.name, result.path = name, path
-    return result
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{auth}\r\n".encode()
+
+
+def measure(port: int, token: str, seconds: float, connections: int, rounds: int) -> list[Result]:
+    """Load every route for ``seconds`` in all, in ``rounds`` short turns that rotate the order.
+
+    Interleaving gives each route the same share of whatever else this machine is doing (a noisy
+    neighbour in one stretch of time would otherwise land on one route and skew the ratio)."""
+    requests = [_request(port, path, token if auth else None) for _, path, auth in ROUTES]
+    for request in requests:  # warm-up: thread pool, caches, connections
+        asyncio.run(_load(port, request, min(2.0, seconds / 5), connections))
+    merged = [Result(name, path, 0, 0, 0.0, []) for name, path, _ in ROUTES]
+    for turn in range(rounds):
+        order = [(turn + k) % len(ROUTES) for k in range(len(ROUTES))]
+        rates = {}
+        for index in order:
+            part = asyncio.run(_load(port, requests[index], seconds / rounds, connections))
+            total = merged[index]
+            total.requests += part.requests
+            total.errors += part.errors
+            total.seconds += part.seconds
+            total.latencies.extend(part.latencies)
+            rates[ROUTES[index][0]] = part.rate
+        print(
+            f"  round {turn + 1}/{rounds}: "
+            + ", ".join(f"{name} {rates[name]:.0f} req/s" for name, _, _ in ROUTES),
+            flush=True,
+        )
+    return merged
 
 
 def report(results: list[Result]) -> int:
@@ -225,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--integrations", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=10.0, help="Load time per route.")
     parser.add_argument("--connections", type=int, default=8, help="Concurrent connections.")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="Turns per route (interleaved), sharing --seconds."
+    )
     parser.add_argument("--keep", type=Path, default=None, help="Build (or reuse) the store here.")
     args = parser.parse_args(argv)
 
@@ -239,17 +265,11 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"server: sentinel serve --workers 1 on 127.0.0.1:{port} (pid {server.pid}); "
             f"client: this process, {args.connections} keep-alive connections, "
-            f"{args.seconds:.0f} s per route; {os.cpu_count()} CPUs",
+            f"{args.seconds:.0f} s per route in {args.rounds} interleaved rounds; "
+            f"{os.cpu_count()} CPUs",
             flush=True,
         )
-        results = []
-        for name, path, needs_token in ROUTES:
-            results.append(
-                measure(
-                    port, name, path, token if needs_token else None, args.seconds, args.connections
-                )
-            )
-            print(f"  {name}: {results[-1].rate:.0f} req/s", flush=True)
+        results = measure(port, token, args.seconds, args.connections, args.rounds)
         return report(results)
     finally:
         if server is not None and server.poll() is None:
