@@ -81,3 +81,24 @@ class SecretsUnavailable(SentinelError):
 
     exit_code = 4
     http_status = 400
+
+
+def error_class(name: str | None) -> type[SentinelError] | None:
+    """The error class of this module called ``name`` (the API's ``X-Sentinel-Error`` header), so
+    a client can raise what the server raised; ``None`` for anything else."""
+    found = globals().get(name or "")
+    if (
+        isinstance(found, type)
+        and issubclass(found, SentinelError)
+        and found.__module__ == __name__
+    ):
+        return found
+    return None
+
+
+def error_name(exc: SentinelError) -> str:
+    """The name of the nearest class of this module in ``exc``'s ancestry (for that header)."""
+    for cls in type(exc).__mro__:
+        if cls.__module__ == __name__:
+            return cls.__name__
+    return SentinelError.__name__

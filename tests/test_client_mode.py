@@ -267,3 +267,23 @@ def test_exports_page_through_every_item(sides: Sides, monkeypatch: pytest.Monke
     remote = sides.client("evidence", "list", "--format", "junit")
     assert remote.exit_code == local.exit_code == 1
     assert remote.stdout == local.stdout and remote.stdout.count("<testcase") > 6
+
+
+def test_a_provider_refusal_exits_4_on_both_sides(sides: Sides) -> None:
+    """A refused GitHub token is HTTP 400 like a bad flag; ``X-Sentinel-Error`` keeps it exit 4."""
+    from sentinel_cli.testing.github_api import running_github_api
+    from sentinel_cli.testing.github_seed import seed_org
+
+    sides.login()
+    with running_github_api(seed_org("acme")) as (base_url, _server):
+        args = ["integrations", "connect", "github", "--org", "acme", "--base-url", base_url]
+        remote = sides.client(*args, "--token-stdin", input="revoked-token\n")
+        sides.monkeypatch.setenv("SENTINEL_HOME", str(sides.server.home))
+        local = sides.cli(*args, "--token-stdin", input="revoked-token\n")
+    assert remote.exit_code == local.exit_code == 4, (remote.stderr, local.stderr)
+    assert "Bad credentials" in remote.stderr and "Bad credentials" in local.stderr
+    # A bad value is still a usage error (exit 2) through the server.
+    bad = sides.client(
+        "integrations", "connect", "github", "--org", "", "--token-stdin", input="t\n"
+    )
+    assert bad.exit_code == 2, bad.stderr

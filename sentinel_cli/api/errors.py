@@ -4,8 +4,9 @@ Success is ``{"status": "success", "data": {...}}``; every error, whatever raise
 ``{"status": "error", "message": "...", "statusCode": N}``:
 
 - a ``SentinelError`` from an operation -> its ``http_status`` and message (the messages are written
-  for users and never hold a secret); ``StoreUnavailable`` says only that the store is unavailable,
-  since its message names files on the server;
+  for users and never hold a secret), and its class name in the ``X-Sentinel-Error`` header;
+  ``StoreUnavailable`` says only that the store is unavailable, since its message names files on
+  the server;
 - FastAPI's request validation (422) -> 400 with the fields at fault; malformed JSON -> 400;
 - Starlette's 404 (unknown route) and 405 (wrong method) -> the envelope, keeping ``Allow``;
 - anything else -> 500 "internal server error", handled by ``middleware.ApiMiddleware`` (outside
@@ -29,11 +30,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sentinel_cli.errors import SentinelError, StoreUnavailable, Unauthorized
+from sentinel_cli.errors import SentinelError, StoreUnavailable, Unauthorized, error_name
 
 log = logging.getLogger("sentinel.api")
 
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+# Names the domain error (``InvalidInput``, ``CredentialsRefused`` ...) beside the envelope, which
+# keeps the spec's three fields: the CLI logged in to a server exits with the code it would have
+# locally (a refused AWS key is 400 like a bad flag, but exits 4, not 2).
+ERROR_HEADER = "X-Sentinel-Error"
 
 
 def ok(data: Any, status_code: int = 200, headers: Mapping[str, str] | None = None) -> JSONResponse:
@@ -81,7 +86,9 @@ def _sentinel_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, StoreUnavailable):
         log.error("store unavailable on %s %s: %s", request.method, request.url.path, exc.message)
         return error_response(status, "the server's store is unavailable; see the server log")
-    headers = BEARER_CHALLENGE if isinstance(exc, Unauthorized) else None
+    headers = {ERROR_HEADER: error_name(exc)}
+    if isinstance(exc, Unauthorized):
+        headers.update(BEARER_CHALLENGE)
     return error_response(status, exc.message, headers)
 
 

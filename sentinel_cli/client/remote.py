@@ -6,8 +6,9 @@ envelope becomes the domain error the operation raised on the server, chosen by 
 ``InvalidInput`` (2), 401 -> ``Unauthorized`` (8, hint: log in again), 403 -> ``Forbidden`` (8) for
 a role refusal or ``PlanLimitExceeded`` (5) otherwise, 404 -> ``NotFound`` (3), 409 -> ``Conflict``
 (7), 429 -> ``RateLimited`` (4, with the server's ``Retry-After``), 5xx, a non-envelope answer or
-no answer -> ``ExternalServiceError`` (4). The envelope has no error class, so a few server-side
-400s that exit 4 locally (credentials refused by AWS/GitHub, a missing secret) exit 2 here.
+no answer -> ``ExternalServiceError`` (4). Where one status stands for several errors (a 400 is a
+bad value, exit 2, or credentials AWS/GitHub refused, exit 4) the server's ``X-Sentinel-Error``
+header names the class, and that class is raised.
 
 Values the CLI can check without a store (formats, statuses, limits, dates) are checked here with
 the operations' own parsers before any request, so usage errors read the same, hints included.
@@ -48,6 +49,7 @@ from sentinel_cli.errors import (
     PlanLimitExceeded,
     SentinelError,
     Unauthorized,
+    error_class,
 )
 
 if TYPE_CHECKING:
@@ -98,17 +100,22 @@ def error_for(
     status: int,
     message: str,
     *,
+    kind: str | None = None,
     config: ClientConfig | None = None,
     retry_after: int | None = None,
 ) -> SentinelError:
-    """The domain error an error envelope stands for (see the module docstring)."""
+    """The domain error an error envelope stands for (see the module docstring). ``kind`` is the
+    server's ``X-Sentinel-Error`` header; it wins where a status code stands for several errors."""
+    named = error_class(kind)
+    if named is not None and named.http_status != status:
+        named = None  # a header that does not fit the status: trust the status
     if status == 400:
-        return InvalidInput(message)
+        return (named or InvalidInput)(message)
     if status == 401:
         hint = config.login_hint if config else None
         return Unauthorized(message, hint=hint)
     if status == 403:
-        if message.startswith(ROLE_REFUSAL):
+        if named is Forbidden or (named is None and message.startswith(ROLE_REFUSAL)):
             return Forbidden(message, hint="ask an ADMIN of the server for a role that allows it")
         return PlanLimitExceeded(
             message, hint="see sentinel billing status and sentinel billing plans"
@@ -151,6 +158,7 @@ def _error_from(
         return error_for(
             int(body.get("statusCode") or response.status_code),
             str(body["message"]),
+            kind=response.headers.get("X-Sentinel-Error"),
             config=config,
             retry_after=_retry_after(response),
         )

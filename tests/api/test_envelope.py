@@ -84,7 +84,9 @@ def test_validation_errors_are_400_naming_the_field(api: Api) -> None:
     response = api.as_("MEMBER").post("/api/integrations/github/connect", json={"token": "t"})
     assert_error(response, 400, "orgName")
     assert_error(api.as_("VIEWER").get("/api/evidence?limit=0"), 400, "limit")
-    assert_error(api.as_("VIEWER").get("/api/evidence?status=BROKEN"), 400, "BROKEN")
+    broken = api.as_("VIEWER").get("/api/evidence?status=BROKEN")
+    assert_error(broken, 400, "BROKEN")
+    assert broken.headers["X-Sentinel-Error"] == "InvalidInput"
     assert_error(api.as_("VIEWER").get("/api/dashboard/stats?days=0"), 400, "days")
     assert_error(api.as_("VIEWER").get("/api/dashboard/stats?days=soon"), 400, "days")
     assert len(data_of(api.as_("VIEWER").get("/api/dashboard/stats?days=7"))["timeline"]) == 7
