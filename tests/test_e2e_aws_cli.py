@@ -114,6 +114,9 @@ def test_seeded_misconfigurations_fail_and_twins_pass(
     def db(role: str) -> str:
         return f"arn:aws:rds:{a}:{acct}:db:{m.db_instances[role]}"
 
+    def cluster(role: str) -> str:
+        return f"arn:aws:rds:{a}:{acct}:cluster:{m.db_clusters[role]}"
+
     def key(role: str) -> str:
         return f"arn:aws:kms:{a}:{acct}:key/{m.kms_keys[role]}"
 
@@ -129,6 +132,7 @@ def test_seeded_misconfigurations_fail_and_twins_pass(
         "aws_ec2_sg_no_ssh_world": (sg("open_ssh"), sg("restricted_ssh")),
         "aws_cloudtrail_log_validation": (trail("single_region"), trail("multi_region")),
         "aws_rds_encrypted": (db("unencrypted"), db("encrypted")),
+        "aws_rds_deletion_protection": (cluster("unprotected"), cluster("protected")),
         "aws_kms_rotation": (key("no_rotation"), key("rotated")),
         "aws_vpc_flow_logs": (vpc("no_flow_logs"), vpc("flow_logs")),
     }

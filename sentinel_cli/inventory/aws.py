@@ -138,6 +138,9 @@ class AwsInventory:
     # ---- Databases and encryption ----
     db_instances: ByRegion = field(default_factory=dict)
     """``rds.describe_db_instances()['DBInstances']`` per region."""
+    db_clusters: ByRegion = field(default_factory=dict)
+    """``rds.describe_db_clusters()['DBClusters']`` per region (Aurora, Multi-AZ DB clusters, and
+    the DocumentDB/Neptune clusters the same API returns)."""
     kms_keys: ByRegion = field(default_factory=dict)
     """Per region: customer-managed keys: ``describe_key()['KeyMetadata']`` extended with
     ``SentinelRotationEnabled`` (bool, or None when not applicable e.g. asymmetric)."""

@@ -80,6 +80,7 @@ class SeedManifest:
     security_groups: dict[str, str] = field(default_factory=dict)
     trails: dict[str, str] = field(default_factory=dict)
     db_instances: dict[str, str] = field(default_factory=dict)
+    db_clusters: dict[str, str] = field(default_factory=dict)
     kms_keys: dict[str, str] = field(default_factory=dict)
     vpcs: dict[str, str] = field(default_factory=dict)
     instances: dict[str, str] = field(default_factory=dict)
@@ -104,6 +105,7 @@ class SeedManifest:
             self.security_groups,
             self.trails,
             self.db_instances,
+            self.db_clusters,
             self.kms_keys,
             self.vpcs,
             self.instances,
@@ -448,6 +450,23 @@ def _seed_data(s: _Seeder, m: SeedManifest) -> None:
         **common,
     )
     m.db_instances.update({"unencrypted": f"{p}-unencrypted", "encrypted": f"{p}-encrypted"})
+    aurora = {
+        "Engine": "aurora-postgresql",
+        "MasterUsername": "seed",
+        "MasterUserPassword": PASSWORD,
+    }
+    rds.create_db_cluster(
+        DBClusterIdentifier=f"{p}-aurora-unprotected", DeletionProtection=False, **aurora
+    )
+    rds.create_db_cluster(
+        DBClusterIdentifier=f"{p}-aurora-protected",
+        DeletionProtection=True,
+        StorageEncrypted=True,
+        **aurora,
+    )
+    m.db_clusters.update(
+        {"unprotected": f"{p}-aurora-unprotected", "protected": f"{p}-aurora-protected"}
+    )
 
     kms = s.client("kms", ra)
     no_rotation = kms.create_key(Description=f"{p}-no-rotation")["KeyMetadata"]["KeyId"]

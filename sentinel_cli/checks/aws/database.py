@@ -1,9 +1,9 @@
 """Database checks: RDS exposure, encryption, backups, availability and DynamoDB recovery.
 
-RDS checks read ``describe_db_instances`` alone. Aurora instances keep availability and deletion
-protection on their *cluster* (the instance fields do not reflect it) and clusters are not in the
-inventory, so the multi-AZ and deletion-protection checks skip Aurora instances rather than judge
-them on a field that does not apply.
+Aurora keeps availability (a replica in another zone) and deletion protection on the *cluster*;
+its instances' ``MultiAZ`` and ``DeletionProtection`` fields do not reflect them. So the multi-AZ
+and deletion-protection checks judge non-Aurora instances on their own fields and every DB
+cluster (``describe_db_clusters``) on the cluster's, and skip Aurora instances.
 """
 
 from __future__ import annotations
@@ -56,6 +56,38 @@ def _per_db(
             )
 
 
+def _per_cluster(
+    inv: AwsInventory,
+    check_id: str,
+    field: str,
+    verdict: Callable[[Mapping[str, Any]], tuple[bool, str]],
+) -> Iterator[CheckResult]:
+    """One result per DB cluster from ``verdict(cluster) -> (ok, message)``."""
+    for region, clusters in regional(inv, "db_clusters", partial_ok=True):
+        for cluster in clusters or []:
+            name = cluster.get("DBClusterIdentifier")
+            ok, message = verdict(cluster)
+            yield CheckResult(
+                check_id,
+                PASS if ok else FAIL,
+                str(
+                    cluster.get("DBClusterArn")
+                    or arn("rds", region, inv.account_id, f"cluster:{name}")
+                ),
+                "rds-cluster",
+                message,
+                region=region,
+                data={
+                    "DBClusterIdentifier": name,
+                    "Engine": cluster.get("Engine"),
+                    field: cluster.get(field),
+                    "DBClusterMembers": [
+                        m.get("DBInstanceIdentifier") for m in cluster.get("DBClusterMembers") or []
+                    ],
+                },
+            )
+
+
 @check("aws_rds_not_public")
 def rds_not_public(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResult]:
     def verdict(db: Mapping[str, Any]) -> tuple[bool, str]:
@@ -100,7 +132,17 @@ def rds_multi_az(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckRe
             return True, f"DB instance {name} is deployed across availability zones."
         return False, f"DB instance {name} runs in a single availability zone."
 
+    def cluster_verdict(cluster: Mapping[str, Any]) -> tuple[bool, str]:
+        name = cluster.get("DBClusterIdentifier")
+        if cluster.get("MultiAZ"):
+            return True, f"DB cluster {name} has instances in more than one availability zone."
+        return False, (
+            f"DB cluster {name} has no instance in a second availability zone: a zone outage "
+            "stops it until a new instance is created."
+        )
+
     yield from _per_db(inv, "aws_rds_multi_az", "MultiAZ", verdict, skip_aurora=True)
+    yield from _per_cluster(inv, "aws_rds_multi_az", "MultiAZ", cluster_verdict)
 
 
 @check("aws_rds_deletion_protection")
@@ -111,8 +153,17 @@ def rds_deletion_protection(inv: AwsInventory, settings: CheckSettings) -> Itera
             return True, f"DB instance {name} has deletion protection."
         return False, f"DB instance {name} can be deleted without first disabling protection."
 
+    def cluster_verdict(cluster: Mapping[str, Any]) -> tuple[bool, str]:
+        name = cluster.get("DBClusterIdentifier")
+        if cluster.get("DeletionProtection"):
+            return True, f"DB cluster {name} has deletion protection."
+        return False, f"DB cluster {name} can be deleted without first disabling protection."
+
     yield from _per_db(
         inv, "aws_rds_deletion_protection", "DeletionProtection", verdict, skip_aurora=True
+    )
+    yield from _per_cluster(
+        inv, "aws_rds_deletion_protection", "DeletionProtection", cluster_verdict
     )
 
 

@@ -94,7 +94,7 @@ REGIONAL_UNITS: tuple[tuple[str, Fetcher, tuple[str, ...]], ...] = (
     ("lambda", compute.fetch_lambda, ("lambda_functions",)),
     ("elbv2", compute.fetch_elbv2, ("load_balancers",)),
     ("inspector2", compute.fetch_inspector, ("inspector_status",)),
-    ("rds", data.fetch_rds, ("db_instances",)),
+    ("rds", data.fetch_rds, ("db_instances", "db_clusters")),
     ("kms", data.fetch_kms, ("kms_keys",)),
     ("acm", data.fetch_acm, ("certificates",)),
     ("secretsmanager", data.fetch_secrets, ("secrets",)),

@@ -1,4 +1,5 @@
-"""Regional data-store and encryption evidence: RDS, KMS, ACM, Secrets Manager, DynamoDB, Backup.
+"""Regional data-store and encryption evidence: RDS instances and clusters, KMS, ACM, Secrets
+Manager, DynamoDB, Backup.
 
 KMS: ``ListKeys`` returns AWS-managed keys too, and only ``DescribeKey`` tells them apart, so every
 key is described once; rotation is asked only of customer-managed symmetric AWS_KMS keys that are
@@ -31,6 +32,10 @@ def fetch_rds(ctx: Collection, region: str) -> None:
     with ctx.piece("db_instances", region):
         found = ctx.items("db_instances", region, rds, "describe_db_instances", "DBInstances")
         ctx.put("db_instances", found, region)
+    with ctx.piece("db_clusters", region):
+        # Aurora keeps availability and deletion protection on the cluster, not its instances.
+        clusters = ctx.items("db_clusters", region, rds, "describe_db_clusters", "DBClusters")
+        ctx.put("db_clusters", clusters, region)
 
 
 def fetch_kms(ctx: Collection, region: str) -> None:

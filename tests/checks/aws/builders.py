@@ -239,6 +239,26 @@ def db_instance(ident: str, **overrides: Any) -> dict[str, Any]:
     return item
 
 
+def db_cluster(ident: str, **overrides: Any) -> dict[str, Any]:
+    """A describe_db_clusters entry (Aurora) that satisfies every RDS check."""
+    item = {
+        "DBClusterIdentifier": ident,
+        "DBClusterArn": cluster_arn(ident),
+        "Engine": "aurora-postgresql",
+        "MultiAZ": True,
+        "DeletionProtection": True,
+        "StorageEncrypted": True,
+        "BackupRetentionPeriod": 7,
+        "DBClusterMembers": [{"DBInstanceIdentifier": f"{ident}-1", "IsClusterWriter": True}],
+    }
+    item.update(overrides)
+    return item
+
+
+def cluster_arn(ident: str, region: str = REGION) -> str:
+    return f"arn:aws:rds:{region}:{ACCOUNT}:cluster:{ident}"
+
+
 def db_arn(ident: str, region: str = REGION) -> str:
     return f"arn:aws:rds:{region}:{ACCOUNT}:db:{ident}"
 

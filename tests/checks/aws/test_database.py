@@ -6,7 +6,17 @@ import pytest
 
 from sentinel_cli.checks.base import ERROR, FAIL, PASS
 
-from .builders import REGION, db_arn, db_instance, error, inventory, table, table_arn
+from .builders import (
+    REGION,
+    cluster_arn,
+    db_arn,
+    db_cluster,
+    db_instance,
+    error,
+    inventory,
+    table,
+    table_arn,
+)
 
 # (check id, the field it reads, a failing value)
 RDS_CHECKS = [
@@ -46,6 +56,41 @@ def test_rds_edge_aurora_skipped(run_check, check_id):
         "aur-1", Engine="aurora-postgresql", MultiAZ=False, DeletionProtection=False
     )
     assert run_check(check_id, inventory(db_instances={REGION: [aurora]})) == []
+
+
+CLUSTER_CHECKS = [
+    ("aws_rds_multi_az", "MultiAZ"),
+    ("aws_rds_deletion_protection", "DeletionProtection"),
+]
+
+
+@pytest.mark.parametrize(("check_id", "field"), CLUSTER_CHECKS)
+def test_clusters_pass_and_fail_and_their_aurora_instances_are_not_judged(
+    run_check, check_id, field
+):
+    clusters = {REGION: [db_cluster("good"), db_cluster("bad", **{field: False})]}
+    members = [
+        db_instance("good-1", Engine="aurora-postgresql", **{field: False}),
+        db_instance("bad-1", Engine="aurora-postgresql", **{field: False}),
+    ]
+    results = run_check(check_id, inventory(db_clusters=clusters, db_instances={REGION: members}))
+    assert _ids(results) == [(PASS, cluster_arn("good")), (FAIL, cluster_arn("bad"))]
+    assert {r.resource_type for r in results} == {"rds-cluster"}
+    assert results[1].data[field] is False and results[1].data["DBClusterMembers"] == ["bad-1"]
+
+
+@pytest.mark.parametrize(("check_id", "field"), CLUSTER_CHECKS)
+def test_clusters_edge_missing_field_missing_arn_and_failed_listing(run_check, check_id, field):
+    """A cluster without the field is not protected; without an ARN one is built; a region whose
+    cluster listing failed is not judged (the runner reports the ERROR)."""
+    bare = db_cluster("bare")
+    del bare[field], bare["DBClusterArn"]
+    inv = inventory(
+        db_clusters={REGION: [bare]},
+        db_instances={REGION: [db_instance("plain")]},
+        errors=(error("db_clusters", "eu-west-1"),),
+    )
+    assert _ids(run_check(check_id, inv)) == [(PASS, db_arn("plain")), (FAIL, cluster_arn("bare"))]
 
 
 def test_rds_backup_edge_missing_retention(run_check):
