@@ -110,6 +110,10 @@ SAME = [
     (["evidence", "show", "zzzz-no-such-id"], 3),
     (["evidence", "--status", "BOGUS"], 2),
     (["evidence", "compliance"], 2),
+    (["checks", "list", "--provider", "github", "--json"], 0),
+    (["checks", "show", "aws_rds_multi_az_and_deletion_protection", "--json"], 0),
+    (["checks", "show", "no_such_check"], 3),
+    (["checks", "list", "--control", "CC6.1"], 2),
 ]
 
 

@@ -30,6 +30,7 @@ from sentinel_cli.api.ratelimit import RateLimiter
 from sentinel_cli.api.routers import auth as auth_routes
 from sentinel_cli.api.routers import (
     billing,
+    checks,
     evidence,
     exceptions,
     health,
@@ -108,6 +109,7 @@ def create_app(settings: ApiSettings | Settings | None = None) -> FastAPI:
             users,
             integrations,
             evidence,
+            checks,
             exceptions,
             policies,
             reports,

@@ -85,6 +85,7 @@ def root(
 LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "integrations": ("integrations", "app", "group"),
     "evidence": ("evidence", "app", "group"),
+    "checks": ("checks", "app", "group"),
     "dashboard": ("dashboard", "dashboard", "command"),
     "exceptions": ("exceptions", "app", "group"),
     "policies": ("policies", "app", "group"),

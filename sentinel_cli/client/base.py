@@ -160,6 +160,22 @@ class Backend(ABC):
     @abstractmethod
     def remove_exception(self, ident: str) -> Obj: ...
 
+    # -- the check catalogue ---------------------------------------------------------------
+
+    @abstractmethod
+    def list_checks(
+        self,
+        *,
+        provider: Many,
+        framework: str | None,
+        control: str | None,
+        severity: Many,
+        category: Many,
+    ) -> Obj: ...
+
+    @abstractmethod
+    def get_check(self, check_id: str) -> Obj: ...
+
     # -- policies --------------------------------------------------------------------------
 
     @abstractmethod

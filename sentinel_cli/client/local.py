@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sentinel_cli.client.base import Backend, Obj, Progress, ReportProgress
+from sentinel_cli.client.base import Backend, Many, Obj, Progress, ReportProgress
 
 if TYPE_CHECKING:
     from sentinel_cli.config import Settings
@@ -171,6 +171,32 @@ class LocalBackend(Backend):
         from sentinel_cli.operations import exceptions
 
         return exceptions.remove_exception(self.store, ident)
+
+    # -- the check catalogue ---------------------------------------------------------------
+
+    def list_checks(
+        self,
+        *,
+        provider: Many,
+        framework: str | None,
+        control: str | None,
+        severity: Many,
+        category: Many,
+    ) -> Obj:
+        from sentinel_cli.operations import checks
+
+        return checks.list_checks(
+            provider=provider,
+            framework=framework,
+            control=control,
+            severity=severity,
+            category=category,
+        )
+
+    def get_check(self, check_id: str) -> Obj:
+        from sentinel_cli.operations import checks
+
+        return checks.get_check(check_id)
 
     # -- policies --------------------------------------------------------------------------
 

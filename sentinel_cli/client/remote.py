@@ -519,6 +519,31 @@ class RemoteBackend(Backend):
         data: Obj = self.call("DELETE", f"/api/exceptions/{_seg(ident)}")
         return data
 
+    # -- the check catalogue ---------------------------------------------------------------
+
+    def list_checks(
+        self,
+        *,
+        provider: Many,
+        framework: str | None,
+        control: str | None,
+        severity: Many,
+        category: Many,
+    ) -> Obj:
+        params = {
+            "provider": _many(provider),
+            "framework": framework,
+            "control": control,
+            "severity": _many(severity),
+            "category": _many(category),
+        }
+        data: Obj = self.get("/api/checks", {k: v for k, v in params.items() if v})
+        return data
+
+    def get_check(self, check_id: str) -> Obj:
+        data: Obj = self.get(f"/api/checks/{_seg(check_id)}")
+        return data
+
     # -- policies --------------------------------------------------------------------------
 
     def policy_templates(self) -> list[Obj]:

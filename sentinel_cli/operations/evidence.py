@@ -57,7 +57,7 @@ DEFAULT_FAIL_ON: tuple[str, ...] = ("FAIL",)
 # -- input parsing ---------------------------------------------------------------------------
 
 
-def _split(values: str | Sequence[str] | None) -> list[str]:
+def split_values(values: str | Sequence[str] | None) -> list[str]:
     """Repeatable options that also take comma lists: ``--status FAIL --status ERROR,WARNING``."""
     if values is None:
         return []
@@ -65,13 +65,13 @@ def _split(values: str | Sequence[str] | None) -> list[str]:
     return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
 
 
-def _choose(
+def choose_values(
     values: str | Sequence[str] | None, allowed: Sequence[str], option: str
 ) -> tuple[str, ...]:
     """Match each value case-insensitively against ``allowed``; unknown -> InvalidInput."""
     lookup = {a.lower(): a for a in allowed}
     out: list[str] = []
-    for value in _split(values):
+    for value in split_values(values):
         found = lookup.get(value.lower())
         if found is None:
             raise InvalidInput(
@@ -86,16 +86,16 @@ def _choose(
 def parse_statuses(
     values: str | Sequence[str] | None, *, option: str = "--status"
 ) -> tuple[str, ...]:
-    return _choose(values, STATUSES, option)
+    return choose_values(values, STATUSES, option)
 
 
 def parse_severities(values: str | Sequence[str] | None) -> tuple[str, ...]:
-    return _choose(values, SEVERITIES, "--severity")
+    return choose_values(values, SEVERITIES, "--severity")
 
 
 def parse_fail_on(value: str | Sequence[str] | None) -> tuple[str, ...]:
     """``FAIL`` (default), ``FAIL,ERROR``, ... or ``none`` (never fail)."""
-    parts = _split(value)
+    parts = split_values(value)
     if not parts:
         return DEFAULT_FAIL_ON
     if [p.lower() for p in parts] == ["none"]:
@@ -199,7 +199,7 @@ def allowed_categories(store: Store) -> list[str]:
 
 
 def parse_categories(store: Store, values: str | Sequence[str] | None) -> tuple[str, ...]:
-    wanted = _split(values)
+    wanted = split_values(values)
     if not wanted:
         return ()
     present = {c.lower(): c for c in store.queries.categories_present()}
@@ -211,7 +211,7 @@ def parse_categories(store: Store, values: str | Sequence[str] | None) -> tuple[
             f"--category: no categories are known yet (no checks catalogued, no evidence): "
             f"{', '.join(wanted)}"
         )
-    return _choose(wanted, allowed, "--category")
+    return choose_values(wanted, allowed, "--category")
 
 
 # -- scope: which jobs, which moment -----------------------------------------------------------

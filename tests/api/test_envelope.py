@@ -39,6 +39,8 @@ def test_openapi_and_docs_are_served_under_api(api: Api) -> None:
         "/api/evidence/{evidence_id}",
         "/api/dashboard/stats",
         "/api/exceptions",
+        "/api/checks",
+        "/api/checks/{check_id}",
     ):
         assert path in paths, path
     assert "/api/_bench/hello" not in paths

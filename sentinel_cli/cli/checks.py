@@ -1,0 +1,123 @@
+"""``sentinel checks``: the catalogue of what Sentinel verifies, before anything is collected.
+
+``checks list`` answers "which checks give evidence for CC7.2?" or "what runs against GitHub?";
+``checks show ID`` gives one check's description, severity, remediation and controls with their
+titles. Thin adapters over ``operations.checks`` through ``context.backend()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from sentinel_cli.cli import console, context
+from sentinel_cli.cli.lean import LeanCommand, LeanGroup
+
+app = typer.Typer(
+    cls=LeanGroup,
+    help="The check catalogue: what is verified, severity, SOC 2 / ISO 27001 controls, fixes.",
+)
+
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON (the API's data shape).")
+
+
+def _render_list(data: dict[str, Any]) -> None:
+    console.table(
+        "Checks",
+        ["Check", "Provider", "Severity", "Category", "SOC 2", "ISO 27001", "Title"],
+        [
+            (
+                c["id"],
+                c["provider"],
+                c["severity"],
+                c["category"],
+                ", ".join(c["controls"]["SOC2"]),
+                ", ".join(c["controls"]["ISO27001"]),
+                c["title"],
+            )
+            for c in data["checks"]
+        ],
+        empty="No check matches these filters.",
+        caption=f"{data['total']} check(s); details: sentinel checks show ID",
+    )
+
+
+@app.command("list", cls=LeanCommand)
+def list_checks(
+    provider: list[str] = typer.Option(
+        None, "--provider", "-p", metavar="PROVIDER", help="AWS or GITHUB (repeatable)."
+    ),
+    framework: str = typer.Option(
+        None,
+        "--framework",
+        "-f",
+        metavar="FRAMEWORK",
+        help="Only checks mapped to SOC2 or ISO27001.",
+    ),
+    control: str = typer.Option(
+        None,
+        "--control",
+        metavar="CONTROL",
+        help="Only checks mapped to this control, e.g. CC6.1 (with --framework).",
+    ),
+    severity: list[str] = typer.Option(
+        None, "--severity", metavar="SEVERITY", help="critical, high, medium, low or info."
+    ),
+    category: list[str] = typer.Option(
+        None, "--category", "-c", metavar="CATEGORY", help="e.g. iam, encryption, logging."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List the checks, with severity and the controls each gives evidence for."""
+    with context.backend() as backend:
+        data = backend.list_checks(
+            provider=provider,
+            framework=framework,
+            control=control,
+            severity=severity,
+            category=category,
+        )
+    console.emit(data, as_json, lambda: _render_list(data))
+
+
+def _render_show(check: dict[str, Any]) -> None:
+    from rich.markup import escape
+
+    out = console.out()
+    rows = [
+        ("Check", check["id"]),
+        ("Title", check["title"]),
+        ("Provider", check["provider"]),
+        ("Severity", check["severity"]),
+        ("Category", check["category"]),
+    ]
+    if check["aliases"]:
+        rows.append(("Former ids", ", ".join(check["aliases"])))
+    if check["thresholds"]:
+        rows.append(("Settings", ", ".join(check["thresholds"]) + " (settings.yaml, checks:)"))
+    console.table(None, ["Field", "Value"], rows)
+    if check["description"]:
+        out.print(f"\n[bold]What it verifies[/bold]\n{escape(check['description'])}")
+    out.print("\n[bold]Controls[/bold]")
+    for framework, controls in check["controlDetails"].items():
+        for control in controls:
+            out.print(f"  {framework} {control['id']}: {escape(control['title'] or '?')}")
+        if not controls:
+            out.print(f"  {framework}: none")
+    remediation = check["remediation"]
+    if remediation["text"] or remediation["cli"]:
+        out.print(f"\n[bold]Remediation[/bold]\n{escape(remediation['text'] or '')}")
+        if remediation["cli"]:
+            out.print(f"  $ {escape(remediation['cli'])}")
+
+
+@app.command("show", cls=LeanCommand)
+def show_check(
+    check_id: str = typer.Argument(..., metavar="ID", help="A check id (or a former id)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show one check: what it verifies, its controls with titles, and how to fix a failure."""
+    with context.backend() as backend:
+        data = backend.get_check(check_id)
+    console.emit(data, as_json, lambda: _render_show(data["check"]))

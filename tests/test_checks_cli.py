@@ -1,0 +1,73 @@
+"""``sentinel checks``: the catalogue from the command line, with filters, JSON and errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from sentinel_cli.checks import all_metadata
+from tests.conftest import Cli
+
+
+def test_list_json_is_every_check_once(cli: Cli) -> None:
+    result = cli("checks", "list", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = result.json()
+    assert data["total"] == len({m.id for m in all_metadata().values()}) == len(data["checks"])
+    first = data["checks"][0]
+    assert set(first) >= {"id", "provider", "title", "severity", "category", "controls"}
+    assert set(first["controls"]) == {"SOC2", "ISO27001"}
+
+
+def _github_critical(check: dict[str, Any]) -> bool:
+    return check["provider"] == "GITHUB" and check["severity"] == "critical"
+
+
+@pytest.mark.parametrize(
+    ("args", "expect"),
+    [
+        (["--provider", "aws"], lambda c: c["provider"] == "AWS"),
+        (["-p", "GitHub", "--severity", "critical"], _github_critical),
+        (["--category", "iam"], lambda c: c["category"] == "iam"),
+        (["-f", "ISO27001", "--control", "8.5"], lambda c: "A.8.5" in c["controls"]["ISO27001"]),
+    ],
+)
+def test_each_filter_keeps_exactly_the_matching_checks(
+    cli: Cli, args: list[str], expect: Callable[[dict[str, Any]], bool]
+) -> None:
+    everything = cli("checks", "list", "--json").json()["checks"]
+    kept = cli("checks", "list", *args, "--json").json()["checks"]
+    assert kept == [c for c in everything if expect(c)] and kept
+
+
+def test_table_lists_controls_and_show_explains_one_check(cli: Cli) -> None:
+    table = cli("checks", "list", "--framework", "SOC2", "--control", "CC8.1")
+    assert table.exit_code == 0 and "github_repo_review_required" in table.stdout
+    assert "aws_s3_versioning" not in table.stdout
+    shown = cli("checks", "show", "aws_s3_versioning")
+    assert shown.exit_code == 0, shown.stderr
+    for fragment in (
+        "S3 buckets keep object versions",
+        "A1.2",
+        "Remediation",
+        "put-bucket-versioning",
+    ):
+        assert fragment in shown.stdout, fragment
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "fragment"),
+    [
+        (["checks", "list", "--provider", "azure"], 2, "AWS, GITHUB"),
+        (["checks", "list", "--control", "CC6.1"], 2, "--framework"),
+        (["checks", "list", "--framework", "SOC2", "--control", "nope"], 2, "unknown SOC2 control"),
+        (["checks", "list", "--severity", "urgent"], 2, "critical"),
+        (["checks", "show", "aws_s3"], 3, "did you mean"),
+    ],
+)
+def test_bad_input_is_a_clear_error(cli: Cli, args: list[str], code: int, fragment: str) -> None:
+    result = cli(*args)
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    assert fragment in " ".join(result.stderr.split()) and result.stdout == ""
