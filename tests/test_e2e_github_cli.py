@@ -66,6 +66,8 @@ def test_connect_and_collect_reports_each_misconfiguration(
     expected = {
         ("github_org_2fa_required", "acme"): "FAIL",
         ("github_org_base_permission", "acme"): "FAIL",
+        ("github_org_sso", "acme"): "FAIL",  # Enterprise Cloud without SAML
+        ("github_org_stale_members", "acme#user-frank"): "FAIL",  # dormant owner
         ("github_repo_default_branch_protected", "acme/web"): "FAIL",
         ("github_repo_default_branch_protected", "acme/api"): "PASS",
         ("github_repo_default_branch_protected", "acme/platform"): "PASS",  # ruleset only
@@ -83,6 +85,8 @@ def test_connect_and_collect_reports_each_misconfiguration(
     }
     for key, status in expected.items():
         assert ev.get(key) == status, (key, ev.get(key))
+    # Active members, and the org itself, get no stale-member item while someone is stale.
+    assert [r for (c, r) in ev if c == "github_org_stale_members"] == ["acme#user-frank"]
     hooks = [
         s
         for (c, r), s in ev.items()
@@ -106,6 +110,9 @@ def test_member_token_yields_error_not_fail_for_admin_only_fields(
     assert collected.json()["jobs"][0]["status"] == "PARTIAL"
     ev = _evidence(settings)
     assert ev[("github_org_2fa_required", "acme")] == "ERROR"
+    # GraphQL refuses with HTTP 200 + errors, the audit log with 403: ERROR, never FAIL.
+    assert ev[("github_org_sso", "acme")] == "ERROR"
+    assert ev[("github_org_stale_members", "acme")] == "ERROR"
     assert (
         ev[("github_repo_default_branch_protected", "acme/platform")] == "PASS"
     )  # ruleset readable

@@ -67,6 +67,20 @@ class GithubInventory:
     org_hooks: list[Json] | None = None
     """``GET /orgs/{org}/hooks`` (id, name, active, events, config{url, content_type,
     insecure_ssl, secret}); GitHub masks a set secret as ``"********"``."""
+    saml_sso: Json | None = None
+    """GraphQL ``organization(login) { samlIdentityProvider { ssoUrl issuer } }`` →
+    ``{"samlIdentityProvider": {"ssoUrl", "issuer"} | None}``. A null provider is a collected
+    answer (no SAML SSO; always so outside GitHub Enterprise Cloud). GraphQL refusals (HTTP 200
+    with ``errors``, e.g. a non-owner's token) are FetchErrors, never a null provider. Whether
+    SSO is *enforced* is not exposed by the API."""
+    audit_log: Json | None = None
+    """Member activity from ``GET /orgs/{org}/audit-log`` (GitHub Enterprise Cloud only; needs an
+    owner's token with ``read:audit_log``): ``{"phrase": "created:>=YYYY-MM-DD", "since",
+    "until", "complete", "stoppedBecause": "end_of_window" | "all_members_seen" | "page_cap",
+    "pages", "maxPages", "events": [...]}``. ``events`` are the audit log's own entries, newest
+    first (``@timestamp``/``created_at`` in epoch milliseconds, ``action``, ``actor``,
+    ``user``...). When every member has acted the walk stops early: each member's newest event
+    is known. ``complete`` False means the page cap cut the window short."""
     org_security_policy: str | None = None
     """Path of the organization-wide default ``SECURITY.md`` in the ``{org}/.github`` repository,
     or None when there is none. Public repositories without their own inherit it."""

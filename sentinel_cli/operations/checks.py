@@ -92,9 +92,7 @@ def get_check(check_id: str) -> Obj:
     meta = metas.get(wanted) or metas.get(wanted.lower())
     if meta is None:
         close = [m.id for m in _distinct() if wanted and wanted.lower() in m.id][:5]
-        hint = (
-            f"did you mean {', '.join(close)}?" if close else "list them: sentinel checks list"
-        )
+        hint = f"did you mean {', '.join(close)}?" if close else "list them: sentinel checks list"
         raise NotFound(f"no check with id {wanted!r}", hint=hint)
     shape = check_shape(meta)
     shape["controlDetails"] = {
@@ -102,4 +100,3 @@ def get_check(check_id: str) -> Obj:
         for fw, ids in meta.controls.items()
     }
     return {"check": shape}
-

@@ -164,6 +164,7 @@ def _collect_inventory(
     job: dict[str, Any],
     options: CollectionOptions,
     progress: Progress | None,
+    check_settings: CheckSettings,
 ) -> Any:
     config = integration["config"]
     if integration["type"] == "AWS":
@@ -195,6 +196,8 @@ def _collect_inventory(
         since=job["periodStart"],
         until=job["periodEnd"],
         workers=options.workers,
+        # The audit log is read as far back as the stale-member check looks.
+        stale_member_days=check_settings.github_stale_member_days,
     )
     return collect_github(gh, progress=progress, now=job["startedAt"])
 
@@ -248,7 +251,7 @@ def run_collection(
     try:
         check_settings = check_settings_for(settings, integration).replace(now=job["startedAt"])
         secret = _credentials_secret(secrets, integration)
-        inventory = _collect_inventory(integration, secret, job, options, progress)
+        inventory = _collect_inventory(integration, secret, job, options, progress, check_settings)
         provider = "aws" if integration["type"] == "AWS" else "github"
         checks = load_checks(provider)
         results = list(run_checks(checks, inventory, check_settings))

@@ -11,13 +11,17 @@ and yields ``(base_url, server)``. Tokens carry scopes and roles (``TokenSpec``)
 an org owner with every scope, a non-admin member, and an owner without ``security_events``.
 ``server.requests`` counts requests per path, ``server.inject(path, ...)`` queues canned
 responses (e.g. a 429 with ``Retry-After``) for the next requests to a path, and the rate limit is
-per token with a configurable budget and window. Both ``/…`` and GHES-style ``/api/v3/…`` paths
-are served. Stdlib only: no test framework, usable by the demo; ``python -m
+per token and resource (``core``, ``graphql``) with a configurable budget and window. Both ``/…``
+and GHES-style ``/api/v3/…`` paths are served, and GraphQL at ``/graphql`` and ``/api/graphql``
+(only the ``organization { samlIdentityProvider }`` query Sentinel sends, answering refusals with
+HTTP 200 and ``errors`` as GitHub does). The Enterprise Cloud audit log is served with opaque
+``after=`` cursors in ``Link`` headers, filtered by the ``phrase`` qualifiers Sentinel uses. Stdlib only: no test framework, usable by the demo; ``python -m
 sentinel_cli.testing.github_api --repos 50`` serves a seeded org by hand and prints its tokens.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
@@ -57,6 +61,7 @@ ALL_SCOPES: tuple[str, ...] = (
     "admin:org",
     "admin:org_hook",
     "admin:repo_hook",
+    "read:audit_log",
     "read:user",
     "repo",
     "security_events",
@@ -64,12 +69,14 @@ ALL_SCOPES: tuple[str, ...] = (
 OWNER_TOKEN = "ghp_sentinelOwnerAllScopes00000000000001"
 MEMBER_TOKEN = "ghp_sentinelMemberReadOnly000000000000002"
 NO_SECURITY_EVENTS_TOKEN = "ghp_sentinelOwnerNoSecurityEvents000003"
+NO_AUDIT_LOG_TOKEN = "ghp_sentinelOwnerNoAuditLogScope0000004"
 DEFAULT_TOKENS: dict[str, TokenSpec] = {
     OWNER_TOKEN: TokenSpec("alice", ALL_SCOPES),
     MEMBER_TOKEN: TokenSpec("dave", ("repo", "read:org"), org_owner=False, repo_admin=False),
     NO_SECURITY_EVENTS_TOKEN: TokenSpec(
         "bob", tuple(s for s in ALL_SCOPES if s != "security_events")
     ),
+    NO_AUDIT_LOG_TOKEN: TokenSpec("erin", tuple(s for s in ALL_SCOPES if s != "read:audit_log")),
 }
 
 # A held scope implies these narrower ones (GitHub's documented scope hierarchy, the part we use).
@@ -78,8 +85,11 @@ IMPLIED_SCOPES: dict[str, tuple[str, ...]] = {
     "write:org": ("read:org",),
     "admin:repo_hook": ("write:repo_hook", "read:repo_hook"),
     "write:repo_hook": ("read:repo_hook",),
+    "audit_log": ("read:audit_log",),
     "repo": ("public_repo", "repo:status", "repo_deployment", "repo:invite"),
 }
+
+GRAPHQL_PATHS = frozenset({"/graphql", "/api/graphql"})
 
 # Owner-only fields of GET /orgs/{org}: hidden from other tokens, as GitHub does.
 OWNER_ONLY_ORG_FIELDS = (
@@ -151,7 +161,8 @@ class GithubApiServer(ThreadingHTTPServer):
         self.omit_protection_signatures = False
         self._lock = threading.Lock()
         self._injected: dict[str, list[Reply]] = {}
-        self._rate: dict[str, tuple[int, float]] = {}  # token -> (used, window reset epoch)
+        # (token, resource) -> (used, window reset epoch)
+        self._rate: dict[tuple[str, str], tuple[int, float]] = {}
 
     @property
     def base_url(self) -> str:
@@ -180,20 +191,24 @@ class GithubApiServer(ThreadingHTTPServer):
             queue = self._injected.get(path)
             return queue.pop(0) if queue else None
 
-    def _spend(self, token: str) -> tuple[int, int, int]:
-        """Consume one unit of ``token``'s budget: (remaining, reset epoch, used)."""
+    def _spend(self, token: str, resource: str = "core") -> tuple[int, int, int]:
+        """Consume one unit of ``token``'s ``resource`` budget: (remaining, reset epoch, used).
+
+        GitHub budgets REST (``core``) and GraphQL (``graphql``) apart; so does the stand-in.
+        """
         with self._lock:
             now = time.time()
-            used, reset = self._rate.get(token, (0, now + self.rate_window))
+            used, reset = self._rate.get((token, resource), (0, now + self.rate_window))
             if now >= reset:
                 used, reset = 0, now + self.rate_window
             used += 1
-            self._rate[token] = (used, reset)
+            self._rate[(token, resource)] = (used, reset)
             return max(self.rate_limit - used, 0), int(reset + 0.999), used
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: GithubApiServer
+    body: bytes = b""
     protocol_version = "HTTP/1.1"
     # Headers and body go out in separate writes; with Nagle on, each keep-alive response would
     # wait for the client's delayed ACK (~40 ms), capping a worker at ~25 requests/s.
@@ -220,8 +235,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = path.rstrip("/") or "/"
         query = {k: v[-1] for k, v in parse_qs(split.query).items()}
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        self.body = self.rfile.read(length) if length else b""
         injected = self.server._record(path)
         extra: dict[str, str] = {}
         token_spec: TokenSpec | None = None
@@ -231,14 +245,15 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             token, token_spec = self._authenticate(verb, path)
             if token is not None:
-                remaining, reset, used = self.server._spend(token)
+                resource = "graphql" if path in GRAPHQL_PATHS else "core"
+                remaining, reset, used = self.server._spend(token, resource)
                 extra.update(
                     {
                         "X-RateLimit-Limit": str(self.server.rate_limit),
                         "X-RateLimit-Remaining": str(remaining),
                         "X-RateLimit-Reset": str(reset),
                         "X-RateLimit-Used": str(used),
-                        "X-RateLimit-Resource": "core",
+                        "X-RateLimit-Resource": resource,
                     }
                 )
                 if used > self.server.rate_limit:
@@ -336,6 +351,8 @@ class _Handler(BaseHTTPRequestHandler):
             match = re.fullmatch(r"/app/installations/(\d+)/access_tokens", path)
             if match:
                 return self._installation_token(int(match.group(1)))
+            if path in GRAPHQL_PATHS and token is not None:
+                return self._graphql(token)
             raise HttpError(404, "Not Found")
         assert token is not None
         if path == "/user":
@@ -435,6 +452,8 @@ class _Handler(BaseHTTPRequestHandler):
         if sub == "/repos":
             repos = [_repo_json(self.server.base_url, org, r, token, full=False) for r in org.repos]
             return self._paged(path, query, repos, extra)
+        if sub == "/audit-log":
+            return self._audit_log(org, path, query, token, extra)
         match = re.fullmatch(r"/rulesets/(\d+)", sub)
         if match:
             if not token.org_owner:
@@ -444,6 +463,105 @@ class _Handler(BaseHTTPRequestHandler):
                 raise HttpError(404, "Not Found")
             return Reply(200, found)
         raise HttpError(404, "Not Found")
+
+    # -- GraphQL --
+
+    def _graphql(self, token: TokenSpec) -> Reply:
+        """The one query Sentinel sends, ``organization(login) { samlIdentityProvider }``.
+
+        As on GitHub, refusals come back with HTTP 200: ``INSUFFICIENT_SCOPES`` (no ``data``) for
+        a classic token without ``read:org``, and ``FORBIDDEN`` beside a null provider for a
+        non-owner. An unknown org is ``NOT_FOUND`` with a null ``organization``.
+        """
+        try:
+            request = json.loads(self.body or b"{}")
+        except ValueError as exc:
+            raise HttpError(400, "Problems parsing JSON") from exc
+        query = str(request.get("query") or "") if isinstance(request, dict) else ""
+        variables = (request.get("variables") or {}) if isinstance(request, dict) else {}
+        if "samlIdentityProvider" not in query or "organization" not in query:
+            return Reply(
+                200,
+                {
+                    "errors": [
+                        {
+                            "message": "The GitHub stand-in only answers "
+                            "organization { samlIdentityProvider } queries",
+                        }
+                    ]
+                },
+            )
+        login = str(variables.get("login") or "")
+        if token.scopes is not None and "read:org" not in _expand(token.scopes):
+            return Reply(200, {"errors": [_insufficient_scopes(token)]})
+        org = self.server.orgs.get(login.lower())
+        if org is None:
+            error = {
+                "type": "NOT_FOUND",
+                "path": ["organization"],
+                "locations": [{"line": 1, "column": 27}],
+                "message": f"Could not resolve to an Organization with the login of '{login}'.",
+            }
+            return Reply(200, {"data": {"organization": None}, "errors": [error]})
+        if not token.org_owner:
+            error = {
+                "type": "FORBIDDEN",
+                "path": ["organization", "samlIdentityProvider"],
+                "extensions": {"saml_failure": False},
+                "locations": [{"line": 1, "column": 60}],
+                "message": f"{token.login} does not have permission to retrieve "
+                "samlIdentityProvider information.",
+            }
+            return Reply(
+                200, {"data": {"organization": {"samlIdentityProvider": None}}, "errors": [error]}
+            )
+        provider = dict(org.saml_idp) if org.enterprise_cloud and org.saml_idp else None
+        return Reply(200, {"data": {"organization": {"samlIdentityProvider": provider}}})
+
+    # -- audit log --
+
+    def _audit_log(
+        self,
+        org: OrgSeed,
+        path: str,
+        query: dict[str, str],
+        token: TokenSpec,
+        extra: dict[str, str],
+    ) -> Reply:
+        """``GET /orgs/{org}/audit-log``: Enterprise Cloud only, owners with ``read:audit_log``.
+
+        Events matching ``phrase`` are served newest first (``order=asc`` reverses) in pages of
+        ``per_page``; the ``Link`` header's ``next`` carries an opaque ``after=`` cursor naming
+        the last event served, as GitHub's cursor pagination does (no page numbers, no ``last``).
+        """
+        self._need_scope(token, "read:audit_log")
+        if not org.enterprise_cloud:
+            raise HttpError(
+                404, "Not Found", doc="/orgs/orgs#get-the-audit-log-for-an-organization"
+            )
+        if not token.org_owner:
+            raise HttpError(403, "Must have admin rights to organization.")
+        try:
+            per_page = min(max(int(query.get("per_page", 30)), 1), 100)
+        except ValueError as exc:
+            raise HttpError(422, "Invalid pagination parameter") from exc
+        events = _audit_filter(org.audit_events, query.get("phrase", ""))
+        events.sort(key=lambda e: (e["@timestamp"], e["_document_id"]))
+        if query.get("order", "desc") != "asc":
+            events.reverse()
+        start = 0
+        if query.get("after"):
+            start = _after_cursor(events, query["after"]) + 1
+        chunk = events[start : start + per_page]
+        if start + per_page < len(events):
+            base = f"{self.server.base_url}{path}"
+            kept = {k: v for k, v in query.items() if k not in {"after", "before", "page"}}
+            following = urlencode(
+                {**kept, "per_page": str(per_page), "after": _cursor(chunk[-1]), "before": ""}
+            )
+            first = urlencode({**kept, "per_page": str(per_page), "after": "", "before": ""})
+            extra["Link"] = f'<{base}?{following}>; rel="next", <{base}?{first}>; rel="first"'
+        return Reply(200, chunk)
 
     def _repo_route(
         self,
@@ -678,8 +796,6 @@ def _with_hook_urls(base: str, path: str, hook: Json) -> Json:
 
 
 def _content_json(base: str, org: OrgSeed, repo: RepoSeed, file_path: str) -> Json:
-    import base64
-
     text = repo.files[file_path]
     return {
         "type": "file",
@@ -722,6 +838,64 @@ def _branch_rules(org: OrgSeed, repo: RepoSeed) -> list[Json]:
                 }
             )
     return out
+
+
+def _insufficient_scopes(token: TokenSpec) -> Json:
+    held = ", ".join(f"'{s}'" for s in token.scopes or ())
+    return {
+        "type": "INSUFFICIENT_SCOPES",
+        "locations": [{"line": 1, "column": 60}],
+        "message": "Your token has not been granted the required scopes to execute this query. "
+        "The 'samlIdentityProvider' field requires one of the following scopes: ['read:org'], "
+        f"but your token has only been granted the: [{held}] scopes. Please modify your token's "
+        "scopes at: https://github.com/settings/tokens.",
+    }
+
+
+_CREATED = re.compile(r"created:(>=|<=|>|<)?(\d{4}-\d{2}-\d{2})")
+
+
+def _audit_filter(events: list[Json], phrase: str) -> list[Json]:
+    """The ``phrase`` qualifiers Sentinel (and its remediation hints) use: ``created:`` with
+    ``>=``/``>``/``<=``/``<`` or a day, ``actor:``, ``action:``; others are ignored."""
+    out = list(events)
+    for term in phrase.split():
+        match = _CREATED.fullmatch(term)
+        if match:
+            op, day = match.group(1) or "=", match.group(2)
+            out = [e for e in out if _compare_day(_event_day(e), op, day)]
+        elif term.startswith("actor:"):
+            out = [e for e in out if e.get("actor") == term[len("actor:") :]]
+        elif term.startswith("action:"):
+            out = [e for e in out if e.get("action") == term[len("action:") :]]
+    return out
+
+
+def _event_day(event: Json) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(event["@timestamp"] / 1000))
+
+
+def _compare_day(day: str, op: str, bound: str) -> bool:
+    return {
+        ">=": day >= bound,
+        ">": day > bound,
+        "<=": day <= bound,
+        "<": day < bound,
+        "=": day == bound,
+    }[op]
+
+
+def _cursor(event: Json) -> str:
+    raw = f"{event['@timestamp']}|{event['_document_id']}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after_cursor(events: list[Json], cursor: str) -> int:
+    """Index of the event a cursor names; an unknown cursor is a 422 as on GitHub."""
+    for index, event in enumerate(events):
+        if _cursor(event) == cursor:
+            return index
+    raise HttpError(422, "Invalid cursor")
 
 
 # ---- running it -------------------------------------------------------------------------------

@@ -42,6 +42,10 @@ class GithubConfig:
     ``app_id`` + ``app_private_key`` + ``installation_id`` select GitHub App installation auth
     instead of ``token``. ``max_rate_limit_wait`` bounds every sleep for rate limits (seconds);
     ``rate_limit_reserve`` is the budget left untouched for other tools before pausing.
+    ``stale_member_days`` is how far back the audit log is read for member activity (keep it at
+    least the ``github_stale_member_days`` check setting, or that check reports ERROR), and
+    ``audit_log_max_pages`` caps that read (100 events a page) so a busy org costs a bounded
+    number of calls.
     """
 
     org: str
@@ -55,6 +59,8 @@ class GithubConfig:
     installation_id: int | None = None
     max_rate_limit_wait: float = 300.0
     rate_limit_reserve: int = 50
+    stale_member_days: int = 180
+    audit_log_max_pages: int = 50
 
 
 def _validate(config: GithubConfig) -> None:
@@ -74,11 +80,14 @@ def _validate(config: GithubConfig) -> None:
         raise CredentialsRefused(
             "no GitHub token given",
             hint="create a token with read:org, repo, security_events (and admin:org for owner "
-            "settings) or use a GitHub App installation",
+            "settings, read:audit_log for member activity on Enterprise Cloud) or use a GitHub "
+            "App installation",
         )
     if not 1 <= config.workers <= MAX_WORKERS:
         # GitHub's secondary limits are about concurrency: keep requests in flight modest.
         raise InvalidInput(f"workers must be between 1 and {MAX_WORKERS}")
+    if config.stale_member_days < 1 or config.audit_log_max_pages < 1:
+        raise InvalidInput("stale_member_days and audit_log_max_pages must be at least 1")
 
 
 def _client(config: GithubConfig, on_pause: Callable[[float], None] | None = None) -> GithubApi:
@@ -171,7 +180,15 @@ def collect_github(
     try:
         org = read_org(api, config.org)
         collection = Collection(
-            api, config.org, since=since, until=until, workers=config.workers, progress=tracked
+            api,
+            config.org,
+            since=since,
+            until=until,
+            workers=config.workers,
+            progress=tracked,
+            now=started,
+            stale_member_days=config.stale_member_days,
+            audit_log_max_pages=config.audit_log_max_pages,
         )
         inventory = collection.run(org)
     finally:

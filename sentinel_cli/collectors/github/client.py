@@ -25,16 +25,23 @@ Only this package imports ``github``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from github import Auth, Github
 from github.GithubException import GithubException
 from github.GithubRetry import GithubRetry
+from github.Requester import (
+    HTTPRequestsConnectionClass,
+    HTTPSRequestsConnectionClass,
+    RequestsResponse,
+)
 
 # A held classic-token scope implies these narrower ones (GitHub's documented hierarchy).
 IMPLIED_SCOPES: dict[str, tuple[str, ...]] = {
@@ -43,6 +50,7 @@ IMPLIED_SCOPES: dict[str, tuple[str, ...]] = {
     "admin:repo_hook": ("write:repo_hook", "read:repo_hook"),
     "write:repo_hook": ("read:repo_hook",),
     "admin:public_key": ("write:public_key", "read:public_key"),
+    "audit_log": ("read:audit_log",),
     "repo": ("public_repo", "repo:status", "repo_deployment", "repo:invite"),
 }
 
@@ -116,6 +124,11 @@ class RateGate:
         self.paused_seconds = 0.0
 
     def observe(self, headers: Mapping[str, Any]) -> None:
+        resource = headers.get("x-ratelimit-resource")
+        if resource and resource != "core":
+            # GraphQL (and search) have budgets of their own: a low GraphQL reading must not
+            # pause the REST reads, nor a fresh one hide a REST budget that is nearly used up.
+            return
         remaining = _int(headers.get("x-ratelimit-remaining"))
         reset = _int(headers.get("x-ratelimit-reset"))
         if remaining is None:
@@ -151,7 +164,8 @@ class ApiError(Exception):
     ``status`` is the HTTP status (None for transport failures); ``message`` is GitHub's
     ``message`` field (or a description); ``headers`` are lower-cased response headers;
     ``github_shaped`` is False when the body was not a GitHub JSON error (an HTML page, say);
-    ``kind`` is ``http``, ``transport``, ``throttled`` or ``shape``.
+    ``kind`` is ``http``, ``transport``, ``throttled``, ``shape`` or ``graphql`` (HTTP 200 whose
+    body lists GraphQL ``errors``: their ``type`` values are in ``graphql_types``).
     """
 
     def __init__(
@@ -162,6 +176,7 @@ class ApiError(Exception):
         *,
         github_shaped: bool = True,
         kind: str = "http",
+        graphql_types: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -169,6 +184,7 @@ class ApiError(Exception):
         self.headers = headers
         self.github_shaped = github_shaped
         self.kind = kind
+        self.graphql_types = graphql_types
 
     def __str__(self) -> str:
         prefix = f"HTTP {self.status}: " if self.status else ""
@@ -211,14 +227,105 @@ def _from_github_exception(exc: GithubException) -> ApiError:
     )
 
 
+def _graphql_error(errors: Any, headers: Mapping[str, str]) -> ApiError:
+    """GraphQL reports refusals with HTTP 200 and an ``errors`` list: one ApiError for them all.
+
+    Each entry is ``{"type": "FORBIDDEN", "path": [...], "message": "..."}`` (``type`` may be
+    absent); the message keeps the first three, prefixed with their path, so the evidence says
+    which field was refused and why.
+    """
+    entries = [e for e in errors if isinstance(e, Mapping)] if isinstance(errors, list) else []
+    types = tuple(str(e["type"]) for e in entries if e.get("type"))
+    parts = []
+    for entry in entries[:3]:
+        path = ".".join(str(p) for p in entry.get("path") or ())
+        label = f"{entry.get('type') or 'error'}" + (f" at {path}" if path else "")
+        parts.append(f"{label}: {str(entry.get('message') or '').rstrip('.')[:200]}")
+    message = "GraphQL " + ("; ".join(parts) if parts else f"errors {_snippet(errors)}")
+    return ApiError(None, message, headers, kind="graphql", graphql_types=types)
+
+
 def _snippet(data: Any) -> str:
     text = data.get("data") if isinstance(data, dict) and "data" in data else data
     text = " ".join(str(text).split())
     return text[:60] + ("..." if len(text) > 60 else "")
 
 
+class _PerThreadRequest:
+    """Keep the request in flight per thread, not on the connection object.
+
+    PyGithub shares one connection object between threads and splits a call in two:
+    ``request()`` stores verb, URL, body and headers on the object and ``getresponse()`` sends
+    them. Two workers interleaving those steps swap requests, so a worker silently receives
+    another repository's answer (seen under load: a repository detail answered with a list).
+    The underlying ``requests.Session`` and its connection pool are shared as before.
+    """
+
+    session: Any
+    protocol: str
+    host: str
+    port: int
+    timeout: int | None
+    verify: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pending = threading.local()
+
+    def request(
+        self, verb: str, url: str, input: Any, headers: dict[str, str], stream: bool = False
+    ) -> None:
+        self._pending.call = (verb, url, input, headers)
+
+    def getresponse(self) -> RequestsResponse:
+        verb, url, body, headers = self._pending.call
+        send = getattr(self.session, verb.lower())
+        response = send(
+            f"{self.protocol}://{self.host}:{self.port}{url}",
+            headers=headers,
+            data=body,
+            timeout=self.timeout,
+            verify=self.verify,
+            allow_redirects=False,
+        )
+        return RequestsResponse(response)
+
+
+class _HttpConnection(_PerThreadRequest, HTTPRequestsConnectionClass):
+    """PyGithub's plain-HTTP connection (local APIs), safe to share between workers."""
+
+
+class _HttpsConnection(_PerThreadRequest, HTTPSRequestsConnectionClass):
+    """PyGithub's HTTPS connection, safe to share between workers."""
+
+
+_CONNECTION_ATTRIBUTES = (
+    "_Requester__httpConnectionClass",
+    "_Requester__httpsConnectionClass",
+    "_Requester__connectionClass",
+)
+
+
+def _use_thread_safe_connections(requester: Any, base_url: str) -> bool:
+    """Make one Requester use the per-thread connection classes; False when this PyGithub does not
+    have the attributes (then the caller must not send requests from several threads at once).
+
+    PyGithub only offers ``Requester.injectConnectionClasses``, which changes every Requester in
+    the process and turns connection reuse off; the instance attributes it reads (name-mangled)
+    are set here instead, before the first request creates a connection.
+    """
+    if not all(hasattr(requester, name) for name in _CONNECTION_ATTRIBUTES):
+        return False
+    https = urlsplit(base_url).scheme == "https"
+    requester._Requester__httpConnectionClass = _HttpConnection
+    requester._Requester__httpsConnectionClass = _HttpsConnection
+    requester._Requester__connectionClass = _HttpsConnection if https else _HttpConnection
+    return True
+
+
 class GithubApi:
-    """Counted, rate-aware GET access to one GitHub API through one PyGithub client."""
+    """Counted, rate-aware read access (REST GETs, GraphQL queries) to one GitHub API through one
+    PyGithub client."""
 
     def __init__(
         self,
@@ -269,6 +376,13 @@ class GithubApi:
             seconds_between_writes=1.0,
         )
         self._requester = self._gh.requester
+        # Without the per-thread connection classes, requests are sent one at a time: slower,
+        # but a worker can never receive another worker's answer.
+        self._one_at_a_time: threading.Lock | None = (
+            None
+            if _use_thread_safe_connections(self._requester, self.base_url)
+            else threading.Lock()
+        )
         self._scopes_lock = threading.Lock()
         self.token_scopes: tuple[str, ...] | None = None
 
@@ -282,16 +396,76 @@ class GithubApi:
     def redact(self, text: str) -> str:
         return text.replace(self._secret, "***") if self._secret else text
 
+    @property
+    def graphql_url(self) -> str:
+        """``{base}/graphql``; for GHES bases ending ``/api/v3`` it is ``/api/graphql``."""
+        return str(self._requester.graphql_url)
+
     def get(self, url: str, params: Mapping[str, Any] | None = None) -> tuple[dict[str, str], Any]:
         """GET a path (``/orgs/acme``) or a ``Link`` URL; raise ApiError when it did not work."""
+        return self._request("GET", url, params=params)
+
+    def post_json(self, url: str, body: Mapping[str, Any]) -> tuple[dict[str, str], Any]:
+        """POST a JSON body — only for reads that GitHub serves over POST (GraphQL queries).
+
+        Same pacing, counting, retries, error mapping and token redaction as ``get``.
+        """
+        return self._request("POST", url, body=body)
+
+    def graphql(self, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """Run one GraphQL query and return its ``data`` object.
+
+        GitHub answers refusals inside an HTTP 200 (``{"data": ..., "errors": [...]}``), which
+        would otherwise read as success with null fields: any ``errors`` entry raises an ApiError
+        of kind ``graphql``, even when ``data`` came back too.
+        """
+        headers, payload = self.post_json(
+            self.graphql_url, {"query": query, "variables": dict(variables)}
+        )
+        if not isinstance(payload, dict) or isinstance(payload.get("data"), str):
+            raise ApiError(
+                None,
+                f"POST graphql returned {_describe_shape(payload)}, expected data",
+                headers,
+                github_shaped=False,
+                kind="shape",
+            )
+        if payload.get("errors"):
+            err = _graphql_error(payload["errors"], headers)
+            err.message = self.redact(err.message)
+            raise err
+        data = payload.get("data")
+        if not isinstance(data, dict):
+            raise ApiError(
+                None,
+                "POST graphql returned no data object",
+                headers,
+                github_shaped=False,
+                kind="shape",
+            )
+        return data
+
+    def _request(
+        self,
+        verb: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> tuple[dict[str, str], Any]:
+        """Send one counted request through PyGithub; normalise every failure to ApiError."""
         import requests
 
         self.gate.wait()
         self.counter.call()
         try:
-            headers, data = self._requester.requestJsonAndCheck(
-                "GET", url, parameters=dict(params) if params else None
-            )
+            with self._one_at_a_time or contextlib.nullcontext():
+                headers, data = self._requester.requestJsonAndCheck(
+                    verb,
+                    url,
+                    parameters=dict(params) if params else None,
+                    input=dict(body) if body is not None else None,
+                )
         except GithubException as exc:
             err = _from_github_exception(exc)
             self.gate.observe(err.headers)
@@ -322,8 +496,15 @@ class GithubApi:
                 )
         return lowered, data
 
-    def pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[list[Any]]:
-        """Yield each page of a list endpoint, following ``Link: rel="next"`` (100 per page)."""
+    def linked_pages(
+        self, path: str, params: Mapping[str, Any] | None = None
+    ) -> Iterator[tuple[list[Any], str | None]]:
+        """Yield ``(page, next URL or None)`` for a list endpoint, 100 per page.
+
+        The ``Link: rel="next"`` URL is followed as GitHub wrote it, so page numbers and opaque
+        ``after=`` cursors (the audit log) work alike; a caller that stops early knows from the
+        URL whether there was more.
+        """
         query = {"per_page": 100, **(params or {})}
         url: str | None = path
         first = True
@@ -338,9 +519,14 @@ class GithubApi:
                     github_shaped=False,
                     kind="shape",
                 )
-            yield data
             match = _LINK_NEXT.search(headers.get("link", ""))
             url = match.group(1) if match else None
+            yield data, url
+
+    def pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[list[Any]]:
+        """Yield each page of a list endpoint, following ``Link: rel="next"`` (100 per page)."""
+        for page, _next in self.linked_pages(path, params):
+            yield page
 
     def get_all(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         out: list[Any] = []

@@ -22,6 +22,12 @@ What a response *means* is decided here, once, so checks stay pure:
 Rulesets are read through the rules that apply to the default branch (read access suffices);
 each distinct ruleset is then fetched once per collection (org rulesets are shared by many
 repositories) for its enforcement and bypass actors.
+
+Two org reads exist only on GitHub Enterprise Cloud and cost a constant number of calls whatever
+the number of repositories: the SAML identity provider (one GraphQL query; GraphQL refuses with
+HTTP 200 and an ``errors`` list, which becomes a FetchError like any 403) and member activity
+from the audit log (a capped cursor walk over the stale-member window, sharing the one
+``/orgs/{org}/members`` walk with the ``members`` source).
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -42,6 +48,8 @@ from sentinel_cli.timeutil import parse_iso, to_iso
 
 Json = dict[str, Any]
 Progress = Callable[[int, int, str], None]
+Permission = str | Callable[[ApiError], str] | None
+"""What a refused org read lacks: fixed, or decided from the error (the audit log's 403/404)."""
 
 PROTECTION_PERMISSION = "admin on the repository (classic branch protection is admin-only)"
 ADMIN_PERMISSION = "admin on the repository"
@@ -51,6 +59,25 @@ SECURITY_EVENTS = (
 )
 DEPENDABOT_PERMISSION = (
     "token scope security_events (classic) or 'Dependabot alerts: read' (fine-grained)"
+)
+SAML_PERMISSION = (
+    "organization owner (token with admin:org or read:org; GitHub shows the SAML identity "
+    "provider only to owners)"
+)
+AUDIT_LOG_SCOPE = "token scope read:audit_log (classic) or 'Administration: read' (fine-grained)"
+AUDIT_LOG_NOT_FOUND = (
+    "GitHub Enterprise Cloud: the organization audit log API exists only there (it answers 404 "
+    "on other plans, on GitHub Enterprise Server's org endpoint and to tokens of non-owners)"
+)
+AUDIT_LOG_OWNER = "organization owner (the audit log is owner-only)"
+
+# How far back member activity is read, and how much of the audit log one collection may read.
+STALE_MEMBER_WINDOW_DAYS = 180
+AUDIT_LOG_MAX_PAGES = 50
+
+SAML_QUERY = (
+    "query($login: String!) { organization(login: $login) "
+    "{ samlIdentityProvider { ssoUrl issuer } } }"
 )
 
 # GitHub uses the first CODEOWNERS it finds in this order.
@@ -68,20 +95,44 @@ def fetch_error(
 ) -> FetchError:
     """Turn an ApiError into a FetchError, naming the missing scope when GitHub told us."""
     missing = err.missing_scopes()
+    refused = (err.status in (401, 403, 404) and "rate limit" not in err.message.lower()) or bool(
+        {"FORBIDDEN", "INSUFFICIENT_SCOPES", "NOT_FOUND"} & set(err.graphql_types)
+    )
     if missing:
         need: str | None = "token scope " + " or ".join(missing)
-    elif err.status in (401, 403, 404) and "rate limit" not in err.message.lower():
+    elif refused:
         need = permission
     else:
         need = None
+    if err.status:
+        code = str(err.status)
+    elif err.graphql_types:
+        code = err.graphql_types[0]
+    else:
+        code = err.kind
     return FetchError(
         source=source,
         api_call=api_call,
         message=str(err),
         scope=scope,
         permission=need,
-        error_code=str(err.status) if err.status else err.kind,
+        error_code=code,
     )
+
+
+def audit_log_permission(err: ApiError) -> str:
+    """What a refused audit-log read lacks: the scope, the plan, or the owner role.
+
+    GitHub names missing classic scopes in ``X-Accepted-OAuth-Scopes`` (``fetch_error`` prefers
+    that); a 404 means there is no audit log API for this org (not Enterprise Cloud) or it is
+    hidden from the token; a 403 without a scope header is about the user's role.
+    """
+    message = err.message.lower()
+    if err.status == 404:
+        return AUDIT_LOG_NOT_FOUND
+    if err.status == 403 and any(w in message for w in ("scope", "access token", "integration")):
+        return AUDIT_LOG_SCOPE
+    return AUDIT_LOG_OWNER
 
 
 def read_org(api: GithubApi, org: str) -> Json:
@@ -144,11 +195,17 @@ class Collection:
         until: datetime,
         workers: int,
         progress: Progress | None,
+        now: datetime | None = None,
+        stale_member_days: int = STALE_MEMBER_WINDOW_DAYS,
+        audit_log_max_pages: int = AUDIT_LOG_MAX_PAGES,
     ) -> None:
         self.api = api
         self.org = org
         self.since = since
         self.until = until
+        self.now = now or until
+        self.stale_member_days = stale_member_days
+        self.audit_log_max_pages = max(1, audit_log_max_pages)
         self.workers = max(1, workers)
         self.progress = progress
         self.errors: list[FetchError] = []
@@ -183,10 +240,10 @@ class Collection:
     def run(self, org_json: Json) -> GithubInventory:
         org = self.org
         o = quote(org, safe="")
-        org_reads: dict[str, tuple[str, Callable[[], Any], str | None]] = {
+        org_reads: dict[str, tuple[str, Callable[[], Any], Permission]] = {
             "members": (
                 "GET /orgs/{org}/members",
-                lambda: self.api.get_all(f"/orgs/{o}/members"),
+                self._members,
                 "organization member (read:org)",
             ),
             "members_2fa_disabled": (
@@ -219,11 +276,21 @@ class Collection:
                 lambda: self.api.get_all(f"/orgs/{o}/hooks"),
                 "organization owner (token with admin:org_hook)",
             ),
+            "saml_sso": (
+                "POST /graphql organization { samlIdentityProvider }",
+                self._saml_sso,
+                SAML_PERMISSION,
+            ),
+            "audit_log": (
+                "GET /orgs/{org}/audit-log",
+                self._audit_log,
+                audit_log_permission,
+            ),
         }
         values: dict[str, Any] = {}
         pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="github")
         try:
-            org_futures: dict[Future[Any], tuple[str, str, str | None]] = {
+            org_futures: dict[Future[Any], tuple[str, str, Permission]] = {
                 pool.submit(fetch): (source, call, permission)
                 for source, (call, fetch, permission) in org_reads.items()
             }
@@ -240,7 +307,8 @@ class Collection:
                 try:
                     values[source] = fut.result()
                 except ApiError as err:
-                    self.errors.append(fetch_error(source, call, err, permission=permission))
+                    need = permission(err) if callable(permission) else permission
+                    self.errors.append(fetch_error(source, call, err, permission=need))
             org_policy = self._org_security_policy_result()
         except BaseException:
             # A bug or an interrupt: stop queued repositories instead of finishing the org.
@@ -287,6 +355,76 @@ class Collection:
             **values,
             **per_repo,
         )
+
+    def _members(self) -> list[Json]:
+        """The one walk of ``/orgs/{org}/members``, shared by the ``members`` source and the
+        audit-log read (which stops early once every member has been seen)."""
+        o = quote(self.org, safe="")
+        return list(self._once("members", lambda: self.api.get_all(f"/orgs/{o}/members")))
+
+    def _saml_sso(self) -> Json:
+        """GraphQL ``organization { samlIdentityProvider }``: one call, whatever the org's size.
+
+        Returns the ``organization`` object; ``samlIdentityProvider`` is None when the org has no
+        SAML SSO (always so outside Enterprise Cloud). Refusals arrive as GraphQL ``errors``
+        and are raised by the client, so a null provider here is a real answer.
+        """
+        data = self.api.graphql(SAML_QUERY, {"login": self.org})
+        organization = data.get("organization")
+        if not isinstance(organization, dict) or "samlIdentityProvider" not in organization:
+            raise ApiError(
+                None,
+                "GraphQL answer has no organization.samlIdentityProvider field",
+                {},
+                github_shaped=False,
+                kind="shape",
+            )
+        return {"samlIdentityProvider": organization["samlIdentityProvider"]}
+
+    def _audit_log(self) -> Json:
+        """Member activity: the audit log of the stale-member window, newest event first.
+
+        One cursor walk of ``/orgs/{org}/audit-log?phrase=created:>=DAY&order=desc`` (the
+        ``Link: rel="next"`` URLs carry opaque ``after=`` cursors). It ends at the end of the
+        window; or as soon as every member has acted, since each member's newest event is then
+        known and older pages cannot change a verdict; or after ``audit_log_max_pages`` pages, in
+        which case ``complete`` is False and nobody may be called stale from the part read.
+        """
+        start = (self.now - timedelta(days=self.stale_member_days)).date()
+        phrase = f"created:>={start.isoformat()}"
+        try:
+            members: set[str] | None = {
+                str(m.get("login", "")).lower() for m in self._members() if isinstance(m, dict)
+            }
+        except ApiError:
+            members = None  # reported under "members"; read the whole window instead
+        events: list[Json] = []
+        actors: set[str] = set()
+        pages = 0
+        stopped = "end_of_window"
+        path = f"/orgs/{quote(self.org, safe='')}/audit-log"
+        for page, next_url in self.api.linked_pages(path, {"phrase": phrase, "order": "desc"}):
+            pages += 1
+            events.extend(e for e in page if isinstance(e, dict))
+            actors.update(str(e.get("actor") or "").lower() for e in page if isinstance(e, dict))
+            if next_url is None:
+                break
+            if members is not None and members <= actors:
+                stopped = "all_members_seen"
+                break
+            if pages >= self.audit_log_max_pages:
+                stopped = "page_cap"
+                break
+        return {
+            "phrase": phrase,
+            "since": f"{start.isoformat()}T00:00:00Z",
+            "until": to_iso(self.now),
+            "complete": stopped != "page_cap",
+            "stoppedBecause": stopped,
+            "pages": pages,
+            "maxPages": self.audit_log_max_pages,
+            "events": events,
+        }
 
     def _report(self, done: int, total: int, label: str) -> None:
         if self.progress is not None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import http.server
 import socket
+import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,10 +24,12 @@ import pytest
 from sentinel_cli.checks import load_checks
 from sentinel_cli.checks.base import ERROR, FAIL, PASS, CheckResult, CheckSettings, run_checks
 from sentinel_cli.collectors.github import GithubConfig, collect_github, verify_github
+from sentinel_cli.collectors.github.client import GithubApi, RateGate
 from sentinel_cli.errors import CredentialsRefused, ExternalServiceError, InvalidInput
 from sentinel_cli.inventory.github import GithubInventory
 from sentinel_cli.testing.github_api import (
     MEMBER_TOKEN,
+    NO_AUDIT_LOG_TOKEN,
     NO_SECURITY_EVENTS_TOKEN,
     OWNER_TOKEN,
     GithubApiServer,
@@ -33,7 +37,7 @@ from sentinel_cli.testing.github_api import (
     TokenSpec,
     running_github_api,
 )
-from sentinel_cli.testing.github_seed import OrgSeed, pull, seed_org
+from sentinel_cli.testing.github_seed import OrgSeed, audit_event, pull, seed_org
 
 pytestmark = pytest.mark.e2e
 
@@ -221,6 +225,9 @@ def test_300_repositories_collected_with_one_listing_walk():
             progress=lambda done, total, label: progress.append((done, total, label)),
         )
         assert server.count("/orgs/big/repos") == 3
+        # The Enterprise Cloud reads are org-level: one GraphQL query, one audit-log page.
+        assert server.count("/graphql") == 1 and server.count("/orgs/big/audit-log") == 1
+        assert server.count("/orgs/big/members") == 3  # all, 2fa_disabled, admins: no extra walk
         assert inv.api_calls == server.total_requests
     assert len(inv.repos or []) == 299 and inv.archived_repos == ("big/legacy",)
     assert inv.errors == ()
@@ -323,7 +330,10 @@ def test_required_signatures_fetched_when_protection_omits_it():
             GithubConfig(org="ghes", token=OWNER_TOKEN, base_url=base_url + "/api/v3")
         )
         assert server.count("/repos/ghes/api/branches/main/protection/required_signatures") == 1
+        # GHES serves GraphQL at /api/graphql, not /api/v3/graphql.
+        assert server.count("/api/graphql") == 1 and server.count("/graphql") == 0
     assert inv.branch_protection["ghes/api"]["required_signatures"]["enabled"] is True
+    assert inv.saml_sso and inv.saml_sso["samlIdentityProvider"]
 
 
 # ---- verify_github and bad inputs ----------------------------------------------------------
@@ -334,7 +344,7 @@ def test_verify_reads_the_org(api):
         "login": "acme",
         "id": MIXED.id,
         "name": "Acme Corp",
-        "plan": "team",
+        "plan": "enterprise",  # an Enterprise Cloud org: it has an audit log
     }
     # GHES-style prefix works the same; a member sees no plan.
     member = verify_github(
@@ -436,3 +446,173 @@ def test_github_app_installation_auth():
         assert verify_github(config)["login"] == "appco"
         inv = collect_github(config)
     assert inv.errors == () and inv.token_scopes is None
+
+
+# ---- Enterprise Cloud: SAML SSO and stale members ---------------------------------------------
+
+
+SSO = "github_org_sso"
+STALE = "github_org_stale_members"
+
+
+def test_mixed_org_lacks_sso_and_has_one_dormant_owner(owner_run):
+    inv, results = owner_run
+    assert results[(SSO, "acme")].status == FAIL
+    assert "not configured" in results[(SSO, "acme")].message
+    stale = {k[1]: r for k, r in results.items() if k[0] == STALE}
+    assert {k: r.status for k, r in stale.items()} == {"acme#user-frank": FAIL}
+    assert stale["acme#user-frank"].data["owner"] is True
+    assert inv.audit_log is not None and inv.audit_log["complete"] is True
+    # The 250-day-old event is outside the window the collector asked for.
+    assert all(e["actor"] != "frank" for e in inv.audit_log["events"])
+
+
+def test_member_token_gets_errors_naming_owner_and_scope_never_fail(member_run):
+    _, results = member_run
+    sso = results[(SSO, "acme")]
+    assert sso.status == ERROR and "organization owner" in sso.message
+    assert sso.data["errorCode"] == "FORBIDDEN"
+    stale = [r for k, r in results.items() if k[0] == STALE]
+    assert [(r.status, r.resource_id) for r in stale] == [(ERROR, "acme")]
+    assert "read:audit_log" in stale[0].message
+
+
+def test_owner_without_audit_log_scope_is_error_naming_it(api):
+    inv = _collect(api[0], "acme", NO_AUDIT_LOG_TOKEN)
+    results = _evaluate(inv, MIXED)
+    stale = [r for k, r in results.items() if k[0] == STALE]
+    assert [(r.status, r.resource_id) for r in stale] == [(ERROR, "acme")]
+    assert stale[0].data["permissionNeeded"] == "token scope read:audit_log"
+    assert stale[0].data["errorCode"] == "403"
+    assert results[(SSO, "acme")].status == FAIL  # unaffected: it needs no audit log
+
+
+def test_org_without_enterprise_cloud_fails_sso_and_errors_on_the_audit_log():
+    seed = seed_org("teamco", profile="hardened")
+    seed.enterprise_cloud = False
+    seed.settings["plan"] = {"name": "team", "seats": 10, "filled_seats": 3}
+    with running_github_api(seed) as (base_url, server):
+        inv = _collect(base_url, "teamco", OWNER_TOKEN)
+        assert server.count("/orgs/teamco/audit-log") == 1
+    results = _evaluate(inv, seed)
+    assert results[(SSO, "teamco")].status == FAIL
+    stale = results[(STALE, "teamco")]
+    assert stale.status == ERROR and "Enterprise Cloud" in stale.message
+    assert stale.data["errorCode"] == "404"
+
+
+def _paged_log_seed(name: str, *, extra_member: bool) -> OrgSeed:
+    """alice acts 250 times in the last 100 days; bob once, 2 days ago; carol only 150 days ago,
+    so her event is on page 3 of the newest-first log; zoe (if added) never acts."""
+    now = datetime.now(UTC)
+    seed = seed_org(name, profile="hardened")
+    events = [
+        audit_event(name, "repo.access", "alice", now - timedelta(days=1 + i * 0.4), repo="api")
+        for i in range(250)
+    ]
+    events.append(audit_event(name, "repo.update", "bob", now - timedelta(days=2)))
+    events.append(audit_event(name, "repo.access", "carol", now - timedelta(days=150)))
+    seed.audit_events = events
+    if extra_member:
+        seed.members.append("zoe")
+    return seed
+
+
+def test_audit_log_cursor_pagination_finds_activity_beyond_page_one():
+    seed = _paged_log_seed("pager", extra_member=True)
+    with running_github_api(seed) as (base_url, server):
+        inv = _collect(base_url, "pager", OWNER_TOKEN)
+        assert server.count("/orgs/pager/audit-log") == 3  # 252 events, 100 a page
+        assert inv.api_calls == server.total_requests
+    assert inv.audit_log is not None
+    assert (inv.audit_log["pages"], len(inv.audit_log["events"])) == (3, 252)
+    assert inv.audit_log["stoppedBecause"] == "end_of_window"
+    results = _evaluate(inv, seed)
+    stale = {k[1]: r.status for k, r in results.items() if k[0] == STALE}
+    assert stale == {"pager#user-zoe": FAIL}  # carol's page-3 event keeps her active
+
+
+def test_audit_log_walk_stops_once_every_member_has_acted():
+    seed = _paged_log_seed("early", extra_member=False)
+    now = datetime.now(UTC)
+    seed.audit_events.append(audit_event("early", "repo.access", "carol", now - timedelta(hours=1)))
+    with running_github_api(seed) as (base_url, server):
+        inv = _collect(base_url, "early", OWNER_TOKEN)
+        assert server.count("/orgs/early/audit-log") == 1
+    assert inv.audit_log is not None and inv.audit_log["stoppedBecause"] == "all_members_seen"
+    assert _evaluate(inv, seed)[(STALE, "early")].status == PASS
+
+
+def test_audit_log_page_cap_stops_the_read_and_calls_nobody_stale():
+    seed = _paged_log_seed("capped", extra_member=True)
+    with running_github_api(seed) as (base_url, server):
+        inv = _collect(base_url, "capped", OWNER_TOKEN, audit_log_max_pages=2)
+        assert server.count("/orgs/capped/audit-log") == 2
+        assert inv.api_calls == server.total_requests
+    assert inv.audit_log is not None and inv.audit_log["complete"] is False
+    results = _evaluate(inv, seed)
+    stale = [(k[1], r.status) for k, r in results.items() if k[0] == STALE]
+    assert stale == [("capped", ERROR)]
+    message = results[(STALE, "capped")].message
+    assert "too large to read in full" in message and "2-page cap" in message
+    assert GithubConfig(org="x", token="t").audit_log_max_pages == 50
+
+
+def test_rate_gate_ignores_other_budgets_than_core():
+    slept: list[float] = []
+    gate = RateGate(10, 60.0, sleep=slept.append, clock=lambda: 1000.0)
+    gate.observe({"x-ratelimit-remaining": "1", "x-ratelimit-reset": "1030"})
+    gate.observe({"x-ratelimit-remaining": "4999", "x-ratelimit-resource": "graphql"})
+    gate.wait()
+    assert slept == [30.5]  # the GraphQL reading neither hid nor replaced the core one
+    gate.observe(
+        {
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-reset": "1030",
+            "x-ratelimit-resource": "graphql",
+        }
+    )
+    gate.wait()
+    assert slept == [30.5]
+
+
+def test_concurrent_requests_never_swap_answers():
+    """PyGithub keeps a pending request on a connection shared by every thread; with frequent
+    thread switches, workers used to receive each other's answers (a repository detail answered
+    with another repository, or with a list). Each answer must match its own request."""
+    seed = seed_org("race", repos=120)
+    names = [r.name for r in seed.repos] * 4
+    interval = sys.getswitchinterval()
+    with running_github_api(seed) as (base_url, server):
+        api = GithubApi(token=OWNER_TOKEN, base_url=base_url, workers=16)
+        sys.setswitchinterval(1e-6)
+        try:
+            with ThreadPoolExecutor(16) as pool:
+                answers = list(pool.map(lambda n: api.get(f"/repos/race/{n}")[1]["name"], names))
+        finally:
+            sys.setswitchinterval(interval)
+            api.close()
+        assert api.calls == server.total_requests == len(names)
+    assert answers == names
+
+
+def test_without_the_connection_hook_requests_go_one_at_a_time(monkeypatch):
+    """On a PyGithub without the attributes the per-thread hook sets, the client falls back to
+    sending one request at a time: slower, but answers still match their requests."""
+    from sentinel_cli.collectors.github import client as client_module
+
+    monkeypatch.setattr(client_module, "_CONNECTION_ATTRIBUTES", ("_Requester__noSuchAttribute",))
+    seed = seed_org("serial", repos=40)
+    names = [r.name for r in seed.repos] * 2
+    interval = sys.getswitchinterval()
+    with running_github_api(seed) as (base_url, _server):
+        api = GithubApi(token=OWNER_TOKEN, base_url=base_url, workers=8)
+        assert api._one_at_a_time is not None
+        sys.setswitchinterval(1e-6)
+        try:
+            with ThreadPoolExecutor(8) as pool:
+                answers = list(pool.map(lambda n: api.get(f"/repos/serial/{n}")[1]["name"], names))
+        finally:
+            sys.setswitchinterval(interval)
+            api.close()
+    assert answers == names

@@ -10,18 +10,22 @@ import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
 from sentinel_cli.testing.github_api import (
     MEMBER_TOKEN,
+    NO_AUDIT_LOG_TOKEN,
     NO_SECURITY_EVENTS_TOKEN,
     OWNER_TOKEN,
     GithubApiServer,
+    TokenSpec,
     running_github_api,
 )
-from sentinel_cli.testing.github_seed import seed_org
+from sentinel_cli.testing.github_seed import audit_event, seed_org
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +34,14 @@ def api() -> Iterator[tuple[str, GithubApiServer]]:
         yield served
 
 
-def get(url: str, token: str | None = OWNER_TOKEN) -> tuple[int, dict[str, str], Any]:
-    request = urllib.request.Request(url)
+def get(
+    url: str, token: str | None = OWNER_TOKEN, body: Any = None
+) -> tuple[int, dict[str, str], Any]:
+    """GET ``url`` (POST when ``body`` is given, as JSON) with ``token``: (status, headers, JSON)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"token {token}")
     try:
@@ -120,3 +130,95 @@ def test_pull_filters_and_vulnerability_alerts(api):
     assert status == 204
     status, _, body = get(f"{base}/repos/acme/web/vulnerability-alerts")
     assert status == 404 and "disabled" in body["message"]
+
+
+SAML_QUERY = (
+    "query($login: String!) { organization(login: $login) "
+    "{ samlIdentityProvider { ssoUrl issuer } } }"
+)
+
+
+def graphql(base: str, token: str | None, login: str = "acme", path: str = "/graphql"):  # type: ignore[no-untyped-def]
+    return get(f"{base}{path}", token, {"query": SAML_QUERY, "variables": {"login": login}})
+
+
+def test_graphql_answers_refusals_with_200_and_errors():
+    seeds = [seed_org("acme"), seed_org("acme-secure", profile="hardened")]
+    tokens = {
+        OWNER_TOKEN: TokenSpec("alice", ("admin:org", "repo")),
+        MEMBER_TOKEN: TokenSpec("dave", ("repo", "read:org"), org_owner=False, repo_admin=False),
+        "ghp_repoOnly": TokenSpec("bob", ("repo",)),
+    }
+    with running_github_api(seeds, tokens=tokens) as (base, _):
+        status, headers, body = graphql(base, OWNER_TOKEN, "acme-secure")
+        assert status == 200 and "errors" not in body
+        assert set(body["data"]["organization"]["samlIdentityProvider"]) == {"ssoUrl", "issuer"}
+        assert headers["X-RateLimit-Resource"] == "graphql"
+        # GHES path, and an Enterprise Cloud org without SAML: a null provider, no errors.
+        status, _, body = graphql(base, OWNER_TOKEN, "acme", path="/api/graphql")
+        assert body == {"data": {"organization": {"samlIdentityProvider": None}}}
+        # A member: HTTP 200, null provider *and* a FORBIDDEN error on its path.
+        status, _, body = graphql(base, MEMBER_TOKEN, "acme-secure")
+        assert status == 200 and body["data"]["organization"]["samlIdentityProvider"] is None
+        [error] = body["errors"]
+        assert error["type"] == "FORBIDDEN"
+        assert error["path"] == ["organization", "samlIdentityProvider"]
+        # A classic token without read:org: INSUFFICIENT_SCOPES and no data at all.
+        status, _, body = graphql(base, "ghp_repoOnly", "acme-secure")
+        assert status == 200 and "data" not in body
+        assert body["errors"][0]["type"] == "INSUFFICIENT_SCOPES"
+        # Unknown org, unknown token.
+        _, _, body = graphql(base, OWNER_TOKEN, "nope")
+        assert body["data"]["organization"] is None and body["errors"][0]["type"] == "NOT_FOUND"
+        status, _, body = graphql(base, "ghp_unknown")
+        assert (status, body["message"]) == (401, "Bad credentials")
+
+
+def _audit_links(headers: dict[str, str]) -> dict[str, str]:
+    return dict((rel, url) for url, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', headers["Link"]))
+
+
+def test_audit_log_cursor_pagination_filter_and_order():
+    now = datetime.now(UTC)
+    seed = seed_org("logco", profile="hardened")
+    seed.audit_events = [
+        audit_event("logco", "repo.access", "alice", now - timedelta(days=d)) for d in range(1, 151)
+    ] + [audit_event("logco", "repo.access", "old-timer", now - timedelta(days=400))]
+    since = (now - timedelta(days=180)).strftime("%Y-%m-%d")
+    with running_github_api(seed) as (base, server):
+        query = urlencode({"phrase": f"created:>={since}", "per_page": 100})
+        url = f"{base}/orgs/logco/audit-log?{query}"
+        status, headers, page1 = get(url)
+        assert status == 200 and len(page1) == 100
+        links = _audit_links(headers)
+        assert set(links) == {"next", "first"} and "after=" in links["next"]
+        assert "&page=" not in links["next"]  # cursors, not page numbers
+        stamps = [e["@timestamp"] for e in page1]
+        assert stamps == sorted(stamps, reverse=True)  # newest first by default
+        _, headers2, page2 = get(links["next"])
+        assert len(page2) == 50 and 'rel="next"' not in headers2.get("Link", "")
+        assert all(e["actor"] == "alice" for e in page1 + page2)  # the 400-day event is out
+        assert page2[-1]["@timestamp"] < page1[-1]["@timestamp"]
+        _, _, oldest_first = get(url + "&order=asc&per_page=1")
+        assert oldest_first[0]["@timestamp"] == min(e["@timestamp"] for e in page2)
+        status, _, _ = get(f"{base}/orgs/logco/audit-log?after=bogus")
+        assert status == 422
+        assert server.count("/orgs/logco/audit-log") == 4
+
+
+def test_audit_log_refusals(api):
+    base, _ = api
+    status, headers, body = get(f"{base}/orgs/acme/audit-log", token=NO_AUDIT_LOG_TOKEN)
+    assert (status, headers["X-Accepted-OAuth-Scopes"]) == (403, "read:audit_log")
+    assert "X-OAuth-Scopes" in headers and "read:audit_log" not in headers["X-OAuth-Scopes"]
+    seed = seed_org("teamco", profile="hardened")
+    seed.enterprise_cloud = False
+    with running_github_api(seed) as (other, _):
+        status, _, body = get(f"{other}/orgs/teamco/audit-log")
+        assert (status, body["message"]) == (404, "Not Found")
+        _, _, body = graphql(other, OWNER_TOKEN, "teamco")
+        assert body == {"data": {"organization": {"samlIdentityProvider": None}}}
+    tokens = {"ghp_memberWithScope": TokenSpec("dave", ("read:audit_log",), org_owner=False)}
+    with running_github_api(seed_org("acme"), tokens=tokens) as (other, _):
+        status, _, body = get(f"{other}/orgs/acme/audit-log", token="ghp_memberWithScope")
+        assert status == 403 and "admin rights" in body["message"]
