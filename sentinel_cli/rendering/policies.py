@@ -24,14 +24,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from jinja2 import FunctionLoader, StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
 
 from sentinel_cli.errors import InvalidInput, NotFound
 from sentinel_cli.yamlio import load_yaml
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
 
 TEMPLATES_PACKAGE = "sentinel_cli.policy_templates"
 INDEX_FILE = "index.yaml"
@@ -479,6 +480,11 @@ def _load_source(name: str) -> tuple[str, str, Any] | None:
 
 @functools.cache
 def _environment() -> SandboxedEnvironment:
+    # Imported here: the template index (control mappings) is read by compliance and dashboard
+    # queries, which must not pay for Jinja2's import when nothing is rendered.
+    from jinja2 import FunctionLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
     env = SandboxedEnvironment(
         loader=FunctionLoader(_load_source),
         undefined=StrictUndefined,
