@@ -89,3 +89,10 @@ def test_lean_option_parsing_still_validates(tmp_path: Path) -> None:
     )
     assert good.returncode == 0, good.stderr
     assert '"reviewPeriodDays": 30' in good.stdout
+
+
+def test_compliance_and_dashboard_import_no_renderer(tmp_path: Path) -> None:
+    """They read the policy template index (control mappings) but render nothing: no Jinja2, no
+    fpdf, no SDK."""
+    for args in (["evidence", "compliance", "--framework", "SOC2", "--json"], ["dashboard"]):
+        assert _heavy_modules_for(args, tmp_path) == [], args
