@@ -150,3 +150,20 @@ def doc(
         "response_model": None,
         "responses": {status_code: {"model": envelope(name, **keys)}, **(more_responses or {})},
     }
+
+
+# Query parameters that a route reads itself (from ``request.query_params``, handing the raw values
+# to the operation that validates them) are declared for the OpenAPI document with these.
+MANY_STRINGS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+ONE_STRING: dict[str, Any] = {"type": "string"}
+
+
+def query_param(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """One optional query parameter as an OpenAPI parameter object (for ``openapi_extra``)."""
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }

@@ -13,30 +13,22 @@ from fastapi.responses import JSONResponse
 
 from sentinel_cli.api.auth import Viewer
 from sentinel_cli.api.errors import ok
-from sentinel_cli.api.models import ERRORS, doc
+from sentinel_cli.api.models import ERRORS, MANY_STRINGS, ONE_STRING, doc, query_param
 from sentinel_cli.operations import checks
 
 router = APIRouter(prefix="/api/checks", tags=["checks"], responses=ERRORS)
 Obj = dict[str, Any]
-MANY = {"type": "array", "items": {"type": "string"}}
-
-
-def _param(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema,
-    }
-
 
 LIST_PARAMETERS = [
-    _param("provider", "AWS or GITHUB (repeat, or a comma list)", MANY),
-    _param("framework", "Only checks mapped to SOC2 or ISO27001", {"type": "string"}),
-    _param("control", "Only checks mapped to this control (needs framework)", {"type": "string"}),
-    _param("severity", "critical, high, medium, low, info (repeat, or a comma list)", MANY),
-    _param("category", "e.g. iam, encryption, logging (repeat, or a comma list)", MANY),
+    query_param("provider", "AWS or GITHUB (repeat, or a comma list)", MANY_STRINGS),
+    query_param("framework", "Only checks mapped to SOC2 or ISO27001", ONE_STRING),
+    query_param("control", "Only checks mapped to this control (needs framework)", ONE_STRING),
+    query_param(
+        "severity", "critical, high, medium, low, info (repeat, or a comma list)", MANY_STRINGS
+    ),
+    query_param(
+        "category", "e.g. iam, encryption, logging (repeat, or a comma list)", MANY_STRINGS
+    ),
 ]
 
 

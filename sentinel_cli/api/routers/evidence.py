@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from sentinel_cli.api.auth import BEARER_SECURITY, Viewer, authorize
 from sentinel_cli.api.deps import StoreDep, leased_store, state_of
 from sentinel_cli.api.errors import ok
-from sentinel_cli.api.models import ERRORS, doc
+from sentinel_cli.api.models import ERRORS, MANY_STRINGS, ONE_STRING, doc, query_param
 from sentinel_cli.operations import dashboard as dashboard_ops
 from sentinel_cli.operations import evidence as ops
 
@@ -27,37 +27,27 @@ Obj = dict[str, Any]
 AS_OF = Query(None, alias="asOf", description="State at the end of this date (YYYY-MM-DD)")
 INTEGRATION = Query(None, alias="integrationId")
 
-
-def _param(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema,
-    }
-
-
-_MANY = {"type": "array", "items": {"type": "string"}}
 LIST_PARAMETERS = [
-    _param("status", "PASS, FAIL, WARNING, ERROR (repeat, or a comma list)", _MANY),
-    _param("category", "e.g. iam, encryption, logging (repeat, or a comma list)", _MANY),
-    _param("integrationId", "Only this integration", {"type": "string"}),
-    _param("framework", "SOC2 or ISO27001", {"type": "string"}),
-    _param("control", "e.g. CC6.1 or A.8.5", {"type": "string"}),
-    _param("severity", "critical, high, medium, low, info", _MANY),
-    _param(
+    query_param("status", "PASS, FAIL, WARNING, ERROR (repeat, or a comma list)", MANY_STRINGS),
+    query_param(
+        "category", "e.g. iam, encryption, logging (repeat, or a comma list)", MANY_STRINGS
+    ),
+    query_param("integrationId", "Only this integration", ONE_STRING),
+    query_param("framework", "SOC2 or ISO27001", ONE_STRING),
+    query_param("control", "e.g. CC6.1 or A.8.5", ONE_STRING),
+    query_param("severity", "critical, high, medium, low, info", MANY_STRINGS),
+    query_param(
         "limit",
         f"Items per page (default {ops.DEFAULT_LIMIT})",
         {"type": "integer", "minimum": 1, "maximum": ops.MAX_LIMIT},
     ),
-    _param("offset", "Items to skip (default 0)", {"type": "integer", "minimum": 0}),
-    _param("asOf", "State at the end of this date (YYYY-MM-DD)", {"type": "string"}),
-    _param(
+    query_param("offset", "Items to skip (default 0)", {"type": "integer", "minimum": 0}),
+    query_param("asOf", "State at the end of this date (YYYY-MM-DD)", ONE_STRING),
+    query_param(
         "failOn",
         "Also count the matching, non-excepted items with these statuses over all pages "
         "(data.gate): e.g. FAIL,ERROR, or none",
-        {"type": "string"},
+        ONE_STRING,
     ),
 ]
 
@@ -165,7 +155,7 @@ def get_evidence(evidence_id: str, principal: Viewer, store: StoreDep) -> JSONRe
 
 
 DASHBOARD_PARAMETERS = [
-    _param(
+    query_param(
         "days",
         f"Days in the timeline (default {dashboard_ops.TIMELINE_DAYS})",
         {"type": "integer", "minimum": 1, "maximum": dashboard_ops.MAX_DAYS},
