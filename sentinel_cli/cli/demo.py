@@ -106,6 +106,7 @@ def _render(result: Any, seconds: float) -> None:
         "sentinel evidence --status FAIL            # exit 1 when failures exist (CI gate)",
         "sentinel evidence compliance --framework ISO27001",
         "sentinel dashboard",
+        "sentinel checks list --framework SOC2 --control CC6.1   # what gives evidence for it",
         f"sentinel demo --serve --home {home}   # the REST API on this demo store",
         "unset SENTINEL_HOME && sentinel integrations connect aws --help   # your real account",
     ):
