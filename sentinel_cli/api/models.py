@@ -18,17 +18,20 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, create_model
 
 
 class Body(BaseModel):
+    """Request bodies. Secret fields are ``repr=False``: a body in a log line or a traceback
+    shows everything but the password, token or secret key."""
+
     model_config = ConfigDict(extra="forbid")
 
 
 class LoginBody(Body):
     email: str = Field(max_length=320)
-    password: str = Field(max_length=4096)
+    password: str = Field(max_length=4096, repr=False)
 
 
 class AwsConnectBody(Body):
     accessKeyId: str | None = None
-    secretAccessKey: str | None = None
+    secretAccessKey: str | None = Field(None, repr=False)
     region: str = "us-east-1"
     name: str | None = None
     endpointUrl: str | None = None
@@ -40,7 +43,7 @@ class AwsConnectBody(Body):
 
 
 class GithubConnectBody(Body):
-    token: str
+    token: str = Field(repr=False)
     orgName: str
     name: str | None = None
     baseUrl: str | None = None
@@ -79,7 +82,7 @@ class PolicyApproveBody(Body):
 class UserCreateBody(Body):
     email: str
     role: str
-    password: str = Field(max_length=4096)
+    password: str = Field(max_length=4096, repr=False)
     name: str | None = None
 
 

@@ -56,3 +56,23 @@ def test_store_errors_do_not_leak_paths(client: Any) -> None:
     assert response.status_code == 500
     assert "/srv/private" not in response.text
     assert response.json()["message"] == "the server's store is unavailable; see the server log"
+
+
+def test_request_bodies_never_show_secrets_in_repr() -> None:
+    """A body in a log line or a traceback's locals shows everything but the secret."""
+    from sentinel_cli.api.models import (
+        AwsConnectBody,
+        GithubConnectBody,
+        LoginBody,
+        UserCreateBody,
+    )
+
+    bodies = [
+        LoginBody(email="a@example.com", password="s3cret-login"),
+        AwsConnectBody(accessKeyId="AKIAEXAMPLE", secretAccessKey="s3cret-aws"),
+        GithubConnectBody(token="s3cret-ghp", orgName="acme"),
+        UserCreateBody(email="b@example.com", role="VIEWER", password="s3cret-user"),
+    ]
+    for body in bodies:
+        assert "s3cret" not in repr(body) and "s3cret" not in str(body), type(body).__name__
+    assert "AKIAEXAMPLE" in repr(bodies[1])  # the key id is not a secret
