@@ -166,3 +166,27 @@ def test_ci_gate_process_does_not_import_typer(tmp_path: Path) -> None:
     assert probe_run("evidence", "--status", "FAIL", "--json") == "CODE=0 TYPER=False"
     assert probe_run("evidence", "--help") == "CODE=0 TYPER=True"
     assert probe_run("evidence", "--status", "NOPE") == "CODE=2 TYPER=False"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["evidence", "--limit", "1000", "--json", "--fail-on", "none"],  # the fast path
+        ["checks", "list", "--json"],  # through Typer
+    ],
+)
+def test_a_reader_that_leaves_early_gets_no_error_line(tmp_path: Path, args: list[str]) -> None:
+    """``sentinel ... | head``: exit 1 as click does, nothing on stderr, no traceback."""
+    env = {**os.environ, "SENTINEL_HOME": str(tmp_path), "SENTINEL_SECRETS_BACKEND": "file"}
+    code = "import sys; from sentinel_cli.cli import main; main(sys.argv[1:])"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first write (start-up takes longer)
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert "Traceback" not in stderr and "error" not in stderr.lower(), stderr

@@ -11,6 +11,7 @@ from sentinel_cli.errors import SentinelError
 
 INTERRUPTED = 130
 INTERNAL_ERROR = 70
+BROKEN_PIPE = 1
 
 
 def report_failure(exc: BaseException) -> int:
@@ -19,6 +20,17 @@ def report_failure(exc: BaseException) -> int:
     if isinstance(exc, KeyboardInterrupt):
         console.error_line("interrupted")
         return INTERRUPTED
+    if isinstance(exc, BrokenPipeError):
+        # `sentinel ... | head`: the reader left. Nothing to report; point stdout at /dev/null so
+        # the interpreter's final flush does not fail again, and exit 1 as click does.
+        import contextlib
+        import os
+        import sys
+
+        # No real file descriptor (a test runner's stream): nothing to redirect.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE
     if console.debug_enabled():
         import traceback
 

@@ -87,11 +87,5 @@ def run_fast(argv: list[str]) -> int | None:
         code = list_evidence(**options)  # type: ignore[arg-type]
         sys.stdout.flush()
         return code
-    except BrokenPipeError:
-        # `sentinel evidence | head`: the reader left; say nothing more (as click does).
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
     except (Exception, KeyboardInterrupt) as exc:
         return report_failure(exc)
