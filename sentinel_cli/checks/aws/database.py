@@ -9,6 +9,7 @@ cluster (``describe_db_clusters``) on the cluster's, and skip Aurora instances.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sentinel_cli.checks.aws._util import arn, joined_setting, regional
@@ -16,75 +17,66 @@ from sentinel_cli.checks.base import ERROR, FAIL, PASS, CheckResult, CheckSettin
 from sentinel_cli.inventory.aws import AwsInventory
 
 
-def _db_arn(inv: AwsInventory, region: str, db: Mapping[str, Any]) -> str:
-    return str(
-        db.get("DBInstanceArn")
-        or arn("rds", region, inv.account_id, f"db:{db.get('DBInstanceIdentifier')}")
-    )
+@dataclass(frozen=True)
+class _RdsKind:
+    """Where one kind of RDS resource sits in the inventory and how its evidence is named."""
+
+    source: str
+    id_key: str
+    arn_key: str
+    arn_prefix: str
+    resource_type: str
+    members_key: str | None = None
+
+
+INSTANCES = _RdsKind("db_instances", "DBInstanceIdentifier", "DBInstanceArn", "db", "rds-instance")
+CLUSTERS = _RdsKind(
+    "db_clusters",
+    "DBClusterIdentifier",
+    "DBClusterArn",
+    "cluster",
+    "rds-cluster",
+    "DBClusterMembers",
+)
 
 
 def _is_aurora(db: Mapping[str, Any]) -> bool:
     return str(db.get("Engine", "")).startswith("aurora")
 
 
-def _per_db(
+def _per_resource(
     inv: AwsInventory,
+    kind: _RdsKind,
     check_id: str,
     field: str,
     verdict: Callable[[Mapping[str, Any]], tuple[bool, str]],
     *,
-    skip_aurora: bool = False,
+    skip: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> Iterator[CheckResult]:
-    """One result per DB instance from ``verdict(db) -> (ok, message)``, ``field`` as data."""
-    for region, dbs in regional(inv, "db_instances", partial_ok=True):
-        for db in dbs or []:
-            if skip_aurora and _is_aurora(db):
+    """One result per instance or cluster from ``verdict(item) -> (ok, message)``, ``field`` (and
+    a cluster's member instances) as data."""
+    for region, items in regional(inv, kind.source, partial_ok=True):
+        for item in items or []:
+            if skip is not None and skip(item):
                 continue
-            ok, message = verdict(db)
-            yield CheckResult(
-                check_id,
-                PASS if ok else FAIL,
-                _db_arn(inv, region, db),
-                "rds-instance",
-                message,
-                region=region,
-                data={
-                    "DBInstanceIdentifier": db.get("DBInstanceIdentifier"),
-                    "Engine": db.get("Engine"),
-                    field: db.get(field),
-                },
+            name = item.get(kind.id_key)
+            ok, message = verdict(item)
+            data = {kind.id_key: name, "Engine": item.get("Engine"), field: item.get(field)}
+            if kind.members_key is not None:
+                data[kind.members_key] = [
+                    m.get("DBInstanceIdentifier") for m in item.get(kind.members_key) or []
+                ]
+            resource = item.get(kind.arn_key) or arn(
+                "rds", region, inv.account_id, f"{kind.arn_prefix}:{name}"
             )
-
-
-def _per_cluster(
-    inv: AwsInventory,
-    check_id: str,
-    field: str,
-    verdict: Callable[[Mapping[str, Any]], tuple[bool, str]],
-) -> Iterator[CheckResult]:
-    """One result per DB cluster from ``verdict(cluster) -> (ok, message)``."""
-    for region, clusters in regional(inv, "db_clusters", partial_ok=True):
-        for cluster in clusters or []:
-            name = cluster.get("DBClusterIdentifier")
-            ok, message = verdict(cluster)
             yield CheckResult(
                 check_id,
                 PASS if ok else FAIL,
-                str(
-                    cluster.get("DBClusterArn")
-                    or arn("rds", region, inv.account_id, f"cluster:{name}")
-                ),
-                "rds-cluster",
+                str(resource),
+                kind.resource_type,
                 message,
                 region=region,
-                data={
-                    "DBClusterIdentifier": name,
-                    "Engine": cluster.get("Engine"),
-                    field: cluster.get(field),
-                    "DBClusterMembers": [
-                        m.get("DBInstanceIdentifier") for m in cluster.get("DBClusterMembers") or []
-                    ],
-                },
+                data=data,
             )
 
 
@@ -96,7 +88,7 @@ def rds_not_public(inv: AwsInventory, settings: CheckSettings) -> Iterator[Check
             return False, f"DB instance {name} is publicly accessible."
         return True, f"DB instance {name} is not publicly accessible."
 
-    yield from _per_db(inv, "aws_rds_not_public", "PubliclyAccessible", verdict)
+    yield from _per_resource(inv, INSTANCES, "aws_rds_not_public", "PubliclyAccessible", verdict)
 
 
 @check("aws_rds_encrypted")
@@ -107,7 +99,7 @@ def rds_encrypted(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckR
             return True, f"DB instance {name} encrypts its storage."
         return False, f"DB instance {name} stores data unencrypted."
 
-    yield from _per_db(inv, "aws_rds_encrypted", "StorageEncrypted", verdict)
+    yield from _per_resource(inv, INSTANCES, "aws_rds_encrypted", "StorageEncrypted", verdict)
 
 
 @check("aws_rds_backup")
@@ -121,7 +113,7 @@ def rds_backup(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResu
             return True, f"DB instance {name} keeps automated backups for {days} day(s)."
         return False, f"DB instance {name} has automated backups disabled."
 
-    yield from _per_db(inv, "aws_rds_backup", "BackupRetentionPeriod", verdict)
+    yield from _per_resource(inv, INSTANCES, "aws_rds_backup", "BackupRetentionPeriod", verdict)
 
 
 @check("aws_rds_multi_az")
@@ -141,8 +133,10 @@ def rds_multi_az(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckRe
             "stops it until a new instance is created."
         )
 
-    yield from _per_db(inv, "aws_rds_multi_az", "MultiAZ", verdict, skip_aurora=True)
-    yield from _per_cluster(inv, "aws_rds_multi_az", "MultiAZ", cluster_verdict)
+    yield from _per_resource(
+        inv, INSTANCES, "aws_rds_multi_az", "MultiAZ", verdict, skip=_is_aurora
+    )
+    yield from _per_resource(inv, CLUSTERS, "aws_rds_multi_az", "MultiAZ", cluster_verdict)
 
 
 @check("aws_rds_deletion_protection")
@@ -159,11 +153,16 @@ def rds_deletion_protection(inv: AwsInventory, settings: CheckSettings) -> Itera
             return True, f"DB cluster {name} has deletion protection."
         return False, f"DB cluster {name} can be deleted without first disabling protection."
 
-    yield from _per_db(
-        inv, "aws_rds_deletion_protection", "DeletionProtection", verdict, skip_aurora=True
+    yield from _per_resource(
+        inv,
+        INSTANCES,
+        "aws_rds_deletion_protection",
+        "DeletionProtection",
+        verdict,
+        skip=_is_aurora,
     )
-    yield from _per_cluster(
-        inv, "aws_rds_deletion_protection", "DeletionProtection", cluster_verdict
+    yield from _per_resource(
+        inv, CLUSTERS, "aws_rds_deletion_protection", "DeletionProtection", cluster_verdict
     )
 
 
