@@ -390,12 +390,45 @@ def set_plan(
     A downgrade below current usage is allowed: nothing is removed, further connects (or
     collections) are refused, and the subscription's ``overLimit`` shows by how much.
     """
-    plan = get_plan(tier)
+    return update_subscription(store, tier=tier, actor=actor, now=now)
+
+
+def set_status(
+    store: Store, status: str, *, actor: str | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Set the subscription status (e.g. PAST_DUE when payment fails), in the activity log."""
+    return update_subscription(store, status=status, actor=actor, now=now)
+
+
+def parse_status(status: str | None) -> str:
+    wanted = (status or "").strip().upper()
+    if wanted not in STATUSES:
+        raise InvalidInput(
+            f"unknown subscription status {status!r}: expected one of {', '.join(STATUSES)}"
+        )
+    return wanted
+
+
+def update_subscription(
+    store: Store,
+    *,
+    tier: str | None = None,
+    status: str | None = None,
+    actor: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Change the tier and/or the status at once: both values are checked before anything is
+    written, and both changes land in one transaction (each in the activity log)."""
+    if tier is None and status is None:
+        raise InvalidInput("nothing to change: give tier, status, or both")
+    plan = get_plan(tier) if tier is not None else None
+    wanted_status = parse_status(status) if status is not None else None
     with store.transaction():
         cur = _current(store, now)
-        old = cur.row["tier"]
-        if old != plan.tier:
-            store.billing.set_tier(cur.row["id"], plan.tier, at=to_iso(cur.now))
+        at = to_iso(cur.now)
+        if plan is not None and cur.row["tier"] != plan.tier:
+            old = cur.row["tier"]
+            store.billing.set_tier(cur.row["id"], plan.tier, at=at)
             store.activity.record(
                 "billing.plan_changed",
                 f"Plan changed from {old} to {plan.tier}",
@@ -403,32 +436,18 @@ def set_plan(
                 target_type="subscription",
                 target_id=cur.row["id"],
                 details={"from": old, "to": plan.tier},
-                at=to_iso(cur.now),
+                at=at,
             )
-    return subscription(store, now=now)
-
-
-def set_status(
-    store: Store, status: str, *, actor: str | None = None, now: datetime | None = None
-) -> dict[str, Any]:
-    """Set the subscription status (e.g. PAST_DUE when payment fails), in the activity log."""
-    wanted = (status or "").strip().upper()
-    if wanted not in STATUSES:
-        raise InvalidInput(
-            f"unknown subscription status {status!r}: expected one of {', '.join(STATUSES)}"
-        )
-    with store.transaction():
-        cur = _current(store, now)
-        old = cur.row["status"]
-        if old != wanted:
-            store.billing.set_status(cur.row["id"], wanted, at=to_iso(cur.now))
+        if wanted_status is not None and cur.row["status"] != wanted_status:
+            old = cur.row["status"]
+            store.billing.set_status(cur.row["id"], wanted_status, at=at)
             store.activity.record(
                 "billing.status_changed",
-                f"Subscription status changed from {old} to {wanted}",
+                f"Subscription status changed from {old} to {wanted_status}",
                 actor=actor,
                 target_type="subscription",
                 target_id=cur.row["id"],
-                details={"from": old, "to": wanted},
-                at=to_iso(cur.now),
+                details={"from": old, "to": wanted_status},
+                at=at,
             )
     return subscription(store, now=now)

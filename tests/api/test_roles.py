@@ -168,3 +168,9 @@ def test_admin_changes_the_plan_and_member_reads_it(api: Api) -> None:
     assert seen["tier"] == "PROFESSIONAL"
     data_of(admin.patch("/api/billing/subscription", json={"tier": "ENTERPRISE"}))
     assert_error(admin.patch("/api/billing/subscription", json={"tier": "GOLD"}), 400)
+    # A bad status refuses the whole change: the valid tier beside it is not applied either.
+    bad = admin.patch("/api/billing/subscription", json={"tier": "STARTER", "status": "BOGUS"})
+    assert_error(bad, 400, "BOGUS")
+    after = data_of(admin.get("/api/billing/subscription"))["subscription"]
+    assert after["tier"] == "ENTERPRISE" and after["status"] == "ACTIVE"
+    assert_error(admin.patch("/api/billing/subscription", json={}), 400, "nothing to change")

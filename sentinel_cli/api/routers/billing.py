@@ -17,7 +17,6 @@ from sentinel_cli.api.auth import Admin, Viewer
 from sentinel_cli.api.deps import StoreDep
 from sentinel_cli.api.errors import ok
 from sentinel_cli.api.models import ERRORS, SubscriptionPatchBody, doc
-from sentinel_cli.errors import InvalidInput
 from sentinel_cli.operations import billing
 
 router = APIRouter(prefix="/api/billing", tags=["billing"], responses=ERRORS)
@@ -35,13 +34,9 @@ def update_subscription(
     body: SubscriptionPatchBody, principal: Admin, store: StoreDep
 ) -> JSONResponse:
     """Change the plan (``tier``) and/or the status, effective at once."""
-    if body.tier is None and body.status is None:
-        raise InvalidInput("nothing to change: give tier, status, or both")
-    sub = None
-    if body.tier is not None:
-        sub = billing.set_plan(store, body.tier, actor=principal.email)
-    if body.status is not None:
-        sub = billing.set_status(store, body.status, actor=principal.email)
+    sub = billing.update_subscription(
+        store, tier=body.tier, status=body.status, actor=principal.email
+    )
     return ok({"subscription": sub})
 
 
