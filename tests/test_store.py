@@ -168,3 +168,25 @@ def test_two_connections_can_share_the_file(settings: Settings) -> None:
             assert reader.integrations.get("i-shared") is None
         assert reader.integrations.get("i-shared") is not None
         assert isinstance(reader.conn, sqlite3.Connection)
+
+
+def test_id_prefixes_are_text_not_like_patterns(settings: Settings) -> None:
+    """``%`` and ``_`` typed as an id prefix are characters, not wildcards: ``sentinel
+    integrations remove %%%%`` must not find (and remove) an integration."""
+    from sentinel_cli.errors import NotFound
+    from sentinel_cli.operations.integrations import resolve_integration
+
+    with open_store(settings) as store:
+        store.integrations.insert(
+            integration_id="0a1b2c3d-0000-4000-8000-000000000000",
+            type="AWS",
+            name="prod",
+            external_id=None,
+            config={"region": "us-east-1"},
+            has_secret=False,
+        )
+        assert resolve_integration(store, "0a1b")["name"] == "prod"
+        for typed in ("%%%%", "____", "0a1_", "0a%"):
+            with pytest.raises(NotFound):
+                resolve_integration(store, typed)
+        assert store.policies.find_by_prefix("____") == []

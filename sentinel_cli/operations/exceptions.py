@@ -19,7 +19,8 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sentinel_cli.errors import Conflict, InvalidInput, NotFound
+from sentinel_cli.errors import Conflict, InvalidInput
+from sentinel_cli.operations.ids import resolve_id
 from sentinel_cli.store import Store
 from sentinel_cli.store.queries import ExceptionRules
 from sentinel_cli.timeutil import to_iso, utcnow
@@ -178,17 +179,12 @@ def list_exceptions(
 
 
 def resolve_exception(store: Store, exception_id: str) -> dict[str, Any]:
-    ident = (exception_id or "").strip()
-    row = store.exceptions.get(ident) if ident else None
-    if row is not None:
-        return row
-    matches = store.exceptions.find_by_prefix(ident) if len(ident) >= 4 else []
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise InvalidInput(f"exception id prefix {ident!r} is ambiguous: give more characters")
-    raise NotFound(
-        f"no exception with id {ident!r}", hint="run 'sentinel exceptions list --all' to see them"
+    return resolve_id(
+        exception_id,
+        get=store.exceptions.get,
+        find_by_prefix=store.exceptions.find_by_prefix,
+        noun="exception",
+        hint="run 'sentinel exceptions list --all' to see them",
     )
 
 

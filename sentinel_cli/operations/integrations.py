@@ -15,6 +15,7 @@ from typing import Any
 
 from sentinel_cli.errors import InvalidInput, NotFound
 from sentinel_cli.operations import billing
+from sentinel_cli.operations.ids import resolve_id
 from sentinel_cli.operations.shapes import integration_shape, job_shape
 from sentinel_cli.secrets import SecretStore, integration_secret_key
 from sentinel_cli.store import Store
@@ -244,17 +245,11 @@ def connect_github(
 
 def resolve_integration(store: Store, integration_id: str) -> dict[str, Any]:
     """Find an integration by id, or by an unambiguous id prefix (as people copy from tables)."""
-    ident = (integration_id or "").strip()
-    row = store.integrations.get(ident) if ident else None
-    if row is not None:
-        return row
-    matches = store.integrations.find_by_prefix(ident) if len(ident) >= 4 else []
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise InvalidInput(f"integration id prefix {ident!r} is ambiguous: give more characters")
-    raise NotFound(
-        f"no integration with id {ident!r}",
+    return resolve_id(
+        integration_id,
+        get=store.integrations.get,
+        find_by_prefix=store.integrations.find_by_prefix,
+        noun="integration",
         hint="run 'sentinel integrations list' to see the ids",
     )
 

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sentinel_cli.errors import Conflict, InvalidInput, NotFound
+from sentinel_cli.operations.ids import resolve_id
 from sentinel_cli.store import Store
 from sentinel_cli.timeutil import parse_iso, to_iso, utcnow
 
@@ -378,17 +379,12 @@ def generate_policy(
 
 def resolve_policy(store: Store, policy_id: str) -> dict[str, Any]:
     """A policy row by id, or by an unambiguous id prefix (as copied from the table)."""
-    ident = (policy_id or "").strip()
-    row = store.policies.get(ident) if ident else None
-    if row is not None:
-        return row
-    matches = store.policies.find_by_prefix(ident) if len(ident) >= 4 else []
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise InvalidInput(f"policy id prefix {ident!r} is ambiguous: give more characters")
-    raise NotFound(
-        f"no policy with id {ident!r}", hint="run 'sentinel policies list' to see the ids"
+    return resolve_id(
+        policy_id,
+        get=store.policies.get,
+        find_by_prefix=store.policies.find_by_prefix,
+        noun="policy",
+        hint="run 'sentinel policies list' to see the ids",
     )
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from sentinel_cli.errors import Conflict, InvalidInput, NotFound
+from sentinel_cli.operations.ids import resolve_id
 from sentinel_cli.operations.policies import PolicyDocument, write_document
 from sentinel_cli.operations.report_data import (
     REPORT_TYPES,
@@ -247,17 +248,12 @@ def _summary(data: ReportData) -> dict[str, Any]:
 
 def resolve_report(store: Store, report_id: str) -> dict[str, Any]:
     """A report row by id, or by an unambiguous id prefix of 4+ characters."""
-    ident = (report_id or "").strip()
-    row = store.reports.get(ident) if ident else None
-    if row is not None:
-        return row
-    matches = store.reports.find_by_prefix(ident) if len(ident) >= 4 else []
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise InvalidInput(f"report id prefix {ident!r} is ambiguous: give more characters")
-    raise NotFound(
-        f"no report with id {ident!r}", hint="run 'sentinel reports list' to see the ids"
+    return resolve_id(
+        report_id,
+        get=store.reports.get,
+        find_by_prefix=store.reports.find_by_prefix,
+        noun="report",
+        hint="run 'sentinel reports list' to see the ids",
     )
 
 

@@ -63,12 +63,13 @@ class IntegrationsRepo:
         row = self.conn.execute(sql, (integration_id,)).fetchone()
         return None if row is None else _row(row)
 
-    def find_by_prefix(self, prefix: str) -> list[dict[str, Any]]:
-        """Integrations whose id starts with ``prefix`` (users may type the first characters)."""
+    def find_by_prefix(self, prefix: str, *, limit: int = 2) -> list[dict[str, Any]]:
+        """Integrations whose id starts with ``prefix`` (users may type the first characters),
+        compared as a text range: ``%`` and ``_`` in what a user typed are not wildcards."""
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM integrations i WHERE i.id LIKE ? || '%' "
-            "AND i.removed_at IS NULL",
-            (prefix,),
+            f"SELECT {_COLUMNS} FROM integrations i WHERE i.id >= ? AND i.id < ? "
+            "AND i.removed_at IS NULL ORDER BY i.id LIMIT ?",
+            (prefix, prefix + "\uffff", limit),
         ).fetchall()
         return [_row(r) for r in rows]
 

@@ -86,10 +86,9 @@ class PoliciesRepo:
         return None if row is None else _row(row)
 
     def find_by_prefix(self, prefix: str, *, limit: int = 2) -> list[dict[str, Any]]:
-        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM policies WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
-            (escaped + "%", limit),
+            f"SELECT {_COLUMNS} FROM policies WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+            (prefix, prefix + "\uffff", limit),
         ).fetchall()
         return [_row(r) for r in rows]
 
