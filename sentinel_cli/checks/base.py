@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -49,6 +50,25 @@ class FetchError:
         need = f"; needs {self.permission}" if self.permission else ""
         where = f" in {self.scope}" if self.scope else ""
         return f"{self.api_call}{where} failed: {self.message}{need}"
+
+
+class FailureIndex:
+    """``failed(source, scope)`` for an inventory's ``errors``, answered from a set.
+
+    Checks ask once per resource per source (``each_repo`` does for every repository), so a scan
+    of ``errors`` per question made evaluation quadratic in the number of repositories when a
+    token lacked a permission on each of them. Inventories are frozen: the set is built once.
+    """
+
+    errors: tuple[FetchError, ...]
+
+    @cached_property
+    def _failed_pairs(self) -> frozenset[tuple[str, str | None]]:
+        return frozenset((e.source, e.scope) for e in self.errors)
+
+    def failed(self, source: str, scope: str | None = None) -> bool:
+        """True when ``source`` could not be fetched (in ``scope``: a region, a repository)."""
+        return (source, scope) in self._failed_pairs
 
 
 class Inventory(Protocol):

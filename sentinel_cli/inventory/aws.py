@@ -20,14 +20,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sentinel_cli.checks.base import FetchError
+from sentinel_cli.checks.base import FailureIndex, FetchError
 
 Json = dict[str, Any]
 ByRegion = Mapping[str, list[Json]]
 
 
 @dataclass(frozen=True)
-class AwsInventory:
+class AwsInventory(FailureIndex):
     account_id: str
     """12-digit account id from STS GetCallerIdentity."""
     regions: tuple[str, ...]
@@ -155,7 +155,3 @@ class AwsInventory:
     @property
     def account_resource(self) -> tuple[str, str]:
         return (self.account_id, "aws-account")
-
-    def failed(self, source: str, scope: str | None = None) -> bool:
-        """True when ``source`` could not be fetched (in ``scope``, for regional sources)."""
-        return any(e.source == source and e.scope == scope for e in self.errors)

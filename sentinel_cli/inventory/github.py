@@ -24,14 +24,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sentinel_cli.checks.base import FetchError
+from sentinel_cli.checks.base import FailureIndex, FetchError
 
 Json = dict[str, Any]
 ByRepo = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
-class GithubInventory:
+class GithubInventory(FailureIndex):
     org_login: str
     """The organization's login (``GET /orgs/{org}`` → ``login``)."""
     collected_at: str
@@ -155,10 +155,6 @@ class GithubInventory:
         if scope and "/" in scope:
             return (scope, "github-repository")
         return self.account_resource
-
-    def failed(self, source: str, scope: str | None = None) -> bool:
-        """True when ``source`` could not be fetched (for repo ``scope``, for per-repo sources)."""
-        return any(e.source == source and e.scope == scope for e in self.errors)
 
     def repo_names(self) -> list[str]:
         """Full names of the collected (non-archived) repositories, in listing order."""
