@@ -198,10 +198,7 @@ def resource_error(item: Mapping[str, Any]) -> str | None:
 
 
 def bucket_region(bucket: Mapping[str, Any]) -> str | None:
-    """The bucket's region (get_bucket_location says None for us-east-1, "EU" for eu-west-1)."""
-    if "SentinelRegion" not in bucket:
-        return None
+    """The bucket's region as the collector resolved it (``collectors.aws.s3``); ``None`` when
+    its location could not be read, rather than a guess."""
     region = bucket.get("SentinelRegion")
-    if not region:
-        return "us-east-1"
-    return "eu-west-1" if region == "EU" else str(region)
+    return str(region) if region else None

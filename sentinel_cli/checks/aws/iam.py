@@ -454,7 +454,7 @@ def no_admin_star(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckR
         return
     for policy in details.get("Policies") or []:
         policy_arn = str(policy.get("Arn", ""))
-        if policy_arn.startswith("arn:aws:iam::aws:policy/"):
+        if ":iam::aws:policy/" in policy_arn:  # AWS-managed, in any partition (aws-us-gov, aws-cn)
             continue
         if not policy.get("AttachmentCount"):
             continue

@@ -315,6 +315,11 @@ def test_no_admin_star_managed(run_check):
                 "Arn": "arn:aws:iam::aws:policy/AdministratorAccess",
                 "AttachmentCount": 3,
             },
+            {  # AWS-managed in GovCloud: still not the customer's policy to judge
+                "PolicyName": "AdministratorAccess",
+                "Arn": "arn:aws-us-gov:iam::aws:policy/AdministratorAccess",
+                "AttachmentCount": 1,
+            },
         ]
     }
     results = run_check("aws_iam_no_admin_star", inventory(authorization_details=details))
