@@ -50,7 +50,8 @@ class GithubConnectBody(Body):
     verify: StrictBool = True
     allowedOutsideCollaborators: list[str] = Field(default_factory=list)
     allowedPublicRepositories: list[str] = Field(default_factory=list)
-    reviewPeriodDays: int = Field(90, ge=1, le=3650)
+    reviewPeriodDays: int | None = None
+    """Default 90; 1 to 3650 (checked by the operation, as for the CLI)."""
 
 
 class CollectBody(Body):

@@ -109,7 +109,9 @@ def connect_github(
         None, "--allow-public-repo", help="Repository expected to be public (repeatable)."
     ),
     review_period_days: int = typer.Option(
-        90, "--review-period-days", help="Default audit period for change-review evidence, in days."
+        None,
+        "--review-period-days",
+        help="Default audit period for change-review evidence, in days (default 90).",
     ),
     no_verify: bool = typer.Option(
         False, "--no-verify", help="Skip reading the org to check the token."
@@ -117,13 +119,9 @@ def connect_github(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Connect a GitHub organisation with a token (classic or fine-grained, read access)."""
-    from sentinel_cli.errors import InvalidInput
-
     if token_stdin:
         token = context.read_stdin_secret("token")
     token = token or os.environ.get("GITHUB_TOKEN")
-    if review_period_days < 1:
-        raise InvalidInput("--review-period-days must be at least 1")
     settings = {
         "allowedOutsideCollaborators": list(allow_outside_collaborator or []),
         "allowedPublicRepositories": list(allow_public_repo or []),

@@ -29,7 +29,7 @@ from sentinel_cli.errors import (
     SentinelError,
 )
 from sentinel_cli.operations import billing
-from sentinel_cli.operations.integrations import resolve_integration
+from sentinel_cli.operations.integrations import DEFAULT_REVIEW_PERIOD_DAYS, resolve_integration
 from sentinel_cli.operations.shapes import job_shape
 from sentinel_cli.secrets import SecretStore, integration_secret_key
 from sentinel_cli.store import Store
@@ -37,8 +37,6 @@ from sentinel_cli.store.evidence import EvidenceRecord
 from sentinel_cli.timeutil import now_iso, parse_user_date, to_iso, utcnow
 
 Progress = Callable[[int, int, str], None]
-
-DEFAULT_REVIEW_PERIOD_DAYS = 90
 
 
 @dataclass(frozen=True)

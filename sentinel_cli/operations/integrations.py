@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sentinel_cli.errors import InvalidInput, NotFound
@@ -197,6 +198,41 @@ def connect_aws(
     )
 
 
+DEFAULT_REVIEW_PERIOD_DAYS = 90
+MAX_REVIEW_PERIOD_DAYS = 3650
+
+
+def github_settings(settings: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A GitHub integration's check settings, checked and completed with defaults: the allow-lists
+    of outside collaborators and public repositories, and the change-review period in days."""
+    raw = dict(settings or {})
+    days = raw.get("reviewPeriodDays")
+    if days is None:
+        days = DEFAULT_REVIEW_PERIOD_DAYS
+    if isinstance(days, bool) or not isinstance(days, int | str):
+        raise InvalidInput(f"--review-period-days: {days!r} is not a whole number")
+    try:
+        days = int(str(days).strip())
+    except ValueError:
+        raise InvalidInput(f"--review-period-days: {days!r} is not a whole number") from None
+    if not 1 <= days <= MAX_REVIEW_PERIOD_DAYS:
+        raise InvalidInput(
+            f"--review-period-days must be between 1 and {MAX_REVIEW_PERIOD_DAYS} (got {days})"
+        )
+
+    def names(key: str) -> list[str]:
+        values = raw.get(key) or []
+        if isinstance(values, str) or not all(isinstance(v, str) for v in values):
+            raise InvalidInput(f"{key}: expected a list of names")
+        return [v.strip() for v in values if v.strip()]
+
+    return {
+        "allowedOutsideCollaborators": names("allowedOutsideCollaborators"),
+        "allowedPublicRepositories": names("allowedPublicRepositories"),
+        "reviewPeriodDays": days,
+    }
+
+
 def connect_github(
     store: Store,
     secrets: SecretStore,
@@ -224,6 +260,7 @@ def connect_github(
             hint="pass --token, --token-stdin, or set GITHUB_TOKEN",
         )
     base_url = _validate_url(base_url, "--base-url")
+    settings = github_settings(settings)
     external_id = org
     if verify:
         from sentinel_cli.collectors.github import GithubConfig, verify_github
