@@ -25,7 +25,6 @@ class Settings:
     db_path: Path
     secrets_backend: str | None = None
     """``keyring`` or ``file`` to force one; ``None`` picks the keyring when one is usable."""
-    debug: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -51,7 +50,6 @@ class Settings:
             home=home,
             db_path=db_path,
             secrets_backend=backend,
-            debug=env.get("SENTINEL_DEBUG", "") not in ("", "0", "false"),
         )
 
     def ensure_home(self) -> Path:

@@ -71,10 +71,6 @@ class CollectionRunner:
         except Exception:
             log.exception("cannot mark collection job %s as failed", job_id)
 
-    def running(self) -> int:
-        with self._lock:
-            return len(self._threads)
-
     def wait(self, timeout: float) -> int:
         """Wait up to ``timeout`` seconds for running jobs; return how many are still running."""
         deadline = time.monotonic() + timeout

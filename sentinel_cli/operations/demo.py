@@ -80,9 +80,7 @@ def demo_settings(base: Settings, home: Path | None) -> Settings:
     if home is None:
         home = base.home if (base.home / MARKER).exists() else base.home / "demo"
     demo_home = home.expanduser().resolve()
-    return Settings(
-        home=demo_home, db_path=demo_home / "sentinel.db", secrets_backend="file", debug=base.debug
-    )
+    return Settings(home=demo_home, db_path=demo_home / "sentinel.db", secrets_backend="file")
 
 
 def prepare_home(settings: Settings, user_settings: Settings) -> None:

@@ -262,10 +262,6 @@ def list_reports(store: Store) -> dict[str, Any]:
     return {"reports": [report_shape(r) for r in store.reports.list()]}
 
 
-def get_report(store: Store, report_id: str) -> dict[str, Any]:
-    return {"report": report_shape(resolve_report(store, report_id))}
-
-
 def download_report(store: Store, report_id: str) -> ReportDocument:
     """The PDF bytes, file name and media type of a COMPLETED report."""
     row = resolve_report(store, report_id)
@@ -395,7 +391,6 @@ __all__ = [
     "download_report",
     "file_name_for",
     "generate_report",
-    "get_report",
     "hash_report_file",
     "list_reports",
     "report_shape",

@@ -1007,22 +1007,11 @@ class PdfDocument:
         """Current vertical position in millimetres from the top of the page."""
         return self._pdf.y
 
-    def ensure_space(self, height: float) -> None:
-        """Start a new page unless ``height`` mm remain (to keep a block together)."""
-        self._room(height)
-
     def page_break(self) -> None:
         """Continue on a new page (no-op at the top of an empty page)."""
         self._start()
         if self._pdf.y > self._top + 0.01:
             self._new_page()
-
-    def spacer(self, height: float) -> None:
-        """Vertical space in millimetres (swallowed at a page break)."""
-        self._start()
-        self._pdf.y = min(self._pdf.y + height, self._bottom)
-
-    # -- text blocks -------------------------------------------------------------------------
 
     def paragraph(
         self,

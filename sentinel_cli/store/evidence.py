@@ -115,12 +115,6 @@ class EvidenceRepo:
             [(job_id, *key, title, n) for key, (title, n) in counts.items()],
         )
 
-    def count_for_job(self, job_id: str) -> int:
-        row = self.conn.execute(
-            "SELECT COUNT(*) FROM evidence WHERE job_id = ?", (job_id,)
-        ).fetchone()
-        return int(row[0])
-
     def blob_stats(self) -> dict[str, int]:
         row = self.conn.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM raw_blobs").fetchone()
         return {"blobs": int(row[0]), "bytes": int(row[1])}

@@ -112,9 +112,3 @@ class IntegrationsRepo:
             "last_sync_at = CASE WHEN ? = 'CONNECTED' THEN ? ELSE last_sync_at END WHERE id = ?",
             (job_id, status, error, finished_at, status, finished_at, integration_id),
         )
-
-    def update_settings(self, integration_id: str, settings: dict[str, Any]) -> None:
-        self.conn.execute(
-            "UPDATE integrations SET settings = ?, updated_at = ? WHERE id = ?",
-            (dumps(settings), now_iso(), integration_id),
-        )

@@ -23,7 +23,7 @@ active exception and whose status can be excepted, so stores without exceptions 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
@@ -464,12 +464,4 @@ def _item(row: sqlite3.Row) -> dict[str, Any]:
     out.pop("row_id", None)
     out["remediation"] = loads(out["remediation"], {})
     out["controls"] = loads(out["controls"], {})
-    return out
-
-
-def group_counts(rows: Iterable[dict[str, Any]], key: str) -> dict[str, int]:
-    """Sum ``count`` by ``row[key]`` (helper for callers of ``check_counts``)."""
-    out: dict[str, int] = {}
-    for row in rows:
-        out[row[key]] = out.get(row[key], 0) + int(row["count"])
     return out

@@ -25,7 +25,6 @@ from sentinel_cli.inventory.github import GithubInventory
 from sentinel_cli.timeutil import parse_iso
 
 REPO = "github-repository"
-ORG = "github-organization"
 USER = "github-user"
 WEBHOOK = "github-webhook"
 

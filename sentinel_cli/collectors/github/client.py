@@ -120,8 +120,6 @@ class RateGate:
         self._lock = threading.Lock()
         self._remaining: int | None = None
         self._reset: float | None = None
-        self.pauses = 0
-        self.paused_seconds = 0.0
 
     def observe(self, headers: Mapping[str, Any]) -> None:
         resource = headers.get("x-ratelimit-resource")
@@ -144,8 +142,6 @@ class RateGate:
             delay = min(max(self._reset - self._clock(), 0.0) + 0.5, self.max_wait)
             # Forget the reading: the next response tells us the new budget.
             self._remaining = None
-            self.pauses += 1
-            self.paused_seconds += delay
         if self._on_pause is not None:
             self._on_pause(delay)
         self._sleep(delay)
