@@ -196,7 +196,14 @@ def test_wrong_password_role_refusal_and_unreachable_server(sides: Sides) -> Non
 def test_profile_is_refused_remotely_and_logout_returns_to_local(sides: Sides) -> None:
     sides.login()
     refused = sides.client("policies", "profile", "show")
-    assert refused.exit_code == 2 and "logged in to" not in refused.stdout
+    assert refused.exit_code == 2, refused.stderr
+    message = " ".join(refused.stderr.split())  # undo the terminal-width wrapping
+    assert (
+        f"error: the company profile cannot be changed through the server "
+        f"{sides.server.url.rstrip('/')}" in message
+    ), refused.stderr
+    assert "sentinel policies generate --set NAME=VALUE" in message
+    assert refused.stdout == ""
     assert sides.client("integrations", "list", "--json").json()["integrations"]  # the server's
 
     out = sides.client("logout")

@@ -167,6 +167,11 @@ def test_seeded_misconfigurations_fail_and_twins_pass(
     assert ev[("aws_ssm_instance_managed", acct)] == "ERROR"
 
     db_bytes = b"".join(p.read_bytes() for p in home.glob("sentinel.db*"))
+    # The database really is where the integration and its evidence live, so the absence of the
+    # secret below means something (a renamed database file would leave nothing to search).
+    integration_id = connected.json()["integration"]["id"]
+    assert db_bytes and integration_id.encode() in db_bytes
+    assert b"aws_iam_key_rotation_90d" in db_bytes
     assert SECRET.encode() not in db_bytes
     assert SECRET not in collected.stdout + connected.stdout
 

@@ -52,9 +52,22 @@ def test_values_convert_like_typer() -> None:
     assert runner.invoke(app, ["run", "--bounded", "9"]).exit_code == 2
 
 
-def test_evidence_commands_use_no_typer_adapter(
-    cli: Cli, estate: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+# `sentinel evidence --status ...` and `sentinel evidence list ...` are answered by
+# ``cli.fastpath`` through the console script (Typer never runs), so they are invoked on the
+# Typer app directly: that is the path the lean commands must keep free of Typer's adapters.
+TYPER_ARGS = (
+    ["evidence", "--status", "FAIL", "--limit", "5", "--json", "--fail-on", "none"],
+    ["evidence", "list", "-s", "PASS", "-s", "WARNING", "--category", "iam", "--json"],
+)
+CONSOLE_ARGS = (
+    ["evidence", "stats", "--json"],
+    ["evidence", "compliance", "--framework", "SOC2", "--json"],
+    ["dashboard", "--days", "7", "--json"],
+    ["exceptions", "list", "--json"],
+)
+
+
+def _spy_on_adapters(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     used: list[str] = []
     original = typer_core._TyperParameter.get_runtime_param
 
@@ -63,15 +76,40 @@ def test_evidence_commands_use_no_typer_adapter(
         return original(self)
 
     monkeypatch.setattr(typer_core._TyperParameter, "get_runtime_param", spy)
-    for args in (
-        ["evidence", "--status", "FAIL", "--limit", "5", "--json", "--fail-on", "none"],
-        ["evidence", "list", "-s", "PASS", "-s", "WARNING", "--category", "iam", "--json"],
-        ["evidence", "stats", "--json"],
-        ["evidence", "compliance", "--framework", "SOC2", "--json"],
-        ["dashboard", "--days", "7", "--json"],
-        ["exceptions", "list", "--json"],
-    ):
+    return used
+
+
+def _invoke_typer(args: list[str]) -> None:
+    from sentinel_cli.cli import app
+
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code in (0, 1), (args, result.output, result.exception)
+    assert result.stdout.lstrip().startswith("{"), (args, result.stdout)
+
+
+def test_evidence_commands_use_no_typer_adapter(
+    cli: Cli, estate: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    used = _spy_on_adapters(monkeypatch)
+    for args in TYPER_ARGS:
+        _invoke_typer(args)
+    for args in CONSOLE_ARGS:
         result = cli(*args)
         assert result.exit_code in (0, 1), result.stderr
     # Only the root group's own --help flag may still go through Typer (see cli/lean.py).
     assert set(used) <= {"help"}
+
+
+def test_the_adapter_spy_sees_typer_when_lean_is_off(
+    cli: Cli, estate: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Positive control for the test above: without ``make_lean`` the same invocations do go
+    through Typer's runtime adapters, so the spy would notice a regression."""
+    import sentinel_cli.cli.lean as lean
+
+    monkeypatch.setattr(lean, "make_lean", lambda params: None)
+    used = _spy_on_adapters(monkeypatch)
+    for args in TYPER_ARGS:
+        _invoke_typer(args)
+    assert set(used) - {"help"}, used
+    assert "status" in used, used

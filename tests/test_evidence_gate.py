@@ -94,7 +94,13 @@ def test_excepting_every_failure_turns_the_gate_green(cli: Cli, estate: Estate) 
     # WARNING items of excepted checks are excepted too.
     warnings = cli("evidence", "--status", "WARNING", "--fail-on", "WARNING", "--json")
     assert warnings.exit_code == 0
-    assert all(i["excepted"] for i in warnings.json()["evidence"])
+    warning_items = warnings.json()["evidence"]
+    assert len(warning_items) == 2
+    assert {i["checkId"] for i in warning_items} == {
+        "aws_iam_key_rotation_90d",
+        "aws_s3_versioning",
+    }
+    assert all(i["status"] == "WARNING" and i["excepted"] for i in warning_items)
 
 
 def test_resource_pattern_limits_an_exception(cli: Cli, estate: Estate) -> None:
@@ -127,19 +133,29 @@ def test_an_expired_exception_counts_again(cli: Cli, estate: Estate) -> None:
     """Exceptions added in the past (operation with ``now``), one expired yesterday, one expiring
     today: the CLI (real clock) fails on the first and not on the second."""
     past = day_at(10)
+    expiries = {
+        "aws_iam_root_mfa": day_at(1).date().isoformat(),  # expired yesterday
+        "aws_ec2_sg_no_ssh_world": day_at(0).date().isoformat(),  # expires today (UTC)
+    }
     for check in FAILING_CHECKS:
         exc_ops.add_exception(
             estate.store,
             check_id=check,
             reason="temporary",
             owner="sec@example.com",
-            expires=day_at(1).date().isoformat() if check == "aws_iam_root_mfa" else "2999-01-01",
+            expires=expiries.get(check, "2999-01-01"),
             now=past,
         )
     result = cli("evidence", "--status", "FAIL", "--json")
     assert result.exit_code == 1, result.stderr
     items = result.json()["evidence"]
     assert {i["checkId"] for i in items if not i["excepted"]} == {"aws_iam_root_mfa"}
+    excepted_by_check: dict[str, set[bool]] = {}
+    for i in items:
+        excepted_by_check.setdefault(i["checkId"], set()).add(i["excepted"])
+    # The one expiring today still covers; the one that expired yesterday does not.
+    assert excepted_by_check["aws_ec2_sg_no_ssh_world"] == {True}
+    assert excepted_by_check["aws_iam_root_mfa"] == {False}
     assert "1 matching item(s)" in result.stderr
 
 

@@ -273,6 +273,7 @@ def test_cli_bad_input_exits_2_naming_allowed_values(
 def test_list_path_imports_no_yaml_rich_or_sdk(estate: Estate) -> None:
     """The CI call must stay light: no catalogue parsing, no Rich, no SDK — and no pydantic once
     the root group converts its --help flag through ``cli.lean`` (see that module)."""
+    import json
     import os
     import subprocess
     import sys
@@ -283,7 +284,10 @@ def test_list_path_imports_no_yaml_rich_or_sdk(estate: Estate) -> None:
     probe = (
         "import sys\n"
         "from sentinel_cli.cli import main\n"
-        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "code = 'none'\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n    code = exc.code\n"
+        "sys.stdout.flush()\n"
+        "print(f'CODE={code}', file=sys.stderr)\n"
         "print('MODS=' + ','.join(sorted(m for m in ('yaml', 'pydantic', 'rich', 'boto3') "
         "if m in sys.modules)), file=sys.stderr)\n"
     )
@@ -295,6 +299,11 @@ def test_list_path_imports_no_yaml_rich_or_sdk(estate: Estate) -> None:
         env=env,
         timeout=60,
     )
+    # The probe ran the command to its end: the gate's exit code (the estate has FAIL items) and
+    # the JSON page on stdout.
+    assert "CODE=1" in proc.stderr.splitlines(), proc.stderr
+    items = json.loads(proc.stdout)["evidence"]
+    assert items and all(i["status"] == "FAIL" for i in items)
     line = [ln for ln in proc.stderr.splitlines() if ln.startswith("MODS=")][-1]
     mods = [m for m in line.removeprefix("MODS=").split(",") if m]
     assert "yaml" not in mods and "rich" not in mods and "boto3" not in mods

@@ -23,16 +23,20 @@ HEAVY = (
 PROBE = """
 import sys
 from sentinel_cli.cli import main
+code = "none"  # main always ends with SystemExit; "none" means it returned instead
 try:
     main(sys.argv[1:])
-except SystemExit:
-    pass
+except SystemExit as exc:
+    code = 0 if exc.code is None else exc.code
+sys.stdout.flush()
+print(f"CODE={code}", file=sys.stderr)
 heavy = sorted({m.split('.')[0] for m in sys.modules} & set(%r))
 print("HEAVY=" + ",".join(heavy), file=sys.stderr)
 """
 
 
-def _heavy_modules_for(args: list[str], home: Path) -> list[str]:
+def _heavy_modules_for(args: list[str], home: Path, *, exit_code: int = 0) -> list[str]:
+    """The heavy modules imported by a run of ``sentinel *args`` that ended with ``exit_code``."""
     env = {**os.environ, "SENTINEL_HOME": str(home), "SENTINEL_SECRETS_BACKEND": "file"}
     proc = subprocess.run(
         [sys.executable, "-c", PROBE % (HEAVY,), *args],
@@ -41,6 +45,7 @@ def _heavy_modules_for(args: list[str], home: Path) -> list[str]:
         env=env,
         timeout=60,
     )
+    assert f"CODE={exit_code}" in proc.stderr.splitlines(), (args, proc.stderr)
     line = [ln for ln in proc.stderr.splitlines() if ln.startswith("HEAVY=")][-1]
     return [m for m in line.removeprefix("HEAVY=").split(",") if m]
 

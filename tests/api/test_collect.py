@@ -37,15 +37,25 @@ def test_evidence_list_filters_and_paginates(api: Api, collected: dict[str, Any]
     assert data["pagination"]["limit"] == 5 and data["pagination"]["offset"] == 0
     assert data["pagination"]["total"] == collected["job"]["failCount"]
     assert data["evidence"] and all(i["status"] == "FAIL" for i in data["evidence"])
+    assert len(data["evidence"]) == 5
     page2 = data_of(viewer.get("/api/evidence", params={"status": "FAIL", "limit": 5, "offset": 5}))
+    assert page2["pagination"]["offset"] == 5
+    assert page2["evidence"] and all(i["status"] == "FAIL" for i in page2["evidence"])
     assert not {i["id"] for i in page2["evidence"]} & {i["id"] for i in data["evidence"]}
+    first10 = data_of(viewer.get("/api/evidence", params={"status": "FAIL", "limit": 10}))
+    assert [i["id"] for i in data["evidence"] + page2["evidence"]] == [
+        i["id"] for i in first10["evidence"]
+    ]
     both = data_of(
         viewer.get(
             "/api/evidence",
             params=[("status", "FAIL"), ("status", "PASS"), ("limit", "1000")],
         )
     )
-    assert {i["status"] for i in both["evidence"]} <= {"FAIL", "PASS"}
+    job = collected["job"]
+    assert {i["status"] for i in both["evidence"]} == {"FAIL", "PASS"}
+    assert both["pagination"]["total"] == job["passCount"] + job["failCount"]
+    assert len(both["evidence"]) == both["pagination"]["total"]
     scoped = data_of(
         viewer.get(
             "/api/evidence",

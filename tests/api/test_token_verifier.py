@@ -28,7 +28,9 @@ def test_a_remembered_token_expires_on_time() -> None:
     token = issue_token(KEY, {"id": "u1", "role": "VIEWER"}, ttl_seconds=60)
     first = verifier.claims(token)
     assert first is not None and first["sub"] == "u1"
+    assert repr(verifier) == "TokenVerifier(1 verified)"  # remembered
     assert verifier.claims(token) == first  # from memory
+    assert repr(verifier) == "TokenVerifier(1 verified)"
     clock.now += 60 + LEEWAY_SECONDS + 1
     assert verifier.claims(token) is None
 

@@ -162,6 +162,10 @@ def test_hardened_org_passes_everything(api):
     results = _evaluate(inv, HARDENED)
     not_pass = {k: (r.status, r.message) for k, r in results.items() if r.status != PASS}
     assert not_pass == {}
+    # Every GitHub check produced evidence: "nothing failed" is not "nothing ran".
+    all_checks = {c.meta.id for c in load_checks("github")}
+    assert len(all_checks) >= 10
+    assert {check_id for check_id, _ in results} == all_checks
     assert inv.security_policy == {"acme-secure/.github": "SECURITY.md"}
 
 
