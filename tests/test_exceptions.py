@@ -73,6 +73,9 @@ def test_expired_exceptions_only_with_all(estate: Estate) -> None:
         ({"check_id": "aws_no_such_check"}, "unknown check 'aws_no_such_check'"),
         ({"check_id": ""}, "--check is required"),
         ({"owner": "not-an-email"}, "is not an email address"),
+        # The same rule as users and policy owners: no display-name or list punctuation.
+        ({"owner": "CISO <ciso@example.com>"}, "is not an email address"),
+        ({"owner": "a@example.com,b@example.com"}, "is not an email address"),
         ({"reason": "  "}, "--reason is required"),
         ({"expires": "31/12/2030"}, "is not a date"),
         ({"expires": "2020-01-01"}, "is in the past"),

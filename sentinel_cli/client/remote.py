@@ -353,8 +353,9 @@ class RemoteBackend(Backend):
         return item
 
     def list_jobs(self, ident: str, *, limit: int) -> list[Obj]:
-        if limit < 1:
-            raise InvalidInput("--limit must be at least 1")
+        from sentinel_cli.operations.integrations import parse_job_limit
+
+        limit = parse_job_limit(limit)
         jobs: list[Obj] = self.get(
             f"/api/integrations/{_seg(ident)}/jobs", {"limit": min(limit, 1000)}
         )["jobs"]
@@ -402,7 +403,6 @@ class RemoteBackend(Backend):
         output: str,
     ) -> EvidenceListing:
         from sentinel_cli.operations import evidence as ops
-        from sentinel_cli.timeutil import parse_user_date, to_iso
 
         fmt = ops.resolve_format(output)
         gate = ops.parse_fail_on(fail_on)
@@ -411,11 +411,7 @@ class RemoteBackend(Backend):
         page_offset = ops.parse_offset(offset)
         ops.parse_statuses(status)
         ops.parse_severities(severity)
-        as_of_iso = (
-            to_iso(parse_user_date(as_of, option="--as-of", end_of_day=True))
-            if as_of is not None and as_of.strip()
-            else None
-        )
+        as_of_iso = ops.parse_as_of(as_of)
         params: list[tuple[str, str]] = []
         for key, values in (("status", status), ("category", category), ("severity", severity)):
             params += [(key, v) for v in _many(values)]
@@ -588,11 +584,9 @@ class RemoteBackend(Backend):
         return item
 
     def download_policy(self, ident: str, *, format: str) -> PolicyDocument:
-        from sentinel_cli.operations.policies import FORMATS
+        from sentinel_cli.operations.policies import FORMATS, parse_format
 
-        fmt = (format or "").strip().lower()
-        if fmt not in FORMATS:
-            raise InvalidInput(f"--format: {format!r} is not one of {', '.join(FORMATS)}")
+        fmt = parse_format(format)
         response = self.response(
             "GET", f"/api/policies/{_seg(ident)}/download", params={"format": fmt}
         )

@@ -231,6 +231,13 @@ class Scope:
         return tuple(j["job_id"] for j in self.jobs)
 
 
+def parse_as_of(as_of: str | None) -> str | None:
+    """``--as-of DATE``: the end of that day (UTC) as ISO 8601; ``None`` when not given."""
+    if as_of is None or not str(as_of).strip():
+        return None
+    return to_iso(parse_user_date(str(as_of), option="--as-of", end_of_day=True))
+
+
 def resolve_scope(
     store: Store,
     *,
@@ -239,9 +246,8 @@ def resolve_scope(
     now: datetime | None = None,
 ) -> Scope:
     at = to_iso(now or utcnow())
-    as_of_iso = None
-    if as_of is not None and str(as_of).strip():
-        as_of_iso = to_iso(parse_user_date(str(as_of), option="--as-of", end_of_day=True))
+    as_of_iso = parse_as_of(as_of)
+    if as_of_iso is not None:
         at = min(at, as_of_iso)
     integration_id = None
     if integration is not None and str(integration).strip():

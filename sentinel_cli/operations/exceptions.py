@@ -27,7 +27,6 @@ from sentinel_cli.timeutil import to_iso, utcnow
 
 EXCEPTABLE_STATUSES: tuple[str, ...] = ("FAIL", "WARNING")
 _CHECK_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_REASON = 2000
 
 
@@ -132,7 +131,9 @@ def add_exception(
     if len(why) > MAX_REASON:
         raise InvalidInput(f"--reason is longer than {MAX_REASON} characters")
     who = (owner or "").strip()
-    if not _EMAIL_RE.match(who):
+    from sentinel_cli.operations.users import is_email
+
+    if not is_email(who):
         raise InvalidInput(
             f"--owner: {owner!r} is not an email address",
             hint="name the person accountable for the risk, e.g. --owner cto@example.com",

@@ -321,9 +321,14 @@ def remove_integration(
     return integration_shape(removed)
 
 
-def list_jobs(store: Store, integration_id: str, *, limit: int = 50) -> list[dict[str, Any]]:
+def parse_job_limit(limit: int) -> int:
     if limit < 1:
         raise InvalidInput("--limit must be at least 1")
+    return limit
+
+
+def list_jobs(store: Store, integration_id: str, *, limit: int = 50) -> list[dict[str, Any]]:
+    limit = parse_job_limit(limit)
     row = resolve_integration(store, integration_id)
     return [job_shape(j) for j in store.jobs.list_for(row["id"], limit=limit)]
 

@@ -30,7 +30,6 @@ import calendar
 import hashlib
 import json
 import os
-import re
 import tempfile
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -54,7 +53,6 @@ FORMATS: dict[str, tuple[str, str]] = {
     "md": ("md", "text/markdown; charset=utf-8"),
     "pdf": ("pdf", "application/pdf"),
 }
-_EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
 
 
 @dataclass(frozen=True)
@@ -291,8 +289,10 @@ def unset_profile(store: Store, key: str, *, actor: str | None = None) -> dict[s
 def _check_email(value: str | None, option: str) -> str | None:
     if value is None:
         return None
+    from sentinel_cli.operations.users import is_email
+
     text = value.strip()
-    if not _EMAIL.match(text):
+    if not is_email(text):
         raise InvalidInput(
             f"{option}: {value!r} is not an email address", hint="e.g. ciso@acme.com"
         )
@@ -475,13 +475,19 @@ def approve_policy(
 # Download
 
 
+def parse_format(value: str | None) -> str:
+    """``--format``: ``md`` or ``pdf`` (case-insensitive)."""
+    fmt = (value or "").strip().lower()
+    if fmt not in FORMATS:
+        raise InvalidInput(f"--format: {value!r} is not one of {', '.join(FORMATS)}")
+    return fmt
+
+
 def download_policy(
     store: Store, policy_id: str, *, format: str = "md", now: datetime | None = None
 ) -> PolicyDocument:
     """The policy as Markdown or PDF bytes with a file name and media type."""
-    fmt = (format or "").strip().lower()
-    if fmt not in FORMATS:
-        raise InvalidInput(f"--format: {format!r} is not one of {', '.join(FORMATS)}")
+    fmt = parse_format(format)
     policy = get_policy(store, policy_id, now=now)
     ext, media_type = FORMATS[fmt]
     filename = f"{policy['templateId']}-v{policy['version']}.{ext}"

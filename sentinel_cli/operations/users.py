@@ -34,6 +34,14 @@ ROLES: tuple[str, ...] = ("VIEWER", "MEMBER", "ADMIN")
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 _EMAIL_RE = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
+
+
+def is_email(value: str) -> bool:
+    """One rule for every email Sentinel accepts: users, policy owners and approvers, the owners
+    of accepted risks."""
+    return len(value) <= 254 and bool(_EMAIL_RE.match(value))
+
+
 LOGIN_REFUSED = "invalid email or password"
 
 _dummy_lock = threading.Lock()
@@ -70,7 +78,7 @@ def parse_email(email: str | None) -> str:
     value = (email or "").strip()
     if not value:
         raise InvalidInput("--email is required")
-    if len(value) > 254 or not _EMAIL_RE.match(value):
+    if not is_email(value):
         raise InvalidInput(f"{email!r} is not an email address", hint="e.g. you@example.com")
     return value
 
