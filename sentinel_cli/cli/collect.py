@@ -89,7 +89,9 @@ def collect(
     options = ops.validate_options(workers=workers, since=since, until=until)
     jobs: list[dict[str, Any]] = []
     with context.backend() as backend:
-        targets = backend.collection_targets(integration)
+        targets = (
+            [backend.get_integration(integration)] if integration else backend.list_integrations()
+        )
         if not targets:
             from sentinel_cli.errors import NotFound
 

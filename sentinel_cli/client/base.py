@@ -100,10 +100,6 @@ class Backend(ABC):
     def list_jobs(self, ident: str, *, limit: int) -> list[Obj]: ...
 
     @abstractmethod
-    def collection_targets(self, integration: str | None) -> list[Obj]:
-        """The integrations ``sentinel collect`` covers: one (id or prefix) or every connected."""
-
-    @abstractmethod
     def collect(self, target_id: str, *, options: CollectionOptions, progress: Progress) -> Obj:
         """Run one collection to its end and return the finished job."""
 

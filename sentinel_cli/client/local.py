@@ -92,11 +92,6 @@ class LocalBackend(Backend):
 
         return integrations.list_jobs(self.store, ident, limit=limit)
 
-    def collection_targets(self, integration: str | None) -> list[Obj]:
-        from sentinel_cli.operations import collect
-
-        return collect.targets(self.store, integration)
-
     def collect(self, target_id: str, *, options: CollectionOptions, progress: Progress) -> Obj:
         from sentinel_cli.operations import collect
 

@@ -361,11 +361,6 @@ class RemoteBackend(Backend):
         )["jobs"]
         return jobs
 
-    def collection_targets(self, integration: str | None) -> list[Obj]:
-        if integration:
-            return [self.get_integration(integration)]
-        return self.list_integrations()
-
     def collect(self, target_id: str, *, options: CollectionOptions, progress: Progress) -> Obj:
         started = self.call(
             "POST",

@@ -327,10 +327,3 @@ def _fail_job(
     done = store.jobs.get(job_id)
     assert done is not None
     return job_shape(done)
-
-
-def targets(store: Store, integration_id: str | None) -> list[dict[str, Any]]:
-    """The integrations a ``collect`` run covers: one, or all that are connected."""
-    if integration_id:
-        return [resolve_integration(store, integration_id)]
-    return store.integrations.list()
