@@ -52,7 +52,7 @@ ITEM_COLUMNS = (
 _UDF_NAME = "sentinel_exception_id"
 
 
-def _marks(values: Sequence[Any]) -> str:
+def placeholders(values: Sequence[Any]) -> str:
     return ", ".join("?" for _ in values)
 
 
@@ -89,7 +89,7 @@ class ExceptionRules:
             return "NULL", []
         checks = self.check_ids
         sql = (
-            f"CASE WHEN e.status IN ({_marks(self.statuses)}) AND e.check_id IN ({_marks(checks)}) "
+            f"CASE WHEN e.status IN ({placeholders(self.statuses)}) AND e.check_id IN ({placeholders(checks)}) "
             f"THEN {_UDF_NAME}(e.check_id, e.resource_id) END"
         )
         return sql, [*self.statuses, *checks]
@@ -175,7 +175,7 @@ class EvidenceQueries:
             return []
         rows = self.conn.execute(
             "SELECT job_id, check_id, status, severity, category, controls, title, count "
-            f"FROM evidence_check_counts WHERE job_id IN ({_marks(job_ids)})",
+            f"FROM evidence_check_counts WHERE job_id IN ({placeholders(job_ids)})",
             list(job_ids),
         ).fetchall()
         return [{**dict(r), "controls": loads(r["controls"], {})} for r in rows]
@@ -212,21 +212,21 @@ class EvidenceQueries:
     # -- items -------------------------------------------------------------------------------
 
     def _where(self, flt: EvidenceFilter) -> tuple[str, list[Any]]:
-        clauses = [f"e.job_id IN ({_marks(flt.job_ids)})"]
+        clauses = [f"e.job_id IN ({placeholders(flt.job_ids)})"]
         params: list[Any] = list(flt.job_ids)
         if flt.statuses:
-            clauses.append(f"e.status IN ({_marks(flt.statuses)})")
+            clauses.append(f"e.status IN ({placeholders(flt.statuses)})")
             params.extend(flt.statuses)
         if flt.severities:
-            clauses.append(f"e.severity IN ({_marks(flt.severities)})")
+            clauses.append(f"e.severity IN ({placeholders(flt.severities)})")
             params.extend(flt.severities)
         if flt.categories:
-            clauses.append(f"e.category IN ({_marks(flt.categories)})")
+            clauses.append(f"e.category IN ({placeholders(flt.categories)})")
             params.extend(flt.categories)
         if flt.check_ids is not None:
             parts = []
             if flt.check_ids:
-                parts.append(f"e.check_id IN ({_marks(flt.check_ids)})")
+                parts.append(f"e.check_id IN ({placeholders(flt.check_ids)})")
                 params.extend(flt.check_ids)
             if flt.mixed_check_ids and flt.framework:
                 path = f"$.{flt.framework}"
@@ -238,7 +238,7 @@ class EvidenceQueries:
                 else:
                     mapped = "COALESCE(json_array_length(e.controls, ?), 0) > 0"
                     mapped_params = [path]
-                parts.append(f"(e.check_id IN ({_marks(flt.mixed_check_ids)}) AND {mapped})")
+                parts.append(f"(e.check_id IN ({placeholders(flt.mixed_check_ids)}) AND {mapped})")
                 params.extend([*flt.mixed_check_ids, *mapped_params])
             clauses.append("(" + " OR ".join(parts) + ")" if parts else "0")
         return " AND ".join(clauses), params
@@ -259,7 +259,7 @@ class EvidenceQueries:
         if statuses is not None:
             if not statuses:
                 return 0
-            where += f" AND e.status IN ({_marks(statuses)})"
+            where += f" AND e.status IN ({placeholders(statuses)})"
             params.extend(statuses)
         if rules is not None and rules.exceptions:
             expr, expr_params = self._use(rules)
@@ -275,7 +275,7 @@ class EvidenceQueries:
             return 0
         where, params = self._where(flt)
         if statuses is not None:
-            where += f" AND e.status IN ({_marks(statuses)})"
+            where += f" AND e.status IN ({placeholders(statuses)})"
             params.extend(statuses)
         row = self.conn.execute(
             f"SELECT COALESCE(SUM(e.count), 0) FROM evidence_check_counts e WHERE {where}", params
@@ -376,7 +376,7 @@ class EvidenceQueries:
             chunk = rowids[start : start + 500]
             rows = self.conn.execute(
                 f"SELECT e.rowid AS row_id, {ITEM_COLUMNS}, {expr} AS exception_id "
-                f"FROM evidence e WHERE e.rowid IN ({_marks(chunk)})",
+                f"FROM evidence e WHERE e.rowid IN ({placeholders(chunk)})",
                 [*expr_params, *chunk],
             ).fetchall()
             for r in rows:
@@ -392,9 +392,9 @@ class EvidenceQueries:
         expr, expr_params = self._use(rules)
         rows = self.conn.execute(
             "SELECT e.job_id, e.check_id, e.status, e.severity, e.category, e.controls, "
-            f"COUNT(*) AS count FROM evidence e WHERE e.job_id IN ({_marks(job_ids)}) "
-            f"AND e.status IN ({_marks(rules.statuses)}) "
-            f"AND e.check_id IN ({_marks(rules.check_ids)}) AND ({expr}) IS NOT NULL "
+            f"COUNT(*) AS count FROM evidence e WHERE e.job_id IN ({placeholders(job_ids)}) "
+            f"AND e.status IN ({placeholders(rules.statuses)}) "
+            f"AND e.check_id IN ({placeholders(rules.check_ids)}) AND ({expr}) IS NOT NULL "
             "GROUP BY e.job_id, e.check_id, e.status, e.severity, e.category, e.controls",
             [*job_ids, *rules.statuses, *rules.check_ids, *expr_params],
         ).fetchall()

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from fnmatch import fnmatchcase
 from typing import Any
 
 from sentinel_cli.store._json import dumps, loads
+from sentinel_cli.store.queries import ExceptionRules, placeholders
 
 _REPORT_COLUMNS = (
     "id, type, period_start, period_end, status, file_name, size, sha256, pages, summary, "
@@ -58,10 +58,6 @@ def _report_row(row: sqlite3.Row) -> dict[str, Any]:
     out = dict(row)
     out["summary"] = loads(out.get("summary"), {})
     return out
-
-
-def _marks(values: Sequence[Any]) -> str:
-    return ", ".join("?" for _ in values)
 
 
 class ReportsRepo:
@@ -200,11 +196,9 @@ class PeriodEvidence:
         self.conn = conn
         self.start = start
         self.end = end
-        self._patterns: dict[str, list[tuple[str, str]]] = {}
-        for exc in exceptions:
-            self._patterns.setdefault(exc["check_id"], []).append(
-                (exc["resource_pattern"], exc["id"])
-            )
+        # The same rule as the evidence list: which statuses an exception covers, and how its
+        # resource pattern matches.
+        self._rules = ExceptionRules(tuple(exceptions))
         try:
             self._build()
         except BaseException:
@@ -284,14 +278,15 @@ class PeriodEvidence:
             "WHERE last_fail IS NOT NULL AND status = 'PASS'",
             (self.end,),
         )
-        if self._patterns:
-            conn.create_function(_EXCEPTION_UDF, 2, self._match, deterministic=True)
-            checks = sorted(self._patterns)
+        if self._rules.check_ids:
+            conn.create_function(_EXCEPTION_UDF, 2, self._rules.match, deterministic=True)
+            checks = self._rules.check_ids
+            statuses = list(self._rules.statuses)
             conn.execute(
                 f"UPDATE temp.report_items SET exception_id = {_EXCEPTION_UDF}(check_id, "
-                f"resource_id) WHERE status IN ('FAIL', 'WARNING') "
-                f"AND check_id IN ({_marks(checks)})",
-                checks,
+                f"resource_id) WHERE status IN ({placeholders(statuses)}) "
+                f"AND check_id IN ({placeholders(checks)})",
+                [*statuses, *checks],
             )
         conn.execute(
             "CREATE TEMP TABLE report_item_controls (framework TEXT, control_id TEXT, ref INTEGER)"
@@ -306,12 +301,6 @@ class PeriodEvidence:
             "ON report_item_controls (framework, control_id, ref)"
         )
         conn.execute("CREATE INDEX temp.report_items_check ON report_items (check_id)")
-
-    def _match(self, check_id: str, resource_id: str) -> str | None:
-        for pattern, exception_id in self._patterns.get(check_id, ()):
-            if fnmatchcase(resource_id, pattern):
-                return exception_id
-        return None
 
     def close(self) -> None:
         """Drop the TEMP tables (idempotent)."""
@@ -438,7 +427,7 @@ class PeriodEvidence:
         """Items that failed at least once in the period (or, with ``statuses``, whose latest
         observation has one of them), worst severity first, open before remediated."""
         if statuses:
-            where = f"i.status IN ({_marks(statuses)})"
+            where = f"i.status IN ({placeholders(statuses)})"
             params: list[Any] = list(statuses)
         else:
             where, params = "i.last_fail IS NOT NULL", []
