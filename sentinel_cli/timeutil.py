@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 
 from sentinel_cli.errors import InvalidInput
+
+DateLike = TypeVar("DateLike", date, datetime)
 
 
 def utcnow() -> datetime:
@@ -48,3 +51,14 @@ def parse_user_date(value: str, *, option: str, end_of_day: bool = False) -> dat
     if end_of_day and len(value.strip()) == 10:
         parsed = parsed + timedelta(days=1) - timedelta(seconds=1)
     return parsed
+
+
+def add_months(moment: DateLike, months: int) -> DateLike:
+    """``moment`` (a date or datetime) plus calendar months, the day clamped to the target
+    month's length (Jan 31 + 1 month = Feb 28/29): billing periods, policy review dates."""
+    import calendar
+
+    total = moment.year * 12 + (moment.month - 1) + months
+    year, month0 = divmod(total, 12)
+    day = min(moment.day, calendar.monthrange(year, month0 + 1)[1])
+    return moment.replace(year=year, month=month0 + 1, day=day)

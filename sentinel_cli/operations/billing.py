@@ -22,7 +22,6 @@ Every function takes ``now`` (UTC) so tests move the clock instead of sleeping.
 
 from __future__ import annotations
 
-import calendar
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,7 +30,7 @@ from typing import Any
 from sentinel_cli.errors import InvalidInput, PlanLimitExceeded
 from sentinel_cli.plans import DEFAULT_TIER, Plan, first_plan_allowing, get_plan, load_plans
 from sentinel_cli.store import Store
-from sentinel_cli.timeutil import parse_iso, to_iso, utcnow
+from sentinel_cli.timeutil import add_months, parse_iso, to_iso, utcnow
 
 STATUSES: tuple[str, ...] = ("TRIALING", "ACTIVE", "PAST_DUE", "CANCELED")
 ACTIVE_STATUSES: tuple[str, ...] = ("TRIALING", "ACTIVE")
@@ -68,22 +67,14 @@ def _utc(now: datetime | None) -> datetime:
     return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
 
 
-def _add_months(moment: datetime, months: int) -> datetime:
-    """``moment`` plus calendar months, the day clamped to the target month's length."""
-    index = moment.month - 1 + months
-    year, month = moment.year + index // 12, index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
-
-
 def _period_containing(anchor: datetime, now: datetime) -> tuple[datetime, datetime]:
     """The monthly period, stepped from ``anchor``, that contains ``now`` (``now >= anchor``)."""
     months = (now.year - anchor.year) * 12 + (now.month - anchor.month)
-    while months > 0 and _add_months(anchor, months) > now:
+    while months > 0 and add_months(anchor, months) > now:
         months -= 1
-    while _add_months(anchor, months + 1) <= now:
+    while add_months(anchor, months + 1) <= now:
         months += 1
-    return _add_months(anchor, months), _add_months(anchor, months + 1)
+    return add_months(anchor, months), add_months(anchor, months + 1)
 
 
 def _anchor(moment: datetime) -> datetime:
@@ -101,7 +92,7 @@ def _current(store: Store, now: datetime | None) -> _Current:
             tier=DEFAULT_TIER,
             status="ACTIVE",
             period_start=to_iso(start),
-            period_end=to_iso(_add_months(start, 1)),
+            period_end=to_iso(add_months(start, 1)),
             at=to_iso(moment),
         )
         row = store.billing.get_subscription()

@@ -26,7 +26,6 @@ inside the functions that render, so listing policies stays cheap.
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import json
 import os
@@ -41,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from sentinel_cli.errors import Conflict, InvalidInput, NotFound
 from sentinel_cli.operations.ids import resolve_id
 from sentinel_cli.store import Store
-from sentinel_cli.timeutil import parse_iso, to_iso, utcnow
+from sentinel_cli.timeutil import add_months, parse_iso, to_iso, utcnow
 
 if TYPE_CHECKING:
     from sentinel_cli.rendering.policies import PolicyTemplate
@@ -406,14 +405,6 @@ def get_policy(store: Store, policy_id: str, *, now: datetime | None = None) -> 
 
 # --------------------------------------------------------------------------------------------------
 # Approval
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """``moment`` plus whole months, the day clamped to the target month's length."""
-    total = moment.year * 12 + (moment.month - 1) + months
-    year, month0 = divmod(total, 12)
-    day = min(moment.day, calendar.monthrange(year, month0 + 1)[1])
-    return moment.replace(year=year, month=month0 + 1, day=day)
 
 
 def approve_policy(

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from sentinel_cli.errors import InvalidInput, NotFound
+from sentinel_cli.timeutil import add_months as shift_months
 from sentinel_cli.yamlio import load_yaml
 
 if TYPE_CHECKING:
@@ -543,11 +544,7 @@ def add_months(value: Any, months: int) -> str:
     day = _as_date(value)
     if day is None:
         return "" if value is None else str(value)
-    total = day.year * 12 + (day.month - 1) + int(months)
-    year, month = divmod(total, 12)
-    month += 1
-    last = calendar.monthrange(year, month)[1]
-    return dt.date(year, month, min(day.day, last)).isoformat()
+    return shift_months(day, int(months)).isoformat()
 
 
 _NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 6: "six", 9: "nine", 18: "eighteen"}
