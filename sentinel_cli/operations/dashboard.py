@@ -33,6 +33,7 @@ from sentinel_cli.operations.evidence import (
     resolve_scope,
 )
 from sentinel_cli.operations.exceptions import EXCEPTABLE_STATUSES
+from sentinel_cli.operations.shapes import score
 from sentinel_cli.store import Store
 from sentinel_cli.store.queries import EvidenceFilter, ExceptionRules
 from sentinel_cli.timeutil import to_iso, utcnow
@@ -57,10 +58,6 @@ def parse_days(value: int | str | None) -> int:
     if days < 1 or days > MAX_DAYS:
         raise InvalidInput(f"--days must be between 1 and {MAX_DAYS} (got {days})")
     return days
-
-
-def _score(passing: int, total: int) -> float | None:
-    return round(passing / total * 100, 1) if total else None
 
 
 def trend_of(timeline: Sequence[dict[str, Any]], threshold: float = TREND_THRESHOLD) -> str:
@@ -129,7 +126,7 @@ def timeline(
         points.append(
             {
                 "date": day.isoformat(),
-                "score": _score(passing, total),
+                "score": score(passing, total),
                 "total": total,
                 "passing": passing,
                 "failing": failing,
@@ -191,7 +188,7 @@ def dashboard(
         cat["passing"] += n
         cat["failing" if row["status"] == "FAIL" else "warning"] -= n
     for cat in categories.values():
-        cat["score"] = _score(cat["passing"], cat["total"])
+        cat["score"] = score(cat["passing"], cat["total"])
 
     total = sum(by_status.values())
     excepted_total = sum(excepted.values())
@@ -203,7 +200,7 @@ def dashboard(
         "warningChecks": by_status["WARNING"] - excepted.get("WARNING", 0),
         "errorChecks": by_status["ERROR"],
         "exceptedChecks": excepted_total,
-        "complianceScore": _score(passing, total),
+        "complianceScore": score(passing, total),
     }
 
     frameworks = []

@@ -40,6 +40,7 @@ from typing import Any
 
 from sentinel_cli.errors import InvalidInput, NotFound
 from sentinel_cli.operations.exceptions import rules_at
+from sentinel_cli.operations.shapes import score
 from sentinel_cli.store import Store
 from sentinel_cli.store.queries import STATUS_ORDER, EvidenceFilter, ExceptionRules
 from sentinel_cli.timeutil import parse_user_date, to_iso, utcnow
@@ -668,10 +669,6 @@ def _tally(
     return tallies
 
 
-def _score(passing: int, covered: int) -> float | None:
-    return round(passing / covered * 100, 1) if covered else None
-
-
 def _evidence_ids(
     store: Store, tally: _ControlTally, limit: int | None, cache: dict[tuple[str, ...], list[str]]
 ) -> tuple[list[str], bool]:
@@ -818,7 +815,7 @@ def compliance_from_counts(
     result: dict[str, Any] = {
         "framework": {"id": fw.id, "name": fw.name, "version": fw.version},
         "asOf": scope.as_of,
-        "score": _score(status_totals["PASSING"], covered),
+        "score": score(status_totals["PASSING"], covered),
         "totals": {
             "controls": len(fw.controls),
             "covered": covered,

@@ -34,6 +34,7 @@ from typing import Any
 
 from sentinel_cli import __version__
 from sentinel_cli.errors import InvalidInput
+from sentinel_cli.operations.shapes import score
 from sentinel_cli.store import Store
 from sentinel_cli.store.reports import PeriodEvidence
 from sentinel_cli.timeutil import parse_iso, parse_user_date, to_iso, utcnow
@@ -335,7 +336,7 @@ def gather(
     data.failing_by_severity = evidence.failing_by_severity()
     items = int(data.totals["items"])
     passing = data.status_counts.get("PASS", 0) + int(data.totals["excepted"])
-    data.overall_score = round(passing / items * 100, 1) if items else None
+    data.overall_score = score(passing, items)
     data.checks = _check_catalogue()
 
     rows, excepted_rows = evidence.counts(), evidence.counts(excepted_only=True)

@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 
+def score(passing: int, total: int) -> float | None:
+    """A compliance score: passing / total x 100, rounded to 1 decimal; ``None`` with nothing to
+    score (the spec's complianceScore, framework and category scores, report scores)."""
+    return round(passing / total * 100, 1) if total else None
+
+
 def integration_shape(row: dict[str, Any]) -> dict[str, Any]:
     config = row.get("config") or {}
     shape: dict[str, Any] = {
@@ -65,7 +71,7 @@ def job_shape(row: dict[str, Any]) -> dict[str, Any]:
         "failCount": row.get("fail_count") or 0,
         "warningCount": row.get("warning_count") or 0,
         "errorCount": row.get("error_count") or 0,
-        "score": round(passing / total * 100, 1) if total else None,
+        "score": score(passing, total),
         "apiCalls": row.get("api_calls") or 0,
         "durationSeconds": duration,
         "errorMessage": row.get("error_message"),
