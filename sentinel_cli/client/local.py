@@ -127,7 +127,7 @@ class LocalBackend(Backend):
             framework=framework,
             integration=integration,
             as_of=as_of,
-            evidence_ids_limit=None if all_ids else 100,
+            evidence_ids_limit=None if all_ids else evidence.EVIDENCE_IDS_LIMIT,
         )
 
     def dashboard(self, *, days: str | None) -> Obj:

@@ -50,6 +50,8 @@ SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
 FRAMEWORK_IDS: tuple[str, ...] = ("SOC2", "ISO27001")
 OUTPUT_FORMATS: tuple[str, ...] = ("table", "json", "csv", "sarif", "junit")
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "sarif", "junit")
+EVIDENCE_IDS_LIMIT = 100
+"""Evidence ids listed per control by ``compliance`` unless every id is asked for."""
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 DEFAULT_FAIL_ON: tuple[str, ...] = ("FAIL",)
@@ -715,7 +717,7 @@ def compliance_summary(
     as_of: str | None = None,
     now: datetime | None = None,
     extra_sources: Sequence[ComplianceSource] | None = None,
-    evidence_ids_limit: int | None = 100,
+    evidence_ids_limit: int | None = EVIDENCE_IDS_LIMIT,
     include_catalogue: bool = True,
 ) -> dict[str, Any]:
     """Every control of ``framework`` with its status, counts and evidence ids, plus the score.

@@ -143,7 +143,7 @@ def evidence_compliance(
         framework=framework,  # type: ignore[arg-type]  # None -> the operation's 400
         integration=integration_id,
         as_of=as_of,
-        evidence_ids_limit=None if all_ids else 100,
+        evidence_ids_limit=None if all_ids else ops.EVIDENCE_IDS_LIMIT,
     )
     return ok(summary)
 
