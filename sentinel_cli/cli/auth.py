@@ -13,8 +13,7 @@ from __future__ import annotations
 import typer
 
 from sentinel_cli.cli import console, context
-
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON.")
+from sentinel_cli.cli.options import JSON_OPTION
 
 
 def _say(message: str) -> None:

@@ -14,12 +14,11 @@ from typing import Any
 import typer
 
 from sentinel_cli.cli import console, context
+from sentinel_cli.cli.options import JSON_OPTION
 
 app = typer.Typer(help="Subscription, plans, usage and limits (checks and integrations).")
 plan_app = typer.Typer(help="Change the subscription's plan.")
 app.add_typer(plan_app, name="plan")
-
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON (the API's data shape).")
 
 
 class LimitKind(StrEnum):

@@ -13,13 +13,12 @@ import typer
 
 from sentinel_cli.cli import console, context
 from sentinel_cli.cli.lean import LeanCommand, LeanGroup
+from sentinel_cli.cli.options import JSON_OPTION
 
 app = typer.Typer(
     cls=LeanGroup,
     help="The check catalogue: what is verified, severity, SOC 2 / ISO 27001 controls, fixes.",
 )
-
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON (the API's data shape).")
 
 
 def _render_list(data: dict[str, Any]) -> None:

@@ -25,13 +25,13 @@ import typer
 
 from sentinel_cli.cli import console, context, evidence_list
 from sentinel_cli.cli.lean import LeanCommand, LeanGroup
+from sentinel_cli.cli.options import JSON_OPTION
 
 app = typer.Typer(
     cls=LeanGroup,
     help="List, show and summarise collected evidence; gate CI on failures.",
 )
 
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON (the API's data shape).")
 AS_OF_OPTION = typer.Option(
     None,
     "--as-of",

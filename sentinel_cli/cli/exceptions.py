@@ -13,13 +13,13 @@ import typer
 
 from sentinel_cli.cli import console, context
 from sentinel_cli.cli.lean import LeanCommand, LeanGroup
+from sentinel_cli.cli.options import JSON_OPTION
 
 app = typer.Typer(
     cls=LeanGroup,
     help="Accepted risks: excepted FAIL items do not count against the score or CI gating.",
 )
 
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON (the API's data shape).")
 
 STATE_STYLE = {"ACTIVE": "green", "EXPIRED": "yellow", "REMOVED": "dim"}
 

@@ -12,12 +12,11 @@ from typing import Any
 import typer
 
 from sentinel_cli.cli import console, context
+from sentinel_cli.cli.options import JSON_OPTION
 
 app = typer.Typer(help="Connect AWS accounts and GitHub organisations, list and remove them.")
 connect_app = typer.Typer(help="Connect an AWS account or a GitHub organisation.")
 app.add_typer(connect_app, name="connect")
-
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON (the API's data shape).")
 
 
 def _render_integration(item: dict[str, Any]) -> None:

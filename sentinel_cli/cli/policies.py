@@ -16,6 +16,7 @@ from typing import Any
 import typer
 
 from sentinel_cli.cli import console, context
+from sentinel_cli.cli.options import JSON_OPTION
 
 app = typer.Typer(
     help="Generate policies from templates, approve them, and download them as Markdown or PDF."
@@ -23,7 +24,6 @@ app = typer.Typer(
 profile_app = typer.Typer(help="Company-wide defaults (company name, security officer ...).")
 app.add_typer(profile_app, name="profile")
 
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON (the API's data shape).")
 STATUS_STYLE = {"DRAFT": "yellow", "APPROVED": "green", "ARCHIVED": "dim"}
 
 

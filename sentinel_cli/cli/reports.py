@@ -19,10 +19,10 @@ from typing import Any
 import typer
 
 from sentinel_cli.cli import console, context
+from sentinel_cli.cli.options import JSON_OPTION
 
 app = typer.Typer(help="Generate auditor-ready PDF reports over a period, list, download, verify.")
 
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON (the API's data shape).")
 TYPES = "SOC2_AUDIT, ISO27001_AUDIT, COMBINED_AUDIT or EXECUTIVE_SUMMARY"
 
 

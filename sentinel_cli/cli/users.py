@@ -16,10 +16,10 @@ from typing import Any
 import typer
 
 from sentinel_cli.cli import console, context
+from sentinel_cli.cli.options import JSON_OPTION
 
 app = typer.Typer(help="Manage the users who log in to the REST API (sentinel serve).")
 
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON (the API's data shape).")
 ROLE_HELP = "ADMIN, MEMBER or VIEWER."
 
 
