@@ -472,13 +472,19 @@ class Collection:
         """Path of the org-wide default SECURITY.md in the public ``{org}/.github`` repository."""
         if not self._dot_github_public:
             return None
-        for path in SECURITY_PATHS:
+        return self._first_existing(f"/repos/{quote(self.org, safe='')}/.github", SECURITY_PATHS)
+
+    def _first_existing(self, repo_path: str, paths: tuple[str, ...]) -> str | None:
+        """The first of ``paths`` present in the repository, or ``None``. Only GitHub's own 404
+        means "absent": anything else (a proxy's 404 page, 403, throttling) raises ApiError."""
+        for path in paths:
             try:
-                self.api.get(f"/repos/{quote(self.org, safe='')}/.github/contents/{path}")
-                return path
+                self.api.get(f"{repo_path}/contents/{path}")
             except ApiError as err:
-                if err.status != 404:
-                    raise
+                if err.status == 404 and err.github_shaped:
+                    continue
+                raise
+            return path
         return None
 
     def _org_security_policy_result(self) -> str | None:
@@ -588,22 +594,15 @@ class Collection:
         out.values["rulesets"] = details
 
     def _codeowners(self, out: _RepoOutcome, base: str, fail: Any) -> None:
-        for path in CODEOWNERS_PATHS:
-            try:
-                self.api.get(f"{base}/contents/{path}")
-            except ApiError as err:
-                if err.status == 404 and err.github_shaped:
-                    continue
-                fail(
-                    "codeowners",
-                    "GET /repos/{owner}/{repo}/contents/{path}",
-                    err,
-                    "read access to the repository contents",
-                )
-                return
-            out.values["codeowners"] = path
-            return
-        out.values["codeowners"] = None
+        try:
+            out.values["codeowners"] = self._first_existing(base, CODEOWNERS_PATHS)
+        except ApiError as err:
+            fail(
+                "codeowners",
+                "GET /repos/{owner}/{repo}/contents/{path}",
+                err,
+                "read access to the repository contents",
+            )
 
     def _dependabot(self, out: _RepoOutcome, base: str, admin: bool, fail: Any) -> None:
         call = "GET /repos/{owner}/{repo}/vulnerability-alerts"
@@ -696,15 +695,13 @@ class Collection:
         out.values["code_scanning_analyses"] = list(data) if isinstance(data, list) else []
 
     def _security_policy(self, out: _RepoOutcome, base: str, fail: Any) -> None:
-        for path in SECURITY_PATHS:
-            try:
-                self.api.get(f"{base}/contents/{path}")
-            except ApiError as err:
-                if err.status == 404 and err.github_shaped:
-                    continue
-                fail("security_policy", "GET /repos/{owner}/{repo}/contents/SECURITY.md", err)
-                return
-            out.values["security_policy"] = path
+        try:
+            own = self._first_existing(base, SECURITY_PATHS)
+        except ApiError as err:
+            fail("security_policy", "GET /repos/{owner}/{repo}/contents/SECURITY.md", err)
+            return
+        if own is not None:
+            out.values["security_policy"] = own
             return
         try:
             default = self._once("org-security-policy", self._org_security_policy)

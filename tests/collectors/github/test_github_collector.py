@@ -620,3 +620,14 @@ def test_without_the_connection_hook_requests_go_one_at_a_time(monkeypatch):
             sys.setswitchinterval(interval)
             api.close()
     assert answers == names
+
+
+def test_a_proxy_404_page_is_not_read_as_a_missing_file():
+    """Only GitHub's own 404 means a file is absent: an HTML 404 from something in between is an
+    error for the org's default SECURITY.md too (as for CODEOWNERS), never "no policy"."""
+    with running_github_api(seed_org("proxied", profile="hardened")) as (base_url, server):
+        page = Reply(404, raw=b"<html><body>Not Found</body></html>")
+        # Read twice: as the .github repository's own policy, and as the org-wide default.
+        server.inject("/repos/proxied/.github/contents/SECURITY.md", page, page)
+        inv = collect_github(GithubConfig(org="proxied", token=OWNER_TOKEN, base_url=base_url))
+    assert sorted(e.source for e in inv.errors) == ["org_security_policy", "security_policy"]
