@@ -145,6 +145,18 @@ STATUS_STYLE = {
     "FAILED": "red",
     "RUNNING": "cyan",
     "CONNECTED": "green",
+    # controls (evidence compliance)
+    "PASSING": "green",
+    "FAILING": "red",
+    "NOT_COVERED": "dim",
+    # risk exceptions
+    "ACTIVE": "green",
+    "EXPIRED": "yellow",
+    "REMOVED": "dim",
+    # policies
+    "DRAFT": "yellow",
+    "APPROVED": "green",
+    "ARCHIVED": "dim",
 }
 
 

@@ -224,14 +224,6 @@ def evidence_stats(
     console.emit(stats, as_json, lambda: _render_stats(stats))
 
 
-CONTROL_STYLE = {
-    "PASSING": "green",
-    "FAILING": "red",
-    "WARNING": "yellow",
-    "NOT_COVERED": "dim",
-}
-
-
 def _render_compliance(summary: dict[str, Any]) -> None:
     fw = summary["framework"]
     totals = summary["totals"]
@@ -253,7 +245,7 @@ def _render_compliance(summary: dict[str, Any]) -> None:
         [
             (
                 c["id"],
-                console.styled(c["status"], CONTROL_STYLE[c["status"]]),
+                console.styled(c["status"]),
                 c["counts"]["pass"],
                 c["counts"]["fail"],
                 c["counts"]["warning"],

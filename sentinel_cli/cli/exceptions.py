@@ -21,9 +21,6 @@ app = typer.Typer(
 )
 
 
-STATE_STYLE = {"ACTIVE": "green", "EXPIRED": "yellow", "REMOVED": "dim"}
-
-
 @app.command("add", cls=LeanCommand)
 def add_exception(
     check: str = typer.Option(
@@ -66,7 +63,7 @@ def _render_list(items: list[dict[str, Any]]) -> None:
         [
             (
                 e["id"][:8],
-                console.styled(e["state"], STATE_STYLE.get(e["state"])),
+                console.styled(e["state"]),
                 e["checkId"],
                 e["resourcePattern"],
                 e["owner"],

@@ -24,12 +24,6 @@ app = typer.Typer(
 profile_app = typer.Typer(help="Company-wide defaults (company name, security officer ...).")
 app.add_typer(profile_app, name="profile")
 
-STATUS_STYLE = {"DRAFT": "yellow", "APPROVED": "green", "ARCHIVED": "dim"}
-
-
-def _status(status: str) -> console.Styled:
-    return console.styled(status, STATUS_STYLE.get(status))
-
 
 def _next_review(item: dict[str, Any]) -> Any:
     due = (item.get("nextReviewAt") or "")[:10]
@@ -130,7 +124,7 @@ def list_policies(
                     p["id"][:8],
                     p["title"],
                     p["version"],
-                    _status(p["status"]),
+                    console.styled(p["status"]),
                     p["owner"] or "",
                     p["approvedBy"] or "",
                     (p["approvedAt"] or "")[:10],
@@ -155,7 +149,7 @@ def show(policy_id: str = typer.Argument(..., metavar="ID"), as_json: bool = JSO
             ("ID", item["id"]),
             ("Template", f"{item['templateId']} {item['templateVersion']}"),
             ("Version", item["version"]),
-            ("Status", _status(item["status"])),
+            ("Status", console.styled(item["status"])),
             ("Owner", item["owner"]),
             ("Approved by", item["approvedBy"]),
             ("Approved at", item["approvedAt"]),
@@ -171,7 +165,7 @@ def show(policy_id: str = typer.Argument(..., metavar="ID"), as_json: bool = JSO
                 (
                     r["version"],
                     r["createdAt"][:10],
-                    _status(r["status"]),
+                    console.styled(r["status"]),
                     r["approvedBy"] or "",
                     (r["approvedAt"] or "")[:10],
                     r["sha256"][:12],
