@@ -143,7 +143,9 @@ def test_data_file_and_set_precedence(cli: Cli) -> None:
     [
         (("no-such-policy", *BASE_SET), 3, "Unknown policy template"),
         (("backup-policy", "--set", "companyName"), 2, "NAME=VALUE"),
-        (("backup-policy",), 2, "companyName, securityOfficer, securityOfficerEmail"),
+        # Missing fields alone make a draft; a badly typed value is refused even beside them.
+        (("backup-policy", "--set", "backupRetentionDays=abc"), 2, "backupRetentionDays"),
+        (("backup-policy", *BASE_SET, "--set", "securityOfficerEmail=nope"), 2, "email address"),
         (("backup-policy", "--data", "DATAFILE"), 2, "is not valid YAML"),
         (("backup-policy", *BASE_SET, "--owner", "me"), 2, "--owner"),
     ],
@@ -159,6 +161,80 @@ def test_bad_input_is_one_error_and_stores_nothing(
     assert needle in _flat(result.stderr)
     assert result.stderr.count("error:") == 1
     assert _rows(home, "policies") == 0 and _rows(home, "activity") == 0
+
+
+SPEC_SETS = (
+    "--set",
+    "companyName=Acme Corp",
+    "--set",
+    "industry=technology",
+    "--set",
+    "employeeCount=50-100",
+)
+
+
+def test_generate_with_missing_fields_warns_and_approve_waits_for_them(cli: Cli) -> None:
+    generated = cli("policies", "generate", "information-security-policy", *SPEC_SETS)
+    assert generated.exit_code == 0, generated.stderr
+    assert "Generated" in generated.stdout and "error:" not in generated.stderr
+    warning = _flat(generated.stderr)
+    assert warning.startswith("warning: Information Security Policy version 1 is a draft")
+    assert "missing required field(s): securityOfficer, securityOfficerEmail" in warning
+    assert (
+        "sentinel policies generate information-security-policy --set securityOfficer=... "
+        "--set securityOfficerEmail=..." in warning
+    )
+    assert "sentinel policies profile set securityOfficer=... securityOfficerEmail=..." in warning
+
+    as_json = cli("policies", "generate", "information-security-policy", *SPEC_SETS, "--json")
+    assert as_json.exit_code == 0 and "warning:" in as_json.stderr
+    draft = as_json.json()["policy"]
+    assert draft["version"] == 2 and draft["status"] == "DRAFT"
+    assert draft["missingFields"] == ["securityOfficer", "securityOfficerEmail"]
+    assert (
+        "[Security Officer]" in draft["content"] and "[Security Officer Email]" in draft["content"]
+    )
+    listed = cli("policies", "list", "--json").json()["policies"]
+    assert [(p["id"], p["missingFields"]) for p in listed] == [
+        (draft["id"], draft["missingFields"])
+    ]
+    shown = cli("policies", "show", draft["id"], "--json").json()["policy"]
+    assert shown["missingFields"] == draft["missingFields"]
+    assert "securityOfficer, securityOfficerEmail" in cli("policies", "show", draft["id"]).stdout
+
+    refused = cli("policies", "approve", draft["id"], "--approver", "ceo@acme.example")
+    assert refused.exit_code == 2
+    assert "missing" in refused.stderr and "securityOfficer, securityOfficerEmail" in refused.stderr
+    assert cli("policies", "show", draft["id"], "--json").json()["policy"]["status"] == "DRAFT"
+
+    # The next version with the fields: no warning, and it can be approved.
+    sets = ("--set", "securityOfficer=Jane Doe", "--set", "securityOfficerEmail=j@acme.example")
+    done = cli("policies", "generate", "information-security-policy", *SPEC_SETS, *sets, "--json")
+    assert done.exit_code == 0 and "warning" not in done.stderr
+    complete = done.json()["policy"]
+    assert complete["missingFields"] == [] and "[Security Officer" not in complete["content"]
+    approved = cli(
+        "policies", "approve", complete["id"], "--approver", "ceo@acme.example", "--json"
+    )
+    assert approved.exit_code == 0, approved.stderr
+    assert approved.json()["policy"]["status"] == "APPROVED"
+    assert approved.json()["policy"]["missingFields"] == []
+
+
+def test_missing_fields_set_once_in_the_company_profile(cli: Cli) -> None:
+    draft = _generate(cli, "backup-policy", "--set", "companyName=Acme Corp")
+    assert draft["missingFields"] == ["securityOfficer", "securityOfficerEmail"]
+    saved = cli(
+        "policies", "profile", "set", "securityOfficer=Jane Doe", "securityOfficerEmail=j@acme.ex"
+    )
+    assert saved.exit_code == 0, saved.stderr
+    # The draft keeps its placeholders (it is stored as generated) until the next version.
+    refused = cli("policies", "approve", draft["id"], "--approver", "ceo@acme.example")
+    assert refused.exit_code == 2 and "securityOfficer, securityOfficerEmail" in refused.stderr
+    complete = _generate(cli, "backup-policy", "--set", "companyName=Acme Corp")
+    assert complete["missingFields"] == [] and "Jane Doe" in complete["content"]
+    approve = cli("policies", "approve", complete["id"], "--approver", "ceo@acme.example")
+    assert approve.exit_code == 0, approve.stderr
 
 
 def test_injection_strings_come_out_literally_in_markdown(cli: Cli, tmp_path: Path) -> None:

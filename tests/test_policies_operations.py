@@ -135,6 +135,8 @@ def test_unknown_keys_are_warned_about_not_stored(store: Store) -> None:
         ({"assignments": ["=x"]}, InvalidInput, "NAME=VALUE"),
         ({"owner": "not-an-email"}, InvalidInput, "--owner"),
         ({"custom_data": {"securityOfficerEmail": "nope"}}, InvalidInput, "securityOfficerEmail"),
+        # Missing fields become placeholders, but a badly typed value beside them is still refused.
+        ({"custom_data": {"backupRetentionDays": "abc"}}, InvalidInput, "backupRetentionDays"),
     ],
 )
 def test_bad_input_stores_nothing(
@@ -146,12 +148,57 @@ def test_bad_input_stores_nothing(
     assert _count(store, "policies") == 0 and _count(store, "activity") == 0
 
 
-def test_missing_required_fields_are_listed_in_one_error(store: Store) -> None:
+def test_missing_required_fields_make_a_draft_with_placeholders(store: Store) -> None:
+    spec_body = {"industry": "technology", "employeeCount": "50-100"}  # the API reference's body
+    result = ops.generate_policy(
+        store, template_id="information-security-policy", custom_data=spec_body, now=T0
+    )
+    policy = result["policy"]
+    missing = ["companyName", "securityOfficer", "securityOfficerEmail"]
+    assert policy["status"] == "DRAFT" and policy["missingFields"] == missing
+    assert result["warnings"] == []
+    for text in ("[Company Name]", "[Security Officer]", "[Security Officer Email]"):
+        assert text in policy["content"]
+    # The data records what was given: a missing field has no value, not the placeholder text.
+    assert {name: policy["data"][name] for name in missing} == dict.fromkeys(missing)
+    assert policy["data"]["employeeCount"] == "50-100" and policy["owner"] is None
+    assert [p["missingFields"] for p in ops.list_policies(store)] == [missing]
+    shown = ops.get_policy(store, policy["id"])
+    assert shown["missingFields"] == missing and shown["revisions"][0]["missingFields"] == missing
+
+
+def test_approval_is_refused_while_fields_are_missing(store: Store) -> None:
+    draft = _generate(store, custom_data={"companyName": "Acme Corp"})
+    assert draft["missingFields"] == ["securityOfficer", "securityOfficerEmail"]
     with pytest.raises(InvalidInput) as info:
-        ops.generate_policy(store, template_id="backup-policy", custom_data={})
-    for name in ("companyName", "securityOfficer", "securityOfficerEmail"):
-        assert name in info.value.message
-    assert _count(store, "policies") == 0
+        ops.approve_policy(store, draft["id"], approver="ceo@acme.example", now=T0)
+    assert "securityOfficer, securityOfficerEmail" in info.value.message
+    assert "sentinel policies profile set" in (info.value.hint or "")
+    assert ops.get_policy(store, draft["id"])["status"] == "DRAFT"
+    assert [a["action"] for a in store.activity.recent()] == ["policy.generated"]
+
+    # Set once in the company profile: the next version is complete and can be approved.
+    ops.set_profile(store, {"securityOfficer": "Jane Doe", "securityOfficerEmail": "j@acme.test"})
+    complete = _generate(store, custom_data={"companyName": "Acme Corp"})
+    assert complete["version"] == 2 and complete["missingFields"] == []
+    assert "[Security Officer" not in complete["content"] and "Jane Doe" in complete["content"]
+    approved = ops.approve_policy(store, complete["id"], approver="ceo@acme.example", now=T0)
+    assert approved["status"] == "APPROVED" and approved["missingFields"] == []
+    assert [r["status"] for r in approved["revisions"]] == ["ARCHIVED", "APPROVED"]
+
+
+def test_values_beside_placeholders_stay_literal(store: Store) -> None:
+    """A placeholder is a variable like any value: it opens no way to run template code, and
+    user data that looks like a placeholder or a link is stored as typed."""
+    policy = _generate(
+        store,
+        custom_data={"companyName": "{{ 7*7 }} [x](https://e.example)", "policyApprover": "{%"},
+    )
+    assert policy["missingFields"] == ["securityOfficer", "securityOfficerEmail"]
+    content = policy["content"]
+    assert "**{{ 7*7 }} [x](https://e.example)**" in content.splitlines()  # the title line
+    assert "approved by {%" in content
+    assert "[Security Officer] ([Security Officer Email])" in content
 
 
 @pytest.mark.parametrize(

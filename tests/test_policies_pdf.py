@@ -124,3 +124,35 @@ def test_protect_values_escapes_only_field_values() -> None:
     assert _protect_values(md, data) == "**Acme** uses **{{ 7\\*7 }}** and | x\\_y\\|z |\n"
     assert _protect_values(md, {"companyName": "Acme"}) == md
     assert _protect_values(md, {"officeLocations": ["{{ 7*7 }}"]}).count("\\*") == 1
+
+
+def test_draft_with_missing_fields_shows_placeholders_literally(cli: Cli, tmp_path: Path) -> None:
+    policy = _generate(cli, "backup-policy")  # no profile, no values: every required field missing
+    assert policy["missingFields"] == ["companyName", "securityOfficer", "securityOfficerEmail"]
+    out = tmp_path / "draft.pdf"
+    written = cli("policies", "download", policy["id"], "--format", "pdf", "-o", str(out))
+    assert written.exit_code == 0, written.stderr
+    flat = _flat(_text(out.read_bytes()))
+    assert "[Company Name]" in flat  # on the cover as in the body
+    assert "requested in writing from [Security Officer] ([Security Officer Email])" in flat
+    assert (
+        "shown as placeholders: [Company Name] (companyName), [Security Officer] "
+        "(securityOfficer), [Security Officer Email] (securityOfficerEmail)" in flat
+    )
+
+
+def test_a_placeholder_next_to_a_parenthesis_is_not_a_link() -> None:
+    """In the PDF dialect ``[x](url)`` is a link; a placeholder's brackets must stay brackets."""
+    from sentinel_cli.rendering.policy_pdf import render_policy_pdf
+
+    policy = {
+        "title": "Backup Policy",
+        "templateId": "backup-policy",
+        "version": 1,
+        "status": "DRAFT",
+        "missingFields": ["securityOfficer"],
+        "data": {"securityOfficer": None},
+        "content": "# Backup Policy\n\nAsk [Security Officer](https://e.example) first.\n",
+    }
+    flat = _flat(_text(render_policy_pdf(policy, company="Acme")))
+    assert "Ask [Security Officer](https://e.example) first." in flat

@@ -3,8 +3,14 @@
 Data for a policy is merged in one place, lowest precedence first: the template's defaults, the
 saved company profile (``kv_settings`` key ``policies.profile``, shared by every policy), a data
 file, the request's ``customData`` and finally ``--set`` pairs. Every check (unknown template,
-malformed pair or data file, missing or badly typed fields) runs and the Markdown is rendered
-*before* the write transaction opens, so a refused request stores nothing.
+malformed pair or data file, badly typed fields) runs and the Markdown is rendered *before* the
+write transaction opens, so a refused request stores nothing.
+
+A generator is how one gets a first draft, so a *missing* required field does not refuse
+generation: the DRAFT shows a visible placeholder for it (``[Security Officer]``) and the policy
+lists it in ``missingFields``. Approval is refused while any is missing, so an approved policy never
+carries a placeholder; the fields are filled by generating the next version with them or by setting
+them once in the company profile.
 
 Lifecycle decisions, documented in the README:
 
@@ -113,6 +119,7 @@ def policy_shape(row: Mapping[str, Any], *, now: datetime | None = None) -> dict
         "createdAt": row["created_at"],
         "updatedAt": row["updated_at"],
         "createdBy": row.get("created_by"),
+        "missingFields": list(row.get("missing_fields") or []),
     }
     if "data" in row:
         shape["data"] = row["data"]
@@ -131,6 +138,7 @@ def _revision_shape(row: Mapping[str, Any]) -> dict[str, Any]:
         "approvedBy": row.get("approved_by"),
         "approvedAt": row.get("approved_at"),
         "sha256": row["sha256"],
+        "missingFields": list(row.get("missing_fields") or []),
     }
 
 
@@ -314,9 +322,11 @@ def generate_policy(
     Precedence, lowest first: template defaults < company profile < ``data_file`` <
     ``custom_data`` (the API's ``customData``) < ``assignments`` (``NAME=VALUE`` pairs). Returns
     ``{"policy": shape-with-content, "warnings": [...]}``; warnings name data keys no template uses.
+    Required fields nobody supplied become placeholders, named in the policy's ``missingFields``.
     """
     from sentinel_cli.rendering.policies import (
         get_template,
+        missing_fields,
         render_policy,
         resolve_fields,
         unknown_fields,
@@ -335,8 +345,9 @@ def generate_policy(
     merged = {**get_profile(store), **supplied}
 
     moment = parse_iso(to_iso(now or utcnow()))  # whole seconds, UTC: what the row records
-    fields = resolve_fields(tpl, merged, today=moment.date())
-    content = render_policy(tpl, fields, now=moment)
+    fields = resolve_fields(tpl, merged, today=moment.date(), allow_missing=True)
+    missing = missing_fields(tpl, fields)
+    content = render_policy(tpl, fields, now=moment, allow_missing=True)
     digest = hashlib.sha256(content.encode("utf-8")).hexdigest()
     warnings = [f"ignored unknown field {name!r}" for name in unknown_fields(supplied)]
     owner = owner or fields.get("securityOfficerEmail")
@@ -357,6 +368,7 @@ def generate_policy(
             sha256=digest,
             created_at=created_at,
             created_by=actor,
+            missing_fields=missing,
         )
         store.activity.record(
             "policy.generated",
@@ -364,7 +376,12 @@ def generate_policy(
             actor=actor,
             target_type="policy",
             target_id=policy_id,
-            details={"templateId": tpl.id, "version": version, "sha256": digest},
+            details={
+                "templateId": tpl.id,
+                "version": version,
+                "sha256": digest,
+                "missingFields": missing,
+            },
             at=created_at,
         )
     row = store.policies.get(policy_id)
@@ -407,6 +424,28 @@ def get_policy(store: Store, policy_id: str, *, now: datetime | None = None) -> 
 # Approval
 
 
+def fill_missing_hint(template_id: str, missing: Sequence[str]) -> str:
+    """How to supply missing fields: the next version with them, or the company profile once."""
+    pairs = " ".join(f"{name}=..." for name in missing)
+    sets = " ".join(f"--set {name}=..." for name in missing)
+    return (
+        f"generate the next version with them (sentinel policies generate {template_id} {sets}), "
+        f"or set them once in the company profile (sentinel policies profile set {pairs}) "
+        "and generate again"
+    )
+
+
+def _refuse_placeholders(row: Mapping[str, Any]) -> None:
+    """An approved policy never carries a placeholder: refuse while required fields are missing."""
+    missing = list(row.get("missing_fields") or [])
+    if missing:
+        raise InvalidInput(
+            f"{row['title']} version {row['version']} cannot be approved: required field(s) "
+            f"missing (shown as placeholders): {', '.join(missing)}",
+            hint=fill_missing_hint(row["template_id"], missing) + ", then approve that version",
+        )
+
+
 def approve_policy(
     store: Store,
     policy_id: str,
@@ -433,6 +472,7 @@ def approve_policy(
                 f"(version {latest} is); only the latest version can be approved",
                 hint=f"approve version {latest}: sentinel policies approve {newest['id']}",
             )
+        _refuse_placeholders(row)
         months = review_months
         if months is None:
             cadence = (row.get("data") or {}).get("reviewFrequencyMonths")
@@ -484,9 +524,12 @@ def download_policy(
     filename = f"{policy['templateId']}-v{policy['version']}.{ext}"
     if fmt == "md":
         return PolicyDocument(policy["content"].encode("utf-8"), filename, media_type)
+    from sentinel_cli.rendering.policies import placeholder
     from sentinel_cli.rendering.policy_pdf import render_policy_pdf
 
     company = str((policy.get("data") or {}).get("companyName") or "")
+    if not company and "companyName" in policy["missingFields"]:
+        company = placeholder("companyName")  # the cover shows the gap as the body does
     return PolicyDocument(render_policy_pdf(policy, company=company), filename, media_type)
 
 

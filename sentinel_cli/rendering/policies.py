@@ -11,6 +11,11 @@ is never compiled as a template, so ``{{ 7*7 }}`` in a company name comes out li
 fields are single-line text (no control characters), so a value cannot break the Markdown structure
 by starting a new heading or table row.
 
+A draft may be rendered before every required field is known (``allow_missing``): each missing
+field then reads as a placeholder built from its name alone (``securityOfficer`` ->
+``[Security Officer]``), never from user data, and reaches the template as a variable like any
+value, so a placeholder cannot carry template or Markdown syntax of its own.
+
 Nothing here produces PDF; the PDF renderer consumes the Markdown returned by ``render_policy``.
 """
 
@@ -53,6 +58,7 @@ _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_WORD_START = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 class PolicyIndexError(ValueError):
@@ -293,11 +299,26 @@ def _as_template(template: PolicyTemplate | str) -> PolicyTemplate:
 # Fields
 
 
+def placeholder(name: str) -> str:
+    """The visible stand-in for a missing field: ``securityOfficerEmail`` -> ``[Security Officer
+    Email]``. Built from the field name only (validated camelCase), so it holds no user data."""
+    words = _WORD_START.sub(" ", name).split()
+    return "[" + " ".join(word[:1].upper() + word[1:] for word in words) + "]"
+
+
+def missing_fields(template: PolicyTemplate | str, fields: Mapping[str, Any]) -> list[str]:
+    """Required fields of ``template`` without a value in ``fields`` (resolved values), in
+    template order."""
+    tpl = _as_template(template)
+    return [spec.name for spec in tpl.fields if spec.required and _is_blank(fields.get(spec.name))]
+
+
 def resolve_fields(
     template: PolicyTemplate | str,
     data: Mapping[str, Any] | None = None,
     *,
     today: dt.date | None = None,
+    allow_missing: bool = False,
 ) -> dict[str, Any]:
     """The values a template will see: defaults overlaid with ``data``, each coerced to its type.
 
@@ -306,7 +327,8 @@ def resolve_fields(
     value nor a default are ``None`` (``[]`` for lists). Values are JSON-friendly: dates as
     ``YYYY-MM-DD`` strings, lists as lists of strings. Raises ``InvalidInput`` (a
     ``FieldValidationError``) naming every missing required field and every badly typed value in
-    one message.
+    one message. With ``allow_missing`` (a draft), a missing required field is left empty like an
+    optional one (``missing_fields`` names them); a badly typed value is still refused.
     """
     tpl = _as_template(template)
     if data is None:
@@ -325,7 +347,7 @@ def resolve_fields(
             value = spec.default
         if _is_blank(value):
             resolved[spec.name] = [] if spec.type == "list" else None
-            if spec.required:
+            if spec.required and not allow_missing:
                 missing.append(spec.name)
             continue
         try:
@@ -431,6 +453,7 @@ def render_policy(
     *,
     extra_context: Mapping[str, Any] | None = None,
     now: dt.datetime | None = None,
+    allow_missing: bool = False,
 ) -> str:
     """Render a policy to Markdown with ``data`` (validated by ``resolve_fields``).
 
@@ -438,12 +461,18 @@ def render_policy(
     ``templateVersion``, ``policyTitle`` and ``policyId``. ``extra_context`` may add or replace
     those built-ins but not a declared field (fields always go through validation). ``now`` fixes
     the generation time (tests, reproducible output); a naive datetime is taken as local time.
+    With ``allow_missing`` a missing required field renders as its ``placeholder``.
     """
     tpl = _as_template(template)
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    fields = resolve_fields(tpl, data, today=moment.date())
+    fields = resolve_fields(tpl, data, today=moment.date(), allow_missing=allow_missing)
+    stand_ins = {
+        name: [placeholder(name)] if tpl.field(name).type == "list" else placeholder(name)
+        for name in missing_fields(tpl, fields)
+    }
     context: dict[str, Any] = {
         **fields,
+        **stand_ins,
         "generatedAt": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "templateVersion": tpl.version,
         "policyTitle": tpl.title,

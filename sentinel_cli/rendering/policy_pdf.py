@@ -15,7 +15,9 @@ drawing, each occurrence of a field value that contains inline Markdown markers 
 backslash-escaped (``_protect_values``). Escaping a character that needed none renders the same
 character, so the only cost of a value that also occurs in template text is nothing; values without
 a letter or digit, or shorter than three characters, are left alone so a value such as ``*`` cannot
-unmake the template's own emphasis. Code spans in the templates hold only the template id.
+unmake the template's own emphasis. Code spans in the templates hold only the template id. The
+placeholders of a draft's missing fields (``[Security Officer]``) are protected the same way, so
+their brackets read as brackets, never as the start of a link.
 
 fpdf2 is imported (through ``rendering.pdf``) only when this module is, which the operations do
 lazily on a PDF download.
@@ -29,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sentinel_cli.rendering.pdf import Column, PdfDocument, load_layout
+from sentinel_cli.rendering.policies import placeholder
 
 REVISION_COLUMNS: tuple[Column, ...] = (
     Column("Version", 0.11, "C"),
@@ -159,8 +162,16 @@ def render_policy_pdf(policy: Mapping[str, Any], *, company: str) -> bytes:
     doc.heading(history.title, 1)
     revisions = policy.get("revisions") or [policy]
     doc.table(REVISION_COLUMNS, _revision_rows(revisions), status_column=None)
+    missing = [str(name) for name in policy.get("missingFields") or []]
     if policy.get("status") == "DRAFT":
         doc.note("This version is a draft and has not been approved.", "warning")
+        if missing:
+            doc.note(
+                "Required fields not yet supplied, shown as placeholders: "
+                + ", ".join(f"{placeholder(name)} ({name})" for name in missing)
+                + ". It cannot be approved until they are set.",
+                "warning",
+            )
     elif policy.get("status") == "ARCHIVED":
         doc.note("This version has been superseded by a later version.", "warning")
     elif policy.get("reviewOverdue"):
@@ -168,5 +179,6 @@ def render_policy_pdf(policy: Mapping[str, Any], *, company: str) -> bytes:
             f"The review of this policy was due on {_day(policy.get('nextReviewAt'))}.", "warning"
         )
     doc.page_break()
-    doc.markdown(_protect_values(str(policy.get("content") or ""), data))
+    stand_ins = {f"missing:{name}": placeholder(name) for name in missing}
+    doc.markdown(_protect_values(str(policy.get("content") or ""), {**data, **stand_ins}))
     return doc.output_bytes()

@@ -228,7 +228,16 @@ SELECT job_id, check_id, status, severity, category, controls, MAX(title), COUNT
 FROM evidence GROUP BY job_id, check_id, status, severity, category, controls
 """
 
+# Migration 3: a DRAFT policy may be generated before every required field is known; the names of
+# the fields shown as placeholders are kept with the row (a JSON list), so listing a policy says
+# what is missing without re-rendering it and approval can refuse it. Rows written before this
+# migration could only be generated complete, so '[]' is true of every one of them.
+M0003_POLICY_MISSING_FIELDS = """
+ALTER TABLE policies ADD COLUMN missing_fields TEXT NOT NULL DEFAULT '[]'
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", M0001_INITIAL),
     Migration(2, "evidence query indexes and per-check counts", M0002_EVIDENCE_QUERIES),
+    Migration(3, "missing fields of draft policies", M0003_POLICY_MISSING_FIELDS),
 )

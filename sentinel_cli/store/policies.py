@@ -5,7 +5,7 @@ version)`` in the schema guards against two writers picking the same number; cal
 number inside their write transaction). Rows are only updated to record an approval or to archive a
 version superseded by a newer approved one, so the revision history an auditor sees is the table
 itself. Content is stored as generated, with its SHA-256, so a downloaded document can be checked
-against the store.
+against the store. ``missing_fields`` lists the required fields a draft shows as placeholders.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from sentinel_cli.store._json import dumps, loads
 
 _COLUMNS = (
     "id, template_id, template_version, title, version, status, owner, approved_by, approved_at, "
-    "next_review_at, data, content, sha256, created_at, updated_at, created_by"
+    "next_review_at, data, content, sha256, created_at, updated_at, created_by, missing_fields"
 )
 # Listings leave out the Markdown body: it is the bulk of the row and tables never show it.
 _SUMMARY_COLUMNS = (
     "id, template_id, template_version, title, version, status, owner, approved_by, approved_at, "
-    "next_review_at, sha256, created_at, updated_at, created_by"
+    "next_review_at, sha256, created_at, updated_at, created_by, missing_fields"
 )
 
 
@@ -30,6 +30,8 @@ def _row(row: sqlite3.Row) -> dict[str, Any]:
     out = dict(row)
     if "data" in out:
         out["data"] = loads(out["data"], {})
+    if "missing_fields" in out:
+        out["missing_fields"] = loads(out["missing_fields"], [])
     return out
 
 
@@ -52,10 +54,11 @@ class PoliciesRepo:
         created_at: str,
         created_by: str | None = None,
         status: str = "DRAFT",
+        missing_fields: list[str] | None = None,
     ) -> None:
         self.conn.execute(
             f"INSERT INTO policies ({_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?, ?, ?, ?, ?, ?)",
             (
                 policy_id,
                 template_id,
@@ -70,6 +73,7 @@ class PoliciesRepo:
                 created_at,
                 created_at,
                 created_by,
+                dumps(list(missing_fields or [])),
             ),
         )
 

@@ -43,12 +43,14 @@ def test_generate_list_approve_and_download(api: Api) -> None:
 def test_generate_refusals(api: Api) -> None:
     member = api.as_("MEMBER")
     assert_error(member.post("/api/policies/generate", json={"templateId": "no-such-policy"}), 404)
+    # Missing fields make a draft (below); a badly typed value is still refused, naming the field.
     assert_error(
         member.post(
             "/api/policies/generate",
-            json={"templateId": "backup-policy", "customData": {"companyName": "X"}},
+            json={"templateId": "backup-policy", "customData": {"backupRetentionDays": "abc"}},
         ),
         400,
+        "backupRetentionDays",
     )
     assert_error(
         member.post(
@@ -65,3 +67,40 @@ def test_download_format_is_checked(api: Api) -> None:
         f"/api/policies/{policy['id']}/download", params={"format": "docx"}
     )
     assert_error(response, 400, "format")
+
+
+def test_spec_generation_request_makes_a_draft_that_waits_for_its_fields(api: Api) -> None:
+    member, admin = api.as_("MEMBER"), api.as_("ADMIN")
+    # Exactly the request of the API reference.
+    spec = {
+        "templateId": "information-security-policy",
+        "customData": {"industry": "technology", "employeeCount": "50-100"},
+    }
+    generated = data_of(member.post("/api/policies/generate", json=spec), 201)
+    policy = generated["policy"]
+    assert policy["status"] == "DRAFT"
+    assert policy["missingFields"] == ["companyName", "securityOfficer", "securityOfficerEmail"]
+    for text in ("[Company Name]", "[Security Officer]", "[Security Officer Email]"):
+        assert text in policy["content"]
+
+    # ... and with the optional companyName the two officer fields are left.
+    spec["customData"]["companyName"] = "Acme Corp"
+    policy = data_of(member.post("/api/policies/generate", json=spec), 201)["policy"]
+    missing = ["securityOfficer", "securityOfficerEmail"]
+    assert policy["missingFields"] == missing and "[Company Name]" not in policy["content"]
+    listed = data_of(api.as_("VIEWER").get("/api/policies"))["policies"]
+    assert next(p for p in listed if p["id"] == policy["id"])["missingFields"] == missing
+    one = data_of(api.as_("VIEWER").get(f"/api/policies/{policy['id']}"))["policy"]
+    assert one["missingFields"] == missing
+
+    refused = admin.post(f"/api/policies/{policy['id']}/approve")
+    assert_error(refused, 400, "securityOfficer, securityOfficerEmail")
+    one = data_of(api.as_("VIEWER").get(f"/api/policies/{policy['id']}"))["policy"]
+    assert one["status"] == "DRAFT"
+
+    # The next version with the fields has no placeholder and can be approved.
+    spec["customData"].update(securityOfficer="Jane Doe", securityOfficerEmail="j@acme.example")
+    complete = data_of(member.post("/api/policies/generate", json=spec), 201)["policy"]
+    assert complete["missingFields"] == [] and "[Security Officer" not in complete["content"]
+    approved = data_of(admin.post(f"/api/policies/{complete['id']}/approve"))["policy"]
+    assert approved["status"] == "APPROVED" and approved["missingFields"] == []

@@ -18,6 +18,8 @@ from sentinel_cli.rendering.policies import (
     list_templates,
     load_fields,
     load_index,
+    missing_fields,
+    placeholder,
     render_policy,
     resolve_fields,
     template_source,
@@ -414,6 +416,47 @@ def test_bad_types_are_named_with_missing_fields_in_one_error() -> None:
     for name in ("securityOfficerEmail", "passwordMinLength", "effectiveDate", "screenLockMinutes"):
         assert name in message
         assert name in exc.value.invalid
+
+
+def test_placeholders_are_built_from_the_field_name() -> None:
+    assert placeholder("securityOfficer") == "[Security Officer]"
+    assert placeholder("securityOfficerEmail") == "[Security Officer Email]"
+    assert placeholder("companyName") == "[Company Name]"
+    assert placeholder("x") == "[X]"
+
+
+@pytest.mark.parametrize("template_id", IDS)
+def test_a_draft_shows_each_missing_required_field_as_a_placeholder(template_id: str) -> None:
+    tpl = get_template(template_id)
+    fields = resolve_fields(tpl, {}, today=NOW.date(), allow_missing=True)
+    assert missing_fields(tpl, fields) == list(tpl.required_fields)
+    assert all(fields[name] is None for name in tpl.required_fields)
+    text = render_policy(tpl, {}, now=NOW, allow_missing=True)
+    for name in tpl.required_fields:
+        assert placeholder(name) in text, name
+    complete = resolve_fields(tpl, _required_only(tpl), today=NOW.date(), allow_missing=True)
+    assert missing_fields(tpl, complete) == []
+
+
+def test_a_draft_still_refuses_badly_typed_values() -> None:
+    with pytest.raises(InvalidInput) as exc:
+        render_policy(
+            "password-authentication-policy",
+            {"passwordMinLength": "twelve"},
+            now=NOW,
+            allow_missing=True,
+        )
+    assert set(exc.value.invalid) == {"passwordMinLength"}
+    assert exc.value.missing == () and "missing" not in exc.value.message
+
+
+@pytest.mark.parametrize("payload", INJECTIONS)
+def test_injections_beside_placeholders_come_out_literally(payload: str) -> None:
+    data = {"companyName": payload, "industry": payload}
+    text = render_policy("information-security-policy", data, now=NOW, allow_missing=True)
+    assert f"**{payload}**" in text.splitlines()
+    assert "<class" not in text and "loop" not in text.replace(payload, "")
+    assert "[Security Officer]" in text and "[Security Officer Email]" in text
 
 
 def test_values_are_coerced() -> None:

@@ -25,7 +25,10 @@ def templates(principal: Viewer) -> JSONResponse:
 
 @router.post("/generate", **doc("PolicyGenerated", 201, policy=Obj, warnings=list[str]))
 def generate(body: PolicyGenerateBody, principal: Member, store: StoreDep) -> JSONResponse:
-    """Generate the next version (DRAFT) of a policy from a template and ``customData``."""
+    """Generate the next version (DRAFT) of a policy from a template and ``customData``.
+
+    Required fields nobody supplied are shown as placeholders and listed in ``missingFields``.
+    """
     result = policies.generate_policy(
         store,
         template_id=body.templateId,
@@ -53,7 +56,8 @@ def get_policy(policy_id: str, principal: Viewer, store: StoreDep) -> JSONRespon
 def approve(
     policy_id: str, principal: Admin, store: StoreDep, body: PolicyApproveBody | None = None
 ) -> JSONResponse:
-    """Approve the latest version (the approver defaults to the caller)."""
+    """Approve the latest version (the approver defaults to the caller); refused (400) while
+    ``missingFields`` is not empty."""
     item = policies.approve_policy(
         store,
         policy_id,
