@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -61,23 +62,27 @@ def _serve_the_demo_store(demo_home: Path) -> None:
     demo admin credentials working against the API."""
     port = _free_port()
     env = {**os.environ, "SENTINEL_HOME": str(demo_home.parent / "elsewhere")}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sentinel_cli",
-            "demo",
-            "--home",
-            str(demo_home),
-            "--serve",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
+    # Output to a file, not a pipe: nobody reads a pipe while the server runs, and a full one
+    # would block the server on its next log line.
+    log_path = demo_home.parent / "demo-serve.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sentinel_cli",
+                "demo",
+                "--home",
+                str(demo_home),
+                "--serve",
+                "--port",
+                str(port),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     try:
         base = f"http://127.0.0.1:{port}/api"
         deadline = time.monotonic() + 60
@@ -87,7 +92,7 @@ def _serve_the_demo_store(demo_home: Path) -> None:
                     break
             except httpx.HTTPError:
                 pass
-            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
+            assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()
             time.sleep(0.2)
         email, password = (demo_home / "demo-admin.txt").read_text().split()
         token = httpx.post(
@@ -98,13 +103,57 @@ def _serve_the_demo_store(demo_home: Path) -> None:
         )
         assert stats.status_code == 200 and stats.json()["data"]["overview"]["totalChecks"] > 0
         proc.terminate()
-        output, _ = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait()
+    output = log_path.read_text(encoding="utf-8", errors="replace")
     match = re.search(r"Demo admin \(this demo store only\): (\S+) / (\S+)", output)
     assert match, output
     assert (match.group(1), match.group(2)) == (email, password)
+
+
+def test_demo_paths_are_whole_lines_in_a_narrow_pipe(tmp_path: Path) -> None:
+    """Piped output at 40 columns with a home longer than 100 characters: every printed path is
+    one whole line naming a file that exists, and the suggested commands are copyable."""
+    demo_home = tmp_path / ("a-long-directory-name-for-the-demo-" * 2) / "sample company [demo]"
+    assert len(str(demo_home)) > 100
+    env = {**os.environ, "SENTINEL_HOME": str(tmp_path / "user-home"), "COLUMNS": "40"}
+    for name in ("SENTINEL_DB", "SENTINEL_DEBUG", "FORCE_COLOR", "TTY_COMPATIBLE"):
+        env.pop(name, None)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sentinel_cli",
+            "demo",
+            "--home",
+            str(demo_home),
+            "--scale",
+            "small",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    lines = proc.stdout.splitlines()
+    reports = [Path(ln.removeprefix("Report: ")) for ln in lines if ln.startswith("Report: ")]
+    assert sorted(reports) == sorted((demo_home / "reports").glob("*.pdf"))
+    assert len(reports) == 2 and all(p.is_file() and p.suffix == ".pdf" for p in reports)
+    (store,) = [
+        Path(ln.removeprefix("Demo store: ")) for ln in lines if ln.startswith("Demo store")
+    ]
+    assert store == demo_home / "sentinel.db" and store.is_file()
+    # No fragment of the home on a line of its own: every mention is the whole path.
+    mentions = [ln for ln in lines if "a-long-directory-name" in ln]
+    assert len(mentions) == 5 and all(str(demo_home) in ln for ln in mentions), mentions
+    (export,) = [ln.strip() for ln in lines if ln.strip().startswith("export SENTINEL_HOME=")]
+    assert shlex.split(export) == ["export", f"SENTINEL_HOME={demo_home}"]
+    (serve,) = [ln.strip() for ln in lines if "sentinel demo --serve --home" in ln]
+    assert shlex.split(serve, comments=True)[4] == str(demo_home)
 
 
 def test_demo_refuses_a_directory_that_is_not_a_demo_home(cli: Cli, tmp_path: Path) -> None:

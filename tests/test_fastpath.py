@@ -70,6 +70,8 @@ def test_option_table_is_the_typer_commands_options() -> None:
         ),
         (["evidence", "--limit=-1"], {"limit": "-1"}),
         (["evidence", "--control", ""], {"control": ""}),
+        (["evidence", "--all", "--json"], {"all_items": True, "as_json": True}),
+        (["evidence", "list", "--wide", "-s", "FAIL"], {"wide": True, "status": ["FAIL"]}),
     ],
 )
 def test_well_formed_calls_take_the_fast_path(argv: list[str], expected: dict[str, Any]) -> None:
@@ -91,6 +93,8 @@ def test_well_formed_calls_take_the_fast_path(argv: list[str], expected: dict[st
         ["evidence", "--status", "--json"],
         ["evidence", "--limit", "-1"],
         ["evidence", "--json=yes"],
+        ["evidence", "--all=true"],
+        ["evidence", "--al"],
         ["evidence", "list", "extra"],
         ["evidence", "--", "--status"],
         ["dashboard", "--json"],
@@ -129,6 +133,13 @@ def _run_both(args: list[str]) -> tuple[tuple[int, str, str], tuple[int, str, st
         ["evidence", "--status", "FAIL", "--format=junit"],
         ["evidence", "--limit", "2", "--offset", "1", "--json"],
         ["evidence", "--as-of", "2000-01-01", "--json"],
+        ["evidence", "--all", "--json"],
+        ["evidence", "list", "--all", "--status", "FAIL", "--offset", "2", "--json"],
+        ["evidence", "--all", "--fail-on", "none"],
+        ["evidence", "--all", "--format", "sarif"],
+        ["evidence", "--wide"],
+        ["evidence", "list", "--wide", "--all", "--status", "PASS"],
+        ["evidence", "--all", "--limit", "5", "--json"],
         # Usage errors raised by the operation: exit 2 with the same message on both paths.
         ["evidence", "--status", "BOGUS"],
         ["evidence", "--limit=-1"],
@@ -141,6 +152,8 @@ def test_fast_path_prints_and_exits_like_typer(estate: Estate, args: list[str]) 
     assert fast == slow
     if args[-1] in ("BOGUS", "--limit=-1", "yesterday-ish"):
         assert fast[0] == 2 and "error:" in fast[2]
+    if "--all" in args and "--limit" in args:
+        assert fast[0] == 2 and "--all and --limit disagree" in fast[2]
 
 
 def test_ci_gate_process_does_not_import_typer(tmp_path: Path) -> None:

@@ -17,9 +17,10 @@ from sentinel_cli.cli.options import JSON_OPTION
 
 
 def _say(message: str) -> None:
+    """One line, never wrapped: it names a server URL, an email or the store's path."""
     from rich.markup import escape
 
-    console.out().print(escape(message))
+    console.line(escape(message))
 
 
 def login(

@@ -13,7 +13,7 @@ import typer
 
 from sentinel_cli.cli import console, context
 from sentinel_cli.cli.lean import LeanCommand, LeanGroup
-from sentinel_cli.cli.options import JSON_OPTION
+from sentinel_cli.cli.options import JSON_OPTION, WIDE_OPTION
 
 app = typer.Typer(
     cls=LeanGroup,
@@ -21,10 +21,18 @@ app = typer.Typer(
 )
 
 
-def _render_list(data: dict[str, Any]) -> None:
+def _render_list(data: dict[str, Any], *, wide: bool = False) -> None:
     console.table(
         "Checks",
-        ["Check", "Provider", "Severity", "Category", "SOC 2", "ISO 27001", "Title"],
+        [
+            "Check",
+            console.Col("Provider", drop=1),
+            "Severity",
+            console.Col("Category", drop=4),
+            console.Col("SOC 2", drop=3),
+            console.Col("ISO 27001", drop=2),
+            console.Col("Title", "text"),
+        ],
         [
             (
                 c["id"],
@@ -39,6 +47,7 @@ def _render_list(data: dict[str, Any]) -> None:
         ],
         empty="No check matches these filters.",
         caption=f"{data['total']} check(s); details: sentinel checks show ID",
+        wide=wide,
     )
 
 
@@ -67,6 +76,7 @@ def list_checks(
         None, "--category", "-c", metavar="CATEGORY", help="e.g. iam, encryption, logging."
     ),
     as_json: bool = JSON_OPTION,
+    wide: bool = WIDE_OPTION,
 ) -> None:
     """List the checks, with severity and the controls each gives evidence for."""
     with context.backend() as backend:
@@ -77,7 +87,7 @@ def list_checks(
             severity=severity,
             category=category,
         )
-    console.emit(data, as_json, lambda: _render_list(data))
+    console.emit(data, as_json, lambda: _render_list(data, wide=wide))
 
 
 def _render_show(check: dict[str, Any]) -> None:
@@ -108,7 +118,7 @@ def _render_show(check: dict[str, Any]) -> None:
     if remediation["text"] or remediation["cli"]:
         out.print(f"\n[bold]Remediation[/bold]\n{escape(remediation['text'] or '')}")
         if remediation["cli"]:
-            out.print(f"  $ {escape(remediation['cli'])}")
+            console.line(f"  $ {escape(remediation['cli'])}")
 
 
 @app.command("show", cls=LeanCommand)

@@ -150,4 +150,4 @@ def _summary(jobs: list[dict[str, Any]], names: dict[str, str]) -> None:
                 "see sentinel integrations jobs " + j["integrationId"],
             )
     if any(j["failCount"] for j in jobs):
-        console.out().print("Failing evidence: [bold]sentinel evidence --status FAIL[/bold]")
+        console.line("Failing evidence: [bold]sentinel evidence --status FAIL[/bold]")

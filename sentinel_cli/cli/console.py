@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from sentinel_cli.cli.tables import Col
+
 _stdout_console: Any = None
 _stderr_console: Any = None
 
@@ -38,6 +40,41 @@ def err() -> Any:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _json(value: Any, indent: str) -> str:
+    """``value`` as ``print_json`` writes it at this depth (JSON strings hold no raw newline)."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    return text.replace("\n", "\n" + indent)
+
+
+def print_json_streamed(data: dict[str, Any], key: str, items: Iterable[Any]) -> None:
+    """``print_json`` of ``data`` with ``data[key]`` written from ``items`` one at a time: the same
+    bytes, without holding the list (``sentinel evidence --all --json`` over any number of items).
+    """
+    write = sys.stdout.write
+    write("{")
+    for position, (name, value) in enumerate(data.items()):
+        write(("," if position else "") + "\n  " + json.dumps(name, ensure_ascii=False) + ": ")
+        if name != key:
+            write(_json(value, "  "))
+            continue
+        separator = "[\n    "
+        for item in items:
+            write(separator + _json(item, "    "))
+            separator = ",\n    "
+        write("[]" if separator.startswith("[") else "\n  ]")
+    write("\n}\n" if data else "}\n")
+
+
+def line(markup: str) -> None:
+    """Print one line that must never be wrapped: a path, an id or a command people copy.
+
+    Rich wraps at the terminal width (80 columns when stdout is not a terminal); a wrapped path
+    cannot be copied or parsed. This line goes out whole, and a terminal narrower than it wraps
+    it on screen only. ``markup`` is Rich markup: escape what is not (``rich.markup.escape``).
+    """
+    out().print(markup, soft_wrap=True)
 
 
 _MARKUP = re.compile(r"(?<!\\)\[/?[a-z][a-z0-9 #_.,-]*\]")
@@ -74,39 +111,38 @@ def _plain_table(
     sys.stdout.write("\n".join(lines) + "\n")
 
 
+def rich_tables() -> bool:
+    """Tables for a terminal (``tables.render``), rather than plain columns for a pipe."""
+    return sys.stdout.isatty() or bool(os.environ.get("SENTINEL_RICH_TABLES"))
+
+
 def table(
     title: str | None,
-    columns: Sequence[str],
+    columns: Sequence[str | Col],
     rows: Iterable[Sequence[Any]],
     *,
     empty: str = "Nothing to show.",
     caption: str | None = None,
+    wide: bool = False,
 ) -> None:
-    if not sys.stdout.isatty() and not os.environ.get("SENTINEL_RICH_TABLES"):
+    """A table: plain aligned columns on a pipe, columns fitted to the terminal's width otherwise
+    (``cli.tables``: identifiers whole, text cut with an ellipsis, low-value columns dropped;
+    ``wide`` keeps every column in full). A caption's lines are printed one by one."""
+    specs = [c if isinstance(c, Col) else Col(c) for c in columns]
+    if not rich_tables():
         plain_rows = [[plain_text(v) for v in row] for row in rows]
         if not plain_rows:
             sys.stdout.write(empty + "\n")
             return
-        _plain_table(title, columns, plain_rows, caption)
+        _plain_table(title, [c.header for c in specs], plain_rows, caption)
         return
-    from rich.markup import escape
-    from rich.table import Table
+    from sentinel_cli.cli import tables
 
-    def cell(value: Any) -> str:
-        if value is None:
-            return ""
-        return value if isinstance(value, Styled) else escape(str(value))
-
-    materialised = [[cell(v) for v in row] for row in rows]
+    materialised = [list(row) for row in rows]
     if not materialised:
         out().print(f"[dim]{empty}[/dim]")
         return
-    tbl = Table(title=title, caption=caption, header_style="bold", title_justify="left")
-    for col in columns:
-        tbl.add_column(col, overflow="fold")
-    for row in materialised:
-        tbl.add_row(*row)
-    out().print(tbl)
+    tables.render(out(), title, specs, materialised, caption=caption, wide=wide)
 
 
 def emit(data: Any, as_json: bool, render: Callable[[], None]) -> None:

@@ -74,7 +74,13 @@ def _render(data: dict[str, Any]) -> None:
     )
     console.table(
         "Top issues",
-        ["ID", "Severity", "Check", "Resource", "Message"],
+        [
+            "ID",
+            console.Col("Severity", drop=1),
+            "Check",
+            "Resource",
+            console.Col("Message", "text", drop=2),
+        ],
         [
             (i["id"][:8], i["severity"], i["checkId"], i["resourceId"], i["message"])
             for i in data["issues"]

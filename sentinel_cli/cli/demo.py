@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import time
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,8 @@ def demo(
 
 
 def _render(result: Any, seconds: float) -> None:
+    from rich.markup import escape
+
     out = console.out()
     dash = result.dashboard
     ov = dash["overview"]
@@ -84,7 +87,7 @@ def _render(result: Any, seconds: float) -> None:
     )
     console.table(
         "Top failing evidence",
-        ["Severity", "Check", "Resource"],
+        [console.Col("Severity", drop=1), console.Col("Check", "text"), console.Col("Resource")],
         [(i["severity"], i["title"], i["resourceId"]) for i in result.failing],
     )
     soc2 = result.soc2
@@ -96,21 +99,24 @@ def _render(result: Any, seconds: float) -> None:
     )
     for policy in result.policies:
         out.print(f"Policy: {policy['title']} v{policy['version']} ({policy['status']})")
+    # Paths and commands go out one per line and never wrapped (console.line): they are copied.
     for path in result.report_paths:
-        out.print(f"Report: [bold]{path}[/bold]")
+        console.line(f"Report: [bold]{escape(str(path))}[/bold]")
     home = result.home
-    out.print(f"\nDone in {seconds:.0f} s. The demo store is {home / 'sentinel.db'}.")
+    out.print(f"\nDone in {seconds:.0f} s.")
+    console.line(f"Demo store: {escape(str(home / 'sentinel.db'))}")
     out.print("Try next:")
+    quoted = shlex.quote(str(home))
     for line in (
-        f"export SENTINEL_HOME={home}",
+        f"export SENTINEL_HOME={quoted}",
         "sentinel evidence --status FAIL            # exit 1 when failures exist (CI gate)",
         "sentinel evidence compliance --framework ISO27001",
         "sentinel dashboard",
         "sentinel checks list --framework SOC2 --control CC6.1   # what gives evidence for it",
-        f"sentinel demo --serve --home {home}   # the REST API on this demo store",
+        f"sentinel demo --serve --home {quoted}   # the REST API on this demo store",
         "unset SENTINEL_HOME && sentinel integrations connect aws --help   # your real account",
     ):
-        out.print(f"  [bold]{line}[/bold]", soft_wrap=True)
+        console.line(f"  [bold]{escape(line)}[/bold]")
 
 
 def _serve(settings: Any, port: int) -> None:

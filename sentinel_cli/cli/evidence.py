@@ -25,7 +25,7 @@ import typer
 
 from sentinel_cli.cli import console, context, evidence_list
 from sentinel_cli.cli.lean import LeanCommand, LeanGroup
-from sentinel_cli.cli.options import JSON_OPTION
+from sentinel_cli.cli.options import JSON_OPTION, WIDE_OPTION
 
 app = typer.Typer(
     cls=LeanGroup,
@@ -90,6 +90,12 @@ def list_evidence(
         metavar="N",
         help="Items per page (default 50, at most 1000; csv/sarif/junit default to all).",
     ),
+    all_items: bool = typer.Option(
+        False,
+        "--all",
+        help="Every matching item, not one page: JSON is written as it is read (any size); the "
+        "table shows every row. csv/sarif/junit list every item anyway. Not with --limit.",
+    ),
     offset: str = typer.Option(None, "--offset", metavar="N", help="Items to skip (default 0)."),
     as_of: str = AS_OF_OPTION,
     fail_on: str = typer.Option(
@@ -103,6 +109,7 @@ def list_evidence(
         None, "--format", metavar="FORMAT", help="table (default), json, csv, sarif or junit."
     ),
     as_json: bool = JSON_OPTION,
+    wide: bool = WIDE_OPTION,
 ) -> None:
     """List evidence (current state by default). Exit 1 when a --fail-on status is present."""
     if ctx.invoked_subcommand is not None:
@@ -120,6 +127,8 @@ def list_evidence(
         fail_on=fail_on,
         output=output,
         as_json=as_json,
+        all_items=all_items,
+        wide=wide,
     )
     if code:
         raise typer.Exit(code)
@@ -164,7 +173,7 @@ def _render_show(item: dict[str, Any]) -> None:
     if remediation["text"] or remediation["cli"]:
         out.print(f"\n[bold]Remediation[/bold]\n{escape(remediation['text'] or '')}")
         if remediation["cli"]:
-            out.print(f"  $ {escape(remediation['cli'])}")
+            console.line(f"  $ {escape(remediation['cli'])}")
     out.print("\n[bold]Raw data[/bold]")
     out.print(escape(json.dumps(item["rawData"], indent=2, sort_keys=True, ensure_ascii=False)))
     console.table(
@@ -237,10 +246,10 @@ def _render_compliance(summary: dict[str, Any]) -> None:
             "Fail",
             "Warn",
             "Error",
-            "Excepted",
-            "Checks",
-            "Policies",
-            "Title",
+            console.Col("Excepted", drop=3),
+            console.Col("Checks", drop=1),
+            console.Col("Policies", drop=2),
+            console.Col("Title", "text"),
         ],
         [
             (

@@ -18,30 +18,55 @@ def status_cell(item: dict[str, Any]) -> str:
     return console.Styled(cell + " [dim](excepted)[/dim]") if item["excepted"] else cell
 
 
-def _render_table(listing: Any) -> None:
-    data = listing.data
-    page = data["pagination"]
-    items = data["evidence"]
-    shown = f"{page['offset'] + 1}-{page['offset'] + len(items)}" if items else "0"
+MESSAGE_CUT = 100
+"""Characters of a message in plain (piped) tables; a terminal cuts to fit, ``--wide`` not at all."""
+
+COLUMNS = (
+    console.Col("ID", "id"),
+    console.Col("Status", "id"),
+    console.Col("Severity", "id", drop=2),
+    console.Col("Check", "id"),
+    console.Col("Resource", "id"),
+    console.Col("Region", "id", drop=1),
+    console.Col("Message", "text", drop=3),
+)
+"""On a narrow terminal Region goes first, then Severity (the list is sorted by it), then the
+message (``sentinel evidence show ID`` has it); ids, statuses, checks and resources stay whole."""
+
+
+def _message(text: str, full: bool) -> str:
+    if full or len(text) <= MESSAGE_CUT:
+        return text
+    return text[: MESSAGE_CUT - 3] + "..."
+
+
+def _render_table(listing: Any, *, wide: bool = False) -> None:
+    page = listing.data["pagination"]
+    items = listing.iter_items()
+    full = wide and console.rich_tables()
+    rows = [
+        (
+            i["id"][:8],
+            status_cell(i),
+            i["severity"],
+            i["checkId"],
+            i["resourceId"],
+            i["region"] or "",
+            _message(i["message"], full),
+        )
+        for i in items
+    ]
     when = f"as of {listing.as_of}" if listing.as_of else "current state"
+    shown = f"{page['offset'] + 1}-{page['offset'] + len(rows)}" if rows else "0"
+    paged = page["limit"] is not None and page["offset"] + len(rows) < page["total"]
+    more = "; more with --offset, or --all" if paged else ""
     console.table(
         "Evidence",
-        ["ID", "Status", "Severity", "Check", "Resource", "Region", "Message"],
-        [
-            (
-                i["id"][:8],
-                status_cell(i),
-                i["severity"],
-                i["checkId"],
-                i["resourceId"],
-                i["region"] or "",
-                i["message"] if len(i["message"]) <= 100 else i["message"][:97] + "...",
-            )
-            for i in items
-        ],
+        COLUMNS,
+        rows,
         empty="No evidence matches. Collect first (sentinel collect) or loosen the filters.",
-        caption=f"{shown} of {page['total']} ({when}); more with --offset; "
-        "details: sentinel evidence show ID",
+        caption=f"{shown} of {page['total']} ({when}){more}\ndetails: sentinel evidence show ID",
+        wide=wide,
     )
 
 
@@ -59,9 +84,15 @@ def list_evidence(
     fail_on: str | None = None,
     output: str | None = None,
     as_json: bool = False,
+    all_items: bool = False,
+    wide: bool = False,
 ) -> int:
     """Print the matching evidence and return the gate's exit code (0, or 1 on a ``--fail-on``
-    status); domain errors propagate to the caller, which reports them."""
+    status); domain errors propagate to the caller, which reports them.
+
+    A listing of every item (``--all``, exports) is a stream read from the store or the server
+    while it is printed, so it is printed before the backend closes.
+    """
     from sentinel_cli.operations import evidence as ops
 
     fmt = ops.resolve_format(output, as_json=as_json)
@@ -78,12 +109,14 @@ def list_evidence(
             offset=offset,
             fail_on=fail_on,
             output=fmt,
+            all_items=all_items,
         )
-    document = ops.render_listing(listing) if fmt in ops.EXPORT_FORMATS else None
-    if document is not None:
-        sys.stdout.write(document)
-    else:
-        console.emit(listing.data, fmt == "json", lambda: _render_table(listing))
+        if fmt in ops.EXPORT_FORMATS:
+            sys.stdout.write(ops.render_listing(listing))
+        elif fmt == "json" and listing.stream is not None:
+            console.print_json_streamed(listing.data, "evidence", listing.stream)
+        else:
+            console.emit(listing.data, fmt == "json", lambda: _render_table(listing, wide=wide))
     if listing.exit_code:
         # Plain stderr (not Rich): this is the CI path, where importing Rich costs start-up time.
         print(

@@ -59,7 +59,7 @@ def add_exception(
 def _render_list(items: list[dict[str, Any]]) -> None:
     console.table(
         "Risk exceptions",
-        ["ID", "State", "Check", "Resources", "Owner", "Expires", "Reason"],
+        ["ID", "State", "Check", "Resources", "Owner", "Expires", console.Col("Reason", "text")],
         [
             (
                 e["id"][:8],

@@ -33,6 +33,8 @@ LIST_OPTIONS: dict[str, tuple[str, str]] = {
     "--fail-on": ("fail_on", "one"),
     "--format": ("output", "one"),
     "--json": ("as_json", "flag"),
+    "--all": ("all_items", "flag"),
+    "--wide": ("wide", "flag"),
 }
 
 

@@ -28,7 +28,7 @@ def _render_integration(item: dict[str, Any]) -> None:
         f"[green]Connected[/green] {item['type']} integration [bold]{escape(item['name'])}[/bold]"
         f"{where} with id [cyan]{item['id']}[/cyan]"
     )
-    console.out().print("Next: [bold]sentinel collect --integration " + item["id"] + "[/bold]")
+    console.line("Next: [bold]sentinel collect --integration " + item["id"] + "[/bold]")
 
 
 @connect_app.command("aws")

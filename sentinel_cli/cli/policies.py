@@ -83,18 +83,31 @@ def generate(
     for warning in result["warnings"]:
         console.notice(f"warning: {warning}")
     item = result["policy"]
+    if item.get("missingFields"):
+        console.notice(_missing_warning(item))
 
     def render() -> None:
         console.out().print(
             f"[green]Generated[/green] [bold]{_esc(item['title'])}[/bold] version {item['version']}"
             f" (DRAFT) with id [cyan]{item['id']}[/cyan]"
         )
-        console.out().print(
-            f"Next: review it (sentinel policies download {item['id'][:8]} --format pdf), then "
-            f"sentinel policies approve {item['id'][:8]} --approver EMAIL"
-        )
+        console.out().print("Next: review it, then approve it:")
+        console.line(f"  sentinel policies download {item['id'][:8]} --format pdf")
+        console.line(f"  sentinel policies approve {item['id'][:8]} --approver EMAIL")
 
     console.emit(result, as_json, render)
+
+
+def _missing_warning(item: dict[str, Any]) -> str:
+    """A draft with placeholders is a success, but the user must know what to fill in and how."""
+    from sentinel_cli.operations.policies import fill_missing_hint
+
+    missing = item["missingFields"]
+    return (
+        f"warning: {item['title']} version {item['version']} is a draft with placeholders for "
+        f"missing required field(s): {', '.join(missing)}. It cannot be approved until they are "
+        f"set: {fill_missing_hint(item['templateId'], missing)}."
+    )
 
 
 def _esc(text: str) -> str:
@@ -150,6 +163,7 @@ def show(policy_id: str = typer.Argument(..., metavar="ID"), as_json: bool = JSO
             ("Template", f"{item['templateId']} {item['templateVersion']}"),
             ("Version", item["version"]),
             ("Status", console.styled(item["status"])),
+            ("Missing fields", ", ".join(item.get("missingFields") or [])),
             ("Owner", item["owner"]),
             ("Approved by", item["approvedBy"]),
             ("Approved at", item["approvedAt"]),
@@ -233,7 +247,7 @@ def download(
         sys.stdout.flush()
         return
     path = policies.write_document(doc, output, force=force)
-    console.out().print(f"Wrote [bold]{_esc(str(path))}[/bold] ({len(doc.content):,} bytes)")
+    console.line(f"Wrote [bold]{_esc(str(path))}[/bold] ({len(doc.content):,} bytes)")
 
 
 @profile_app.command("set")

@@ -11,6 +11,7 @@ local ``generate``.
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -103,13 +104,14 @@ def generate(
         )
         if not summary.get("evidenceInPeriod"):
             console.notice("no evidence was collected in this period: the report says so")
-        out.print(f"SHA-256 {item['sha256']}")
+        # Hashes, paths and commands are copied: one per line, never wrapped (console.line).
+        console.line(f"SHA-256 {item['sha256']}")
         if written is not None:
-            out.print(f"Wrote [bold]{_esc(str(written))}[/bold]")
+            console.line(f"Wrote [bold]{_esc(str(written))}[/bold]")
         else:
-            out.print(
+            console.line(
                 f"Download: sentinel reports download {item['id'][:8]} --output "
-                f"{_esc(item['fileName'])}"
+                f"{_esc(shlex.quote(item['fileName']))}"
             )
 
     console.emit(result, as_json, render)
@@ -172,7 +174,7 @@ def download(
         sys.stdout.flush()
         return
     path = reports.write_report(doc, output, force=force)
-    console.out().print(f"Wrote [bold]{_esc(str(path))}[/bold] ({len(doc.content):,} bytes)")
+    console.line(f"Wrote [bold]{_esc(str(path))}[/bold] ({len(doc.content):,} bytes)")
 
 
 @app.command("verify")
@@ -186,7 +188,7 @@ def verify(
 
     def render() -> None:
         if result.ok:
-            console.out().print(f"[green]Verified:[/green] {_esc(result.message)}")
+            console.line(f"[green]Verified:[/green] {_esc(result.message)}")  # names the file
         else:
             console.error_line(
                 ("Altered: " if result.verdict == "ALTERED" else "Unknown: ") + result.message,

@@ -120,8 +120,10 @@ class Backend(ABC):
         offset: str | None,
         fail_on: str | None,
         output: str,
+        all_items: bool = False,
     ) -> EvidenceListing:
-        """A page (exports: every item) and the CI gate's verdict over *all* matching items."""
+        """A page (exports and ``all_items``: every item, as a stream to read before the backend
+        closes) and the CI gate's verdict over *all* matching items."""
 
     @abstractmethod
     def get_evidence(self, ident: str) -> Obj: ...

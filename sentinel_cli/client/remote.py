@@ -16,9 +16,10 @@ the operations' own parsers before any request, so usage errors read the same, h
 Composed operations: ``collect`` starts the job (``POST /api/integrations/:id/collect``) and polls
 ``GET /api/jobs/:id`` until it ends, backing off from 0.25 s to 3 s (and waiting out a 429) because
 the server's per-user rate limit also counts polls. ``evidence_listing`` sends ``failOn`` so the
-server evaluates the CI gate over every matching item, and for export formats without ``--limit``
-pages through all items 1000 at a time (pages are read one after another: a collection finishing
-mid-way can shift them, which a local run, one snapshot, cannot see).
+server evaluates the CI gate over every matching item, and for ``--all`` and export formats without
+``--limit`` pages through all items 1000 at a time (the API's cap), as a stream the command prints
+while it reads (pages are read one after another: a collection finishing mid-way can shift them,
+which a local run, one snapshot, cannot see; a rate-limited page waits out ``Retry-After``).
 
 Reports: ``generate_report`` posts and waits for the stored report (generation is synchronous on
 the server, so there are no progress stages); ``verify_report_file`` hashes the file here, streamed,
@@ -33,7 +34,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -65,6 +66,8 @@ TIMEOUT_SECONDS = 120.0
 CONNECT_TIMEOUT_SECONDS = 10.0
 POLL_FIRST = 0.25
 POLL_MAX = 3.0
+RATE_LIMIT_PATIENCE = 300.0
+"""Seconds a listing's later pages wait in all for the server's rate limit before giving up."""
 ROLE_REFUSAL = "this action needs the "
 """How the server words a role refusal (``api.auth``); any other 403 is a plan limit."""
 
@@ -396,14 +399,13 @@ class RemoteBackend(Backend):
         offset: str | None,
         fail_on: str | None,
         output: str,
+        all_items: bool = False,
     ) -> EvidenceListing:
         from sentinel_cli.operations import evidence as ops
 
         fmt = ops.resolve_format(output)
         gate = ops.parse_fail_on(fail_on)
-        exporting = fmt in ops.EXPORT_FORMATS
-        page_limit = ops.parse_limit(limit, default=None if exporting else ops.DEFAULT_LIMIT)
-        page_offset = ops.parse_offset(offset)
+        page_limit, page_offset = ops.parse_paging(limit, offset, fmt=fmt, all_items=all_items)
         ops.parse_statuses(status)
         ops.parse_severities(severity)
         as_of_iso = ops.parse_as_of(as_of)
@@ -427,36 +429,56 @@ class RemoteBackend(Backend):
                 ("failOn", ",".join(gate) or "none"),
             ],
         )
-        items: list[Obj] = list(first["evidence"])
         total = int(first["pagination"]["total"])
-        while page_limit is None and items and page_offset + len(items) < total:
-            page = self.get(
-                "/api/evidence",
-                [
-                    *params,
-                    ("limit", str(ops.MAX_LIMIT)),
-                    ("offset", str(page_offset + len(items))),
-                ],
-            )
-            if not page["evidence"]:
-                break
-            items.extend(page["evidence"])
         verdict = first.get("gate")
         if not isinstance(verdict, dict):
             raise ExternalServiceError(
                 f"the server at {self.config.server} cannot evaluate the evidence gate (failOn)",
                 hint="upgrade the server to this CLI's Sentinel version",
             )
+        stream = None
+        if page_limit is None:
+            stream = self._pages(params, list(first["evidence"]), page_offset, total)
         return ops.EvidenceListing(
             data={
-                "evidence": items,
+                "evidence": [] if stream is not None else list(first["evidence"]),
                 "pagination": {"total": total, "limit": page_limit, "offset": page_offset},
             },
             output=fmt,
             fail_on=tuple(verdict["failOn"]),
             failing=int(verdict["failing"]),
             as_of=as_of_iso,
+            stream=stream,
         )
+
+    def _pages(
+        self, params: list[tuple[str, str]], first: list[Obj], offset: int, total: int
+    ) -> Iterator[Obj]:
+        """Every item from ``offset`` on: the first page, then the next ones as they are read."""
+        from sentinel_cli.operations.evidence import MAX_LIMIT
+
+        page = first
+        yield from page
+        offset += len(page)
+        while page and offset < total:  # an empty page: the items shrank under us; stop
+            query = [*params, ("limit", str(MAX_LIMIT)), ("offset", str(offset))]
+            page = self._get_waiting("/api/evidence", query)["evidence"]
+            yield from page
+            offset += len(page)
+
+    def _get_waiting(self, path: str, params: Any) -> Any:
+        """``get``, waiting out the server's rate limit (as ``collect`` does) up to
+        ``RATE_LIMIT_PATIENCE`` seconds in all: the pages of one listing belong together."""
+        waited = 0.0
+        while True:
+            try:
+                return self.get(path, params)
+            except RateLimited as exc:
+                pause = max(float(exc.retry_after or 0), POLL_MAX)
+                if waited + pause > RATE_LIMIT_PATIENCE:
+                    raise
+                time.sleep(pause)
+                waited += pause
 
     def get_evidence(self, ident: str) -> Obj:
         data: Obj = self.get(f"/api/evidence/{_seg(ident)}")

@@ -18,7 +18,9 @@ Decisions (documented in the README too):
   different mappings (see ``store/queries.py``). Recorded mappings rather than today's catalogue keep
   the evidence self-consistent: an item is listed under a control iff its ``controls`` say so.
 - **Export formats** (csv, sarif, junit) list every matching item unless ``--limit`` is given: a CI
-  report silently cut at 50 findings would mislead.
+  report silently cut at 50 findings would mislead. ``--all`` asks the same of JSON and the table
+  (and cannot be combined with ``--limit``). Such a listing is a stream: the items are read from
+  the store a chunk at a time as they are printed, never held whole.
 - **Compliance** status per control: FAILING when any non-excepted FAIL, WARNING when any
   non-excepted WARNING or any ERROR (an error is never a pass), PASSING when every item passes or is
   excepted, NOT_COVERED when no current evidence maps to the control (``checks`` then says whether a
@@ -33,7 +35,7 @@ a control id, or an export format needs the catalogues.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -139,6 +141,20 @@ def parse_offset(value: int | str | None) -> int:
     if offset < 0:
         raise InvalidInput(f"--offset must be 0 or more (got {offset})")
     return offset
+
+
+def parse_paging(
+    limit: int | str | None, offset: int | str | None, *, fmt: str, all_items: bool = False
+) -> tuple[int | None, int]:
+    """``(limit, offset)`` of a listing; ``None`` for every item (``--all``, or an export format
+    without ``--limit``)."""
+    if all_items and limit is not None:
+        raise InvalidInput(
+            "--all and --limit disagree: give one of them",
+            hint="--all lists every matching item; --limit N --offset M pages through them",
+        )
+    every = all_items or fmt in EXPORT_FORMATS
+    return parse_limit(limit, default=None if every else DEFAULT_LIMIT), parse_offset(offset)
 
 
 def resolve_format(output: str | None, *, as_json: bool = False) -> str:
@@ -352,17 +368,28 @@ def item_shape(row: dict[str, Any], rules: ExceptionRules) -> dict[str, Any]:
 
 @dataclass
 class EvidenceListing:
-    """A page (or, for exports, all) of matching items and the CI gate's verdict over all of them."""
+    """A page (or, for exports and ``--all``, all) of matching items and the CI gate's verdict
+    over all of them.
+
+    A listing of every item carries them as a ``stream``, to be read once while the store (or the
+    server connection) is open; its ``data["evidence"]`` is then empty and ``data`` carries the
+    pagination only. ``iter_items`` reads whichever there is.
+    """
 
     data: dict[str, Any]
     output: str
     fail_on: tuple[str, ...]
     failing: int
     as_of: str | None = None
+    stream: Iterator[dict[str, Any]] | None = None
+
+    def iter_items(self) -> Iterator[dict[str, Any]]:
+        """The items, page or stream (a stream can be read once)."""
+        return self.stream if self.stream is not None else iter(self.data["evidence"])
 
     @property
     def items(self) -> list[dict[str, Any]]:
-        return list(self.data["evidence"])
+        return list(self.iter_items())
 
     @property
     def gate_tripped(self) -> bool:
@@ -388,13 +415,13 @@ def evidence_listing(
     offset: int | str | None = None,
     fail_on: str | Sequence[str] | None = None,
     output: str = "json",
+    all_items: bool = False,
     now: datetime | None = None,
 ) -> EvidenceListing:
     """List evidence and evaluate the CI gate (see the module docstring for the rules)."""
     fmt = resolve_format(output)
     gate_statuses = parse_fail_on(fail_on)
-    page_limit = parse_limit(limit, default=None if fmt in EXPORT_FORMATS else DEFAULT_LIMIT)
-    page_offset = parse_offset(offset)
+    page_limit, page_offset = parse_paging(limit, offset, fmt=fmt, all_items=all_items)
     scope = resolve_scope(store, integration=integration, as_of=as_of, now=now)
     flt = build_filter(
         store,
@@ -405,15 +432,27 @@ def evidence_listing(
         control=control,
         severity=severity,
     )
-    rows = store.queries.page(flt, rules=scope.rules, limit=page_limit, offset=page_offset)
+    stream = None
+    if page_limit is None:  # opened before the counts: one snapshot (see Queries.stream)
+        rows = store.queries.stream(flt, rules=scope.rules, offset=page_offset)
+        stream = (item_shape(r, scope.rules) for r in rows)
+        items: list[dict[str, Any]] = []
+    else:
+        rows_page = store.queries.page(flt, rules=scope.rules, limit=page_limit, offset=page_offset)
+        items = [item_shape(r, scope.rules) for r in rows_page]
     total = store.queries.count(flt)
     failing = store.queries.count(flt, statuses=gate_statuses, rules=scope.rules)
     data = {
-        "evidence": [item_shape(r, scope.rules) for r in rows],
+        "evidence": items,
         "pagination": {"total": total, "limit": page_limit, "offset": page_offset},
     }
     return EvidenceListing(
-        data=data, output=fmt, fail_on=gate_statuses, failing=failing, as_of=scope.as_of
+        data=data,
+        output=fmt,
+        fail_on=gate_statuses,
+        failing=failing,
+        as_of=scope.as_of,
+        stream=stream,
     )
 
 

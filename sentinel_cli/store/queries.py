@@ -23,7 +23,8 @@ active exception and whose status can be excepted, so stores without exceptions 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
@@ -154,16 +155,18 @@ class EvidenceQueries:
         ).fetchall()
         return [dict(r) for r in rows]
 
-    def finished_jobs(self, until: str) -> list[dict[str, Any]]:
-        """Every COMPLETED/PARTIAL job finished by ``until``, with its integration's removal time,
-        oldest first: enough to replay the state at each day of a timeline without the items."""
+    def finished_jobs(self, until: str, *, since: str | None = None) -> list[dict[str, Any]]:
+        """Every COMPLETED/PARTIAL job finished by ``until`` (and, with ``since``, started at or
+        after it: a report counts only collections inside its period), with its integration's
+        removal time, oldest first: enough to replay the state at each day of a timeline without
+        the items."""
         rows = self.conn.execute(
             "SELECT j.id AS job_id, j.integration_id, j.finished_at, j.total_count, j.pass_count, "
             "j.fail_count, j.warning_count, j.error_count, i.removed_at "
             "FROM collection_jobs j JOIN integrations i ON i.id = j.integration_id "
             "WHERE j.status IN ('COMPLETED', 'PARTIAL') AND j.finished_at <= ? "
-            "ORDER BY j.finished_at, j.rowid",
-            (until,),
+            "AND j.started_at >= ? ORDER BY j.finished_at, j.rowid",
+            (until, since or ""),
         ).fetchall()
         return [dict(r) for r in rows]
 
@@ -367,6 +370,35 @@ class EvidenceQueries:
             params.append(offset)
         rowids = [r[0] for r in self.conn.execute(sql, params).fetchall()]
         return self._rows_by_rowid(rowids, expr, expr_params)
+
+    def stream(
+        self, flt: EvidenceFilter, *, rules: ExceptionRules, offset: int = 0, chunk: int = 500
+    ) -> Iterator[dict[str, Any]]:
+        """Every matching item from ``offset`` on, in ``page`` order, read ``chunk`` rows at a time
+        so that a listing of any size never sits in memory whole.
+
+        The ordered query runs now, not at the first ``next``: while it is open every other read on
+        this connection (the counts of the same listing, the chunks) sees the same snapshot, so a
+        collection finishing mid-way cannot make the items disagree with their total.
+        """
+        if not flt.job_ids:
+            return iter(())
+        expr, expr_params = self._use(rules)
+        where, params = self._where(flt)
+        cursor = self.conn.execute(
+            f"SELECT e.rowid FROM evidence e WHERE {where} ORDER BY {_ORDER_SQL} LIMIT -1 OFFSET ?",
+            [*params, offset],
+        )
+
+        def items() -> Iterator[dict[str, Any]]:
+            try:
+                while batch := cursor.fetchmany(chunk):
+                    yield from self._rows_by_rowid([r[0] for r in batch], expr, expr_params)
+            finally:  # a reader that stopped early (a closed pipe) may let the store close first
+                with suppress(sqlite3.ProgrammingError):
+                    cursor.close()
+
+        return items()
 
     def _rows_by_rowid(
         self, rowids: list[int], expr: str, expr_params: list[Any]
