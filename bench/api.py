@@ -19,7 +19,13 @@ Targets (issue 9): the evidence list at >= 50% of hello's rate, with p99 under 1
 What the ceiling includes: hello goes through the same middleware as every route (a store
 connection lease and the rate-limit counter write in SQLite, which every response pays), but no
 token check and no query. The rate limit is raised so the load is not refused, and uvicorn runs at
-log level ``warning`` (no access log line per request).
+log level ``warning`` by default (no access log line per request; ``--log-level info`` or
+``debug`` measures with logging on).
+
+The server's output goes to ``serve.log`` in the bench's home directory, never to a pipe: a pipe
+nobody reads fills at 64 KB and then blocks the server on its next log line, and the bench with
+it. Its tail is printed when the server fails to start, dies, or answers with errors; a request
+that gets no answer within ``REQUEST_TIMEOUT`` seconds fails the run instead of hanging it.
 
     .venv/bin/python bench/api.py                        # 100k items, 10 s per route
     .venv/bin/python bench/api.py --items 2000 --seconds 3   # a quick smoke run
@@ -55,6 +61,9 @@ ROUTES = (
     ("dashboard", "/api/dashboard/stats", True),
 )
 _LENGTH = re.compile(rb"(?i)\r\ncontent-length: *(\d+)")
+REQUEST_TIMEOUT = 30.0
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+LOG_TAIL_LINES = 40
 
 
 def _builder():  # type: ignore[no-untyped-def]
@@ -89,7 +98,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(home: Path, port: int) -> subprocess.Popen[bytes]:
+def log_tail(log: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last ``lines`` lines of the server log, framed for the terminal."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        return f"(no server log at {log}: {exc.strerror})"
+    tail = text.splitlines()[-lines:]
+    return "\n".join([f"--- last {len(tail)} lines of {log} ---", *tail, "--- end of log ---"])
+
+
+def start_server(home: Path, port: int, log: Path, log_level: str) -> subprocess.Popen[bytes]:
+    """``sentinel serve`` on ``port``, its stdout and stderr appended to the file ``log``."""
     env = {
         **os.environ,
         "SENTINEL_HOME": str(home),
@@ -98,36 +118,37 @@ def start_server(home: Path, port: int) -> subprocess.Popen[bytes]:
         "SENTINEL_RATE_LIMIT": "100000000/900",
     }
     env.pop("SENTINEL_DB", None)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sentinel_cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    with log.open("ab") as out:  # the child keeps its own descriptor
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sentinel_cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                "--log-level",
+                log_level,
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(
-                f"the server exited: {proc.stderr.read().decode() if proc.stderr else ''}"
-            )
+            raise SystemExit(f"the server exited with code {proc.returncode}\n{log_tail(log)}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1):
                 return proc
         except OSError:
             time.sleep(0.2)
     proc.kill()
-    raise SystemExit("the server did not start within 60 s")
+    proc.wait()
+    raise SystemExit(f"the server did not start within 60 s\n{log_tail(log)}")
 
 
 def login(port: int) -> str:
@@ -166,9 +187,10 @@ async def _connection(
         while time.perf_counter() < until:
             started = time.perf_counter()
             writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            match = _LENGTH.search(head)
-            await reader.readexactly(int(match.group(1)) if match else 0)
+            async with asyncio.timeout(REQUEST_TIMEOUT):  # a stalled server fails the run
+                head = await reader.readuntil(b"\r\n\r\n")
+                match = _LENGTH.search(head)
+                await reader.readexactly(int(match.group(1)) if match else 0)
             latencies.append(time.perf_counter() - started)
             if not head.startswith(b"HTTP/1.1 200"):
                 errors.append(int(head[9:12]))
@@ -252,32 +274,48 @@ def main(argv: list[str] | None = None) -> int:
         "--rounds", type=int, default=5, help="Turns per route (interleaved), sharing --seconds."
     )
     parser.add_argument("--keep", type=Path, default=None, help="Build (or reuse) the store here.")
+    parser.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        default="warning",
+        help="The server's uvicorn log level (info and below log every request).",
+    )
     args = parser.parse_args(argv)
 
     home = args.keep or Path(tempfile.mkdtemp(prefix="sentinel-api-bench-"))
     home.mkdir(parents=True, exist_ok=True)
+    log = home / "serve.log"
+    log.unlink(missing_ok=True)
     server = None
+    failed = True
     try:
         prepare(home, integrations=args.integrations, items=args.items)
         port = _free_port()
-        server = start_server(home, port)
+        server = start_server(home, port, log, args.log_level)
         token = login(port)
         print(
-            f"server: sentinel serve --workers 1 on 127.0.0.1:{port} (pid {server.pid}); "
+            f"server: sentinel serve --workers 1 --log-level {args.log_level} on "
+            f"127.0.0.1:{port} (pid {server.pid}, log {log}); "
             f"client: this process, {args.connections} keep-alive connections, "
             f"{args.seconds:.0f} s per route in {args.rounds} interleaved rounds; "
             f"{os.cpu_count()} CPUs",
             flush=True,
         )
         results = measure(port, token, args.seconds, args.connections, args.rounds)
-        return report(results)
+        code = report(results)
+        failed = server.poll() is not None or any(r.errors for r in results)
+        print(f"server log: {log.stat().st_size / 1e6:.1f} MB at log level {args.log_level}")
+        return code
     finally:
+        if failed and server is not None:
+            print(log_tail(log), file=sys.stderr, flush=True)
         if server is not None and server.poll() is None:
             server.send_signal(signal.SIGTERM)
             try:
                 server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 server.kill()
+                server.wait()
         if args.keep is None:
             shutil.rmtree(home, ignore_errors=True)
 

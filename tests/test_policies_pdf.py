@@ -9,12 +9,13 @@ Droid Sans Fallback font (its ToUnicode map makes "株式会社" extractable).
 from __future__ import annotations
 
 import io
+import secrets
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from sentinel_cli.rendering.policy_pdf import _escape_inline, _protect_values
+from sentinel_cli.rendering.policy_pdf import SHA_PREFIX, _escape_inline, _protect_values
 from tests.conftest import Cli
 
 COMPANY = "株式会社 Example"
@@ -98,10 +99,30 @@ def test_draft_pdf_says_not_approved_and_keeps_injections_literal(
     assert written.exit_code == 0, written.stderr
     text = _text(out.read_bytes())
     assert "Draft — not approved" in text
-    assert "49" not in text and "<class" not in text
-    assert INJECTIONS[0] in text and INJECTIONS[1] in text
-    assert f"{INJECTIONS[0]} {COMPANY}" in text
+    _assert_injections_shown_as_typed(text)
     assert "a_b|c [x](https://e.example) <https://f.example>" in _flat(text)
+
+    # The PDF also prints the policy's SHA-256 (whole, and its prefix in the revision table),
+    # which changes with the content and its dates. The assertions above must hold whatever it
+    # is: re-check them on the same text with 200 other digests (rendering 200 PDFs would take
+    # minutes), one of them full of "49", the value an evaluated {{ 7*7 }} would print.
+    sha = policy["sha256"]
+    assert sha in text and sha[:SHA_PREFIX] in text
+    digests = ["49" * 32, *(secrets.token_hex(32) for _ in range(199))]
+    for digest in digests:
+        variant = text.replace(sha, digest).replace(sha[:SHA_PREFIX], digest[:SHA_PREFIX])
+        assert digest in variant
+        _assert_injections_shown_as_typed(variant)
+
+
+def _assert_injections_shown_as_typed(text: str) -> None:
+    """Each injection is printed literally on the line that shows it; evaluated, the lines would
+    read "Organisation 49 株式会社 Example" and "Policy owner Zoë Müller, <class 'str'>"."""
+    lines = text.splitlines()
+    assert f"Organisation {INJECTIONS[0]} {COMPANY}" in lines
+    assert f"Policy owner {OFFICER}, {INJECTIONS[1]}" in lines
+    assert sum(f"{INJECTIONS[0]} {COMPANY}" in line for line in lines) >= 5
+    assert "<class" not in text
 
 
 def test_pdf_to_stdout_when_redirected(cli: Cli, profile: None) -> None:

@@ -81,14 +81,20 @@ def _active(exc: dict[str, Any], at: str) -> bool:
 
 
 def timeline(
-    store: Store, *, now: datetime | None = None, days: int = TIMELINE_DAYS
+    store: Store,
+    *,
+    now: datetime | None = None,
+    days: int = TIMELINE_DAYS,
+    since: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Score per day over the last ``days`` days, replaying job history (see module docstring)."""
+    """Score per day over the last ``days`` days, replaying job history (see module docstring).
+
+    ``since`` (ISO) counts only collections started at or after it: a report's period."""
     moment = (now or utcnow()).astimezone(UTC)
     now_iso = to_iso(moment)
     today = moment.date()
     first_day = today - timedelta(days=days - 1)
-    jobs = store.queries.finished_jobs(now_iso)
+    jobs = store.queries.finished_jobs(now_iso, since=since)
     exceptions = store.exceptions.active_between(f"{first_day.isoformat()}T00:00:00Z", now_iso)
     excepted_cache: dict[tuple[str, tuple[str, ...]], dict[str, int]] = {}
 
@@ -153,12 +159,14 @@ def dashboard(
     store: Store,
     *,
     now: datetime | None = None,
-    days: int = TIMELINE_DAYS,
+    days: int | str | None = TIMELINE_DAYS,
     extra_sources: Sequence[ComplianceSource] | None = None,
 ) -> dict[str, Any]:
     """The spec's dashboard object: overview, frameworks, categories, recentActivity, issues,
     timeline, trend. Framework scores count approved policies as control evidence, as
-    ``evidence compliance`` does (``extra_sources=()`` turns that off)."""
+    ``evidence compliance`` does (``extra_sources=()`` turns that off). ``days`` is checked here
+    (``--days`` / ``?days=``, as typed)."""
+    days = parse_days(days)
     from sentinel_cli.frameworks import load_framework
 
     extra_sources = default_sources(store, extra_sources, now=now)

@@ -14,10 +14,10 @@ report prints are the numbers the rest of Sentinel computes:
   90-day report of daily collections the size of one collection.
 * **Scores** reuse ``operations.evidence.compliance_from_counts`` over the period's items (a
   control is PASSING, FAILING, WARNING or NOT_COVERED exactly as ``evidence compliance`` decides,
-  approved policies counting as evidence) and the score line reuses ``operations.dashboard.
-  timeline``. The overall score is passing items / items, excepted failures counting as passing,
-  as on the dashboard. Risk exceptions are those in force at the end of the period (or now, if
-  the period has not ended).
+  approved policies counting as evidence). The overall score and the score line are one
+  computation, ``operations.dashboard.timeline`` restricted to collections started in the period
+  (``SCORE_DEFINITION`` says it in the report): the overall score is the line's point at the end of
+  the period (or now, if the period has not ended). Risk exceptions are those in force then.
 * **Remediation SLA** per severity comes from the company profile's ``patchCriticalDays`` ...
   ``patchLowDays`` (the days the Vulnerability & Patch Management policy promises), else their
   template defaults; ``info`` findings have none. An open failure is overdue once its first
@@ -34,7 +34,6 @@ from typing import Any
 
 from sentinel_cli import __version__
 from sentinel_cli.errors import InvalidInput
-from sentinel_cli.operations.shapes import score
 from sentinel_cli.store import Store
 from sentinel_cli.store.reports import PeriodEvidence
 from sentinel_cli.timeutil import parse_iso, parse_user_date, to_iso, utcnow
@@ -62,6 +61,13 @@ SLA_FIELDS: dict[str, str] = {
     "low": "patchLowDays",
 }
 TOP_FAILING = 10
+# What the overall score is, printed in every report (the executive summary's score line applies
+# the same definition at the end of each day).
+SCORE_DEFINITION = (
+    "items passing or accepted as risks / all items (passing, failing, warning and not "
+    "evaluated) of each integration's latest collection in the period, at the end of the period "
+    "(or now, if it has not ended)"
+)
 
 
 # -- the period ------------------------------------------------------------------------------
@@ -161,6 +167,7 @@ class ReportData:
     status_by_severity: dict[str, dict[str, int]] = field(default_factory=dict)
     as_of: str = ""
     overall_score: float | None = None
+    end_state: dict[str, Any] = field(default_factory=dict)
     frameworks: dict[str, dict[str, Any]] = field(default_factory=dict)
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     policies: list[dict[str, Any]] = field(default_factory=list)
@@ -334,9 +341,6 @@ def gather(
     data.totals = evidence.totals()
     data.status_counts = evidence.status_counts()
     data.failing_by_severity = evidence.failing_by_severity()
-    items = int(data.totals["items"])
-    passing = data.status_counts.get("PASS", 0) + int(data.totals["excepted"])
-    data.overall_score = score(passing, items)
     data.checks = _check_catalogue()
 
     rows, excepted_rows = evidence.counts(), evidence.counts(excepted_only=True)
@@ -387,37 +391,32 @@ def gather(
     data.overdue_failures, data.overdue_failure_count = overdue, count
     data.top_failing = evidence.top_failing(TOP_FAILING)
 
-    if report_type == "EXECUTIVE_SUMMARY":
-        data.timeline = _period_timeline(store, period, generated_at, integrations)
+    whole_line = report_type == "EXECUTIVE_SUMMARY"
+    line = _score_line(store, period, as_of_moment, whole=whole_line) if data.has_evidence else []
+    data.end_state = line[-1] if line else {}
+    data.overall_score = data.end_state.get("score")
+    if whole_line:
+        data.timeline = line
         data.trend = trend_of(data.timeline)
         data.previous = store.reports.previous_completed(report_type, before=generated_iso)
     return data
 
 
-def _period_timeline(
-    store: Store,
-    period: Period,
-    generated_at: datetime,
-    integrations: list[dict[str, Any]],
+def _score_line(
+    store: Store, period: Period, as_of: datetime, *, whole: bool
 ) -> list[dict[str, Any]]:
-    """The dashboard's daily score over the period, from the first collection in the period on
-    (earlier days would show the state left by collections before the period)."""
+    """The dashboard's daily score counting only collections started in the period, from the
+    first day with one to the day of ``as_of`` (whose point is the state at ``as_of``); only that
+    last point unless ``whole``. See ``SCORE_DEFINITION``."""
     from sentinel_cli.operations.dashboard import timeline
 
-    if not integrations:
-        return []
-    today = generated_at.astimezone(UTC).date()
-    last_day = min(period.end, today)
+    last_day = as_of.astimezone(UTC).date()
     if last_day < period.start:
         return []
-    moment = (
-        generated_at
-        if last_day == today
-        else datetime.combine(last_day, datetime.max.time(), UTC).replace(microsecond=0)
-    )
-    points = timeline(store, now=moment, days=(last_day - period.start).days + 1)
-    first = min(str(i["first_collection"]) for i in integrations)[:10]
-    return [p for p in points if p["date"] >= first]
+    days = (last_day - period.start).days + 1 if whole else 1
+    points = timeline(store, now=as_of, days=days, since=period.start_iso)
+    first = next((i for i, p in enumerate(points) if p["score"] is not None), len(points))
+    return points[first:]
 
 
 __all__ = [

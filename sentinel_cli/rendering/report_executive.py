@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sentinel_cli.operations.report_data import SCORE_DEFINITION
 from sentinel_cli.rendering.pdf import PdfDocument, Span, load_layout
 from sentinel_cli.rendering.reports import (
     FRAMEWORK_LABELS,
@@ -86,8 +87,7 @@ def render_executive(
     points = [(p["date"], float(p["score"])) for p in data.timeline if p["score"] is not None]
     doc.line_chart(points, y_min=0, y_max=100, unit="%", height=CHART_HEIGHT)
     doc.paragraph(
-        "Daily score: passing or accepted-risk items / all items of the latest collection of each "
-        "integration at the end of each day.",
+        "Daily score: the overall score (definition above) as it stood at the end of each day.",
         size=small,
         colour="muted",
     )
@@ -126,17 +126,15 @@ def render_executive(
 
 
 def _score_rows(data: ReportData) -> list[list[Any]]:
-    items = int(data.totals.get("items") or 0)
-    failing = sum(data.failing_by_severity.values())
-    passing = data.status_counts.get("PASS", 0) + int(data.totals.get("excepted") or 0)
+    end = data.end_state
     rows: list[list[Any]] = [
         [
             [Span("Overall (evidence items)", bold=True)],
             percent(data.overall_score),
-            f"{items:,} items",
-            f"{passing:,}",
-            f"{failing:,}",
-            f"{data.status_counts.get('WARNING', 0):,}",
+            f"{int(end.get('total') or 0):,} items",
+            f"{int(end.get('passing') or 0):,}",
+            f"{int(end.get('failing') or 0):,}",
+            f"{int(end.get('warning') or 0):,}",
         ]
     ]
     for fid in ("SOC2", "ISO27001"):
@@ -179,8 +177,8 @@ def _trend_text(data: ReportData) -> str:
             f"{percent(score)} overall."
         )
     parts.append(
-        "Overall: items passing or accepted as risks. Framework scores: controls whose evidence "
-        "and approved policies all pass, among controls with any."
+        f"Overall score = {SCORE_DEFINITION}. Framework scores: controls whose evidence and "
+        "approved policies all pass, among controls with any."
     )
     return " ".join(parts)
 

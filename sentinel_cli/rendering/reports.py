@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from sentinel_cli.operations.report_data import SCORE_DEFINITION
 from sentinel_cli.rendering.pdf import TEMPLATES_PACKAGE, Column, PdfDocument, Span, load_layout
 from sentinel_cli.store._json import loads
 from sentinel_cli.yamlio import load_yaml
@@ -266,13 +267,10 @@ class _AuditReport:
         rows: list[tuple[str, str]] = [
             (
                 "Evidence items",
-                f"{items:,} (one per check and resource; {observations:,} observations in "
+                f"{items:,} (one per check, resource and region; {observations:,} observations in "
                 f"{plural(data.collections, 'collection')})",
             ),
-            (
-                "Item pass rate",
-                f"{percent(data.overall_score)} of items pass or are accepted risks",
-            ),
+            ("Overall score", f"{percent(data.overall_score)} = {SCORE_DEFINITION}"),
         ]
         for fid in self._frameworks():
             summary = data.frameworks[fid]

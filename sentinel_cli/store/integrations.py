@@ -79,7 +79,8 @@ class IntegrationsRepo:
         rows = self.conn.execute(
             f"SELECT {_COLUMNS}, "
             "(SELECT j.total_count FROM collection_jobs j WHERE j.integration_id = i.id "
-            " AND j.status IN ('COMPLETED', 'PARTIAL') ORDER BY j.finished_at DESC LIMIT 1) "
+            " AND j.status IN ('COMPLETED', 'PARTIAL') ORDER BY j.finished_at DESC, j.rowid DESC"
+            " LIMIT 1) "
             "AS evidence_count "
             f"FROM integrations i {where} ORDER BY i.created_at, i.id"
         ).fetchall()

@@ -6,14 +6,15 @@ summary. Listing never reads the BLOB.
 
 ``PeriodEvidence`` is the SQL behind a report's content. A report covers the evidence *collected
 inside the period* by every COMPLETED or PARTIAL collection, and presents each (integration, check,
-resource) once: its latest observation in the period, with how many times it was observed, when
-it first and last failed and when it was remediated. History can be large (10,000 resources
-collected daily for a year is 3.6 million rows), so nothing here loads it into Python:
+resource, region) once (a check that judges the account per region gives one finding per region):
+its latest observation in the period, with how many times it was observed, when it first and last
+failed and when it was remediated. History can be large (10,000 resources collected daily for a
+year is 3.6 million rows), so nothing here loads it into Python:
 
 * one ``GROUP BY`` over the period's items builds a TEMP table with one row per (integration,
-  check, resource) (``report_items``) — its size is bounded by the number of distinct resources,
-  not by the number of collections — and a second TEMP table maps each of them to its framework
-  controls (``json_each`` over the recorded mappings, once);
+  check, resource, region) (``report_items``) — its size is bounded by the number of distinct
+  resources, not by the number of collections — and a second TEMP table maps each of them to its
+  framework controls (``json_each`` over the recorded mappings, once);
 * every section then reads those tables through a cursor (``Iterator``), so a renderer holds one
   row at a time, and the only per-row Python work is the row it is drawing.
 
@@ -230,19 +231,20 @@ class PeriodEvidence:
             " title TEXT, status TEXT, severity TEXT, category TEXT, resource_type TEXT,"
             " region TEXT, message TEXT, controls TEXT, sha256 TEXT, exception_id TEXT)"
         )
-        # One row per (check, resource, integration) with aggregates over every observation.
-        # This GROUP BY is the one pass over the period's history (its sort dominates the cost:
-        # the key starts with the check, which differs early, and no per-row string building).
+        # One row per (check, resource, integration, region) with aggregates over every
+        # observation. This GROUP BY is the one pass over the period's history (its sort dominates
+        # the cost: the key starts with the check, which differs early, and no per-row string
+        # building).
         conn.execute(
             "CREATE TEMP TABLE report_groups AS "
             "SELECT e.check_id AS check_id, e.resource_id AS resource_id,"
-            " e.integration_id AS integration_id, COUNT(*) AS observations,"
+            " e.integration_id AS integration_id, e.region AS region, COUNT(*) AS observations,"
             " MAX(e.collected_at) AS last_seen, SUM(e.status = 'FAIL') AS fail_observations,"
             " MIN(CASE WHEN e.status = 'FAIL' THEN e.collected_at END) AS first_fail,"
             " MAX(CASE WHEN e.status = 'FAIL' THEN e.collected_at END) AS last_fail"
             " FROM temp.report_jobs j JOIN evidence e ON e.job_id = j.job_id"
             " WHERE e.collected_at >= ? AND e.collected_at <= ?"
-            " GROUP BY e.check_id, e.resource_id, e.integration_id",
+            " GROUP BY e.check_id, e.resource_id, e.integration_id, e.region",
             (self.start, self.end),
         )
         # The latest observation of each: one seek of the evidence_history index per item
@@ -254,7 +256,7 @@ class PeriodEvidence:
             "evidence_id, job_id, title, status, severity, category, resource_type, region, "
             "message, controls, sha256) "
             "SELECT ROW_NUMBER() OVER (ORDER BY a.check_id, "
-            f"{status_rank}, a.resource_id, a.integration_id), "
+            f"{status_rank}, a.resource_id, a.integration_id, a.region), "
             "a.integration_id, a.check_id, a.resource_id, a.observations, a.last_seen, "
             "a.fail_observations, a.first_fail, a.last_fail, e.id, e.job_id, "
             "e.title, e.status, e.severity, e.category, e.resource_type, e.region, e.message, "
@@ -262,7 +264,7 @@ class PeriodEvidence:
             "FROM temp.report_groups a JOIN evidence e ON e.rowid = ("
             " SELECT MAX(l.rowid) FROM evidence l WHERE l.check_id = a.check_id"
             " AND l.resource_id = a.resource_id AND l.collected_at = a.last_seen"
-            " AND +l.integration_id = a.integration_id"
+            " AND +l.integration_id = a.integration_id AND l.region IS a.region"
             " AND l.job_id IN (SELECT job_id FROM temp.report_jobs))"
         )
         conn.execute("DROP TABLE temp.report_groups")
@@ -274,6 +276,7 @@ class PeriodEvidence:
             " AND e.resource_id = report_items.resource_id"
             " AND e.collected_at > report_items.last_fail AND e.collected_at <= ?"
             " AND +e.integration_id = report_items.integration_id AND e.status = 'PASS'"
+            " AND e.region IS report_items.region"
             " AND e.job_id IN (SELECT job_id FROM temp.report_jobs)) "
             "WHERE last_fail IS NOT NULL AND status = 'PASS'",
             (self.end,),

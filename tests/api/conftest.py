@@ -74,24 +74,44 @@ class Server:
     def settings(self) -> Settings:
         return Settings.from_env(self.env)
 
-    def start(self, timeout: float = 40.0) -> Server:
+    def start(self, timeout: float = 40.0, attempts: int = 3) -> Server:
+        """Start ``sentinel serve`` and wait until *this* process answers on its port.
+
+        ``free_port()`` finds a port that was free a moment ago; another process (a parallel
+        test, an outgoing connection) may take it first. Then this server exits with "address
+        already in use" and a fresh port is tried, and health is trusted only once this server
+        has logged that it listens, so a stranger on the port is never taken for it.
+        """
+        for _ in range(attempts):
+            if self._start_once(timeout):
+                return self
+            self.port = free_port()
+        raise RuntimeError(f"sentinel serve found no free port in {attempts} tries:\n{self.log()}")
+
+    def _start_once(self, timeout: float) -> bool:
+        """True once serving; False when the port was taken (the process has exited)."""
         self.home.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sentinel_cli", "serve", "--port", str(self.port)],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with self.log_path.open("wb") as log:  # the server keeps its own descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "sentinel_cli", "serve", "--port", str(self.port)],
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        listening = f"Uvicorn running on {self.url}"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                if "address already in use" in self.log().lower():
+                    return False
                 raise RuntimeError(f"sentinel serve exited:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
+            if listening in self.log():
+                try:
+                    if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
+                        return True
+                except httpx.HTTPError:
+                    pass
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"sentinel serve did not answer within {timeout} s:\n{self.log()}")

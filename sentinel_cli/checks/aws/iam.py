@@ -433,6 +433,18 @@ def _default_version(policy: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
+def _managed_policy_name(policy: Mapping[str, Any]) -> str:
+    """The policy's name, else the last segment of its ARN (``arn:...:policy/path/NAME``).
+
+    AWS always returns ``PolicyName`` in the authorization details, but AWS-compatible endpoints
+    need not (moto leaves it out), and the ARN carries the same name.
+    """
+    name = policy.get("PolicyName")
+    if name:
+        return str(name)
+    return str(policy.get("Arn") or "").rsplit("/", 1)[-1] or "(unnamed)"
+
+
 _PRINCIPALS = (
     ("UserDetailList", "UserPolicyList", "UserName", "iam-user", "user"),
     ("GroupDetailList", "GroupPolicyList", "GroupName", "iam-group", "group"),
@@ -458,7 +470,7 @@ def no_admin_star(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckR
             continue
         if not policy.get("AttachmentCount"):
             continue
-        name = policy.get("PolicyName")
+        name = _managed_policy_name(policy)
         version = _default_version(policy)
         if version is None:
             yield CheckResult(

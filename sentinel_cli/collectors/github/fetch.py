@@ -242,47 +242,47 @@ class Collection:
         o = quote(org, safe="")
         org_reads: dict[str, tuple[str, Callable[[], Any], Permission]] = {
             "members": (
-                "GET /orgs/{org}/members",
+                f"GET /orgs/{o}/members",
                 self._members,
                 "organization member (read:org)",
             ),
             "members_2fa_disabled": (
-                "GET /orgs/{org}/members?filter=2fa_disabled",
+                f"GET /orgs/{o}/members?filter=2fa_disabled",
                 lambda: self.api.get_all(f"/orgs/{o}/members", {"filter": "2fa_disabled"}),
                 OWNER_PERMISSION,
             ),
             "owners": (
-                "GET /orgs/{org}/members?role=admin",
+                f"GET /orgs/{o}/members?role=admin",
                 lambda: self.api.get_all(f"/orgs/{o}/members", {"role": "admin"}),
                 "organization member (read:org)",
             ),
             "outside_collaborators": (
-                "GET /orgs/{org}/outside_collaborators",
+                f"GET /orgs/{o}/outside_collaborators",
                 lambda: self.api.get_all(f"/orgs/{o}/outside_collaborators"),
                 "organization owner or member (read:org)",
             ),
             "actions_permissions": (
-                "GET /orgs/{org}/actions/permissions",
+                f"GET /orgs/{o}/actions/permissions",
                 lambda: self._get_dict(f"/orgs/{o}/actions/permissions"),
                 OWNER_PERMISSION,
             ),
             "workflow_permissions": (
-                "GET /orgs/{org}/actions/permissions/workflow",
+                f"GET /orgs/{o}/actions/permissions/workflow",
                 lambda: self._get_dict(f"/orgs/{o}/actions/permissions/workflow"),
                 OWNER_PERMISSION,
             ),
             "org_hooks": (
-                "GET /orgs/{org}/hooks",
+                f"GET /orgs/{o}/hooks",
                 lambda: self.api.get_all(f"/orgs/{o}/hooks"),
                 "organization owner (token with admin:org_hook)",
             ),
             "saml_sso": (
-                "POST /graphql organization { samlIdentityProvider }",
+                "POST /graphql organization.samlIdentityProvider",
                 self._saml_sso,
                 SAML_PERMISSION,
             ),
             "audit_log": (
-                "GET /orgs/{org}/audit-log",
+                f"GET /orgs/{o}/audit-log",
                 self._audit_log,
                 audit_log_permission,
             ),
@@ -457,7 +457,7 @@ class Collection:
             self.errors.append(
                 fetch_error(
                     "repos",
-                    "GET /orgs/{org}/repos",
+                    f"GET /orgs/{quote(self.org, safe='')}/repos",
                     err,
                     permission="organization member (read:org)",
                 )
@@ -493,7 +493,9 @@ class Collection:
         except ApiError as err:
             self.errors.append(
                 fetch_error(
-                    "org_security_policy", "GET /repos/{org}/.github/contents/SECURITY.md", err
+                    "org_security_policy",
+                    f"GET /repos/{quote(self.org, safe='')}/.github/contents/SECURITY.md",
+                    err,
                 )
             )
             return None
@@ -515,28 +517,25 @@ class Collection:
         try:
             out.values["repo_details"] = self._get_dict(base)
         except ApiError as err:
-            fail("repo_details", "GET /repos/{owner}/{repo}", err)
+            fail("repo_details", f"GET {base}", err)
 
         self._protection(out, base, b, admin, fail)
         self._rules(out, base, b, full, fail)
         self._codeowners(out, base, fail)
         self._dependabot(out, base, admin, fail)
         self._code_scanning(out, base, branch, fail)
-        for source, sub, call in (
-            ("repo_hooks", "hooks", "GET /repos/{owner}/{repo}/hooks"),
-            ("deploy_keys", "keys", "GET /repos/{owner}/{repo}/keys"),
-        ):
+        for source, sub in (("repo_hooks", "hooks"), ("deploy_keys", "keys")):
             try:
                 out.values[source] = self.api.get_all(f"{base}/{sub}")
             except ApiError as err:
-                fail(source, call, err, None if admin else ADMIN_PERMISSION)
+                fail(source, f"GET {base}/{sub}", err, None if admin else ADMIN_PERMISSION)
         if item.get("visibility", "private" if item.get("private") else "public") == "public":
             self._security_policy(out, base, fail)
         self._merged_pulls(out, base, branch, fail)
         return out
 
     def _protection(self, out: _RepoOutcome, base: str, b: str, admin: bool, fail: Any) -> None:
-        call = "GET /repos/{owner}/{repo}/branches/{branch}/protection"
+        call = f"GET {base}/branches/{b}/protection"
         try:
             protection = self._get_dict(f"{base}/branches/{b}/protection")
         except ApiError as err:
@@ -565,7 +564,7 @@ class Collection:
         try:
             rules = self.api.get_all(f"{base}/rules/branches/{b}")
         except ApiError as err:
-            fail("branch_rules", "GET /repos/{owner}/{repo}/rules/branches/{branch}", err)
+            fail("branch_rules", f"GET {base}/rules/branches/{b}", err)
             return
         out.values["branch_rules"] = rules
         details: list[Json] = []
@@ -589,7 +588,7 @@ class Collection:
                     )
                 )
             except ApiError as err:
-                fail("rulesets", "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}", err)
+                fail("rulesets", f"GET {base}/rulesets/{key[2]}", err)
                 return
         out.values["rulesets"] = details
 
@@ -599,13 +598,13 @@ class Collection:
         except ApiError as err:
             fail(
                 "codeowners",
-                "GET /repos/{owner}/{repo}/contents/{path}",
+                f"GET {base}/contents/ for CODEOWNERS ({', '.join(CODEOWNERS_PATHS)})",
                 err,
                 "read access to the repository contents",
             )
 
     def _dependabot(self, out: _RepoOutcome, base: str, admin: bool, fail: Any) -> None:
-        call = "GET /repos/{owner}/{repo}/vulnerability-alerts"
+        call = f"GET {base}/vulnerability-alerts"
         enabled: bool | None
         ambiguous: ApiError | None = None
         try:
@@ -630,7 +629,7 @@ class Collection:
         if enabled is False:
             out.values["vulnerability_alerts"] = False
             return
-        alerts_call = "GET /repos/{owner}/{repo}/dependabot/alerts"
+        alerts_call = f"GET {base}/dependabot/alerts"
         try:
             alerts = self.api.get_all(
                 f"{base}/dependabot/alerts", {"state": "open", "severity": "critical,high"}
@@ -687,7 +686,7 @@ class Collection:
             else:
                 fail(
                     "code_scanning_analyses",
-                    "GET /repos/{owner}/{repo}/code-scanning/analyses",
+                    f"GET {base}/code-scanning/analyses",
                     err,
                     SECURITY_EVENTS,
                 )
@@ -698,7 +697,7 @@ class Collection:
         try:
             own = self._first_existing(base, SECURITY_PATHS)
         except ApiError as err:
-            fail("security_policy", "GET /repos/{owner}/{repo}/contents/SECURITY.md", err)
+            fail("security_policy", f"GET {base}/contents/SECURITY.md", err)
             return
         if own is not None:
             out.values["security_policy"] = own
@@ -735,7 +734,7 @@ class Collection:
                     f"{base}/pulls/{int(pr['number'])}/reviews"
                 )
         except ApiError as err:
-            fail("merged_pulls", "GET /repos/{owner}/{repo}/pulls (+ /pulls/{number}/reviews)", err)
+            fail("merged_pulls", f"GET {base}/pulls (and the merged ones' reviews)", err)
             return
         population.sort(key=lambda p: str(p.get("merged_at")))
         out.values["merged_pulls"] = population

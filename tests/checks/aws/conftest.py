@@ -16,6 +16,7 @@ from sentinel_cli.checks import load_checks
 from sentinel_cli.checks.base import STATUSES, CheckResult, CheckSettings
 from sentinel_cli.inventory.aws import AwsInventory
 
+from ..result_text import screen
 from .builders import inventory
 
 RunCheck = Callable[..., list[CheckResult]]
@@ -39,6 +40,7 @@ def run_check() -> RunCheck:
             assert result.status in STATUSES
             assert result.message
             json.dumps(dict(result.data))  # evidence data must be JSON-serialisable
+        screen(results)
         return results
 
     return run

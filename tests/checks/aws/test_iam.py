@@ -329,6 +329,27 @@ def test_no_admin_star_managed(run_check):
     ]
 
 
+def test_no_admin_star_names_a_policy_listed_without_its_name(run_check):
+    # moto (the demo's AWS account) leaves PolicyName out of the authorization details.
+    admin = _policy("ops/break-glass", ADMIN_DOC)
+    scoped = _policy("read-only", SCOPED_DOC)
+    del admin["PolicyName"], scoped["PolicyName"]
+    details = {"Policies": [admin, scoped]}
+    results = run_check("aws_iam_no_admin_star", inventory(authorization_details=details))
+    assert [(r.status, r.message, r.data["policy"]) for r in results] == [
+        (
+            FAIL,
+            "Attached policy break-glass allows all actions on all resources.",
+            "break-glass",
+        ),
+        (
+            PASS,
+            "Attached policy read-only does not allow all actions on all resources.",
+            "read-only",
+        ),
+    ]
+
+
 def test_no_admin_star_inline_edge(run_check):
     role_arn = f"arn:aws:iam::{ACCOUNT}:role/deployer"
     details = {

@@ -13,6 +13,7 @@ from typing import Any
 from sentinel_cli.checks import load_checks
 from sentinel_cli.checks.base import STATUSES, CheckResult, CheckSettings, FetchError, run_checks
 from sentinel_cli.inventory.github import GithubInventory
+from tests.checks.result_text import screen
 
 ORG = "acme"
 NOW = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
@@ -75,12 +76,15 @@ def run_check(check_id: str, inv: GithubInventory, **overrides: Any) -> list[Che
         assert result.check_id == check_id
         assert result.status in STATUSES
         assert result.message
+    screen(results)
     return results
 
 
 def run_with_runner(check_id: str, inv: GithubInventory, **overrides: Any) -> list[CheckResult]:
     """Through ``run_checks``, so fetch errors become ERROR items as in production."""
-    return list(run_checks([_CHECKS[check_id]], inv, CheckSettings(**overrides)))
+    results = list(run_checks([_CHECKS[check_id]], inv, CheckSettings(**overrides)))
+    screen(results)
+    return results
 
 
 def statuses(results: list[CheckResult]) -> dict[str, str]:

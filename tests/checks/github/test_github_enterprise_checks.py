@@ -38,7 +38,7 @@ def test_sso_not_configured_fails_naming_the_plan():
 def test_sso_refused_query_is_error_naming_the_owner_role_never_fail():
     refused = FetchError(
         "saml_sso",
-        "POST /graphql organization { samlIdentityProvider }",
+        "POST /graphql organization.samlIdentityProvider",
         "GraphQL FORBIDDEN at organization.samlIdentityProvider: dave may not see it",
         permission="organization owner (token with admin:org or read:org)",
         error_code="FORBIDDEN",

@@ -9,7 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sentinel_cli.checks import load_checks
+from sentinel_cli.checks.base import CheckSettings, run_checks
 from sentinel_cli.collectors.aws import GLOBAL_UNITS, REGIONAL_UNITS
+from tests.checks.result_text import leftovers, shown_text
 
 if TYPE_CHECKING:
     from conftest import Seeded
@@ -119,6 +122,19 @@ def test_authorization_details_have_decoded_documents(seeded: Seeded) -> None:
     policies = _by(details["Policies"], "Arn")
     version = policies[m.other["customer_policy"]]["PolicyVersionList"][0]
     assert isinstance(version["Document"], dict)
+
+
+def test_every_message_on_the_seeded_account_reads_cleanly(seeded: Seeded) -> None:
+    """moto leaves fields out that AWS returns (PolicyName in the authorization details): no
+    message may show the gap as ``None``; the customer policy is named from its ARN."""
+    inv, m = seeded.collection.inventory, seeded.manifest
+    results = list(run_checks(load_checks("aws"), inv, CheckSettings()))
+    shown = [t for r in results for t in shown_text(r).values() if leftovers(t)]
+    assert shown == []
+    policy = m.other["customer_policy"]
+    [item] = [r for r in results if r.resource_id == policy]
+    name = policy.rsplit("/", 1)[-1]
+    assert item.message == f"Attached policy {name} does not allow all actions on all resources."
 
 
 def test_security_groups_open_vs_restricted(seeded: Seeded) -> None:

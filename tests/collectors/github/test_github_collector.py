@@ -38,6 +38,7 @@ from sentinel_cli.testing.github_api import (
     running_github_api,
 )
 from sentinel_cli.testing.github_seed import OrgSeed, audit_event, pull, seed_org
+from tests.checks.result_text import leftovers
 
 pytestmark = pytest.mark.e2e
 
@@ -202,6 +203,18 @@ def test_non_admin_token_gives_error_not_fail(member_run):
     # Read-only sources still work: rulesets and the change-review population.
     assert inv.branch_rules["acme/platform"]
     assert results[("github_change_review_population", "acme/web")].status == FAIL
+
+
+def test_errors_name_the_request_as_sent_never_a_route_template(member_run):
+    """A user re-runs the refused request (``gh api PATH``) from the message: no ``{owner}``."""
+    _, results = member_run
+    errors = [r for r in results.values() if r.status == ERROR]
+    assert len({r.check_id for r in errors}) > 10
+    assert [r.message for r in errors if leftovers(r.message)] == []
+    web = results[("github_repo_default_branch_protected", "acme/web")].message
+    assert "GET /repos/acme/web/branches/main/protection in acme/web failed" in web
+    sso = results[(SSO, "acme")].message
+    assert "POST /graphql organization.samlIdentityProvider failed" in sso
 
 
 def test_missing_security_events_scope_is_error_naming_it(api):
