@@ -193,17 +193,21 @@ def test_wrong_password_role_refusal_and_unreachable_server(sides: Sides) -> Non
     assert down.exit_code == 4 and "cannot reach" in down.stderr
 
 
-def test_profile_is_refused_remotely_and_logout_returns_to_local(sides: Sides) -> None:
+def test_profile_is_the_servers_remotely_and_logout_returns_to_local(sides: Sides) -> None:
     sides.login()
-    refused = sides.client("policies", "profile", "show")
-    assert refused.exit_code == 2, refused.stderr
-    message = " ".join(refused.stderr.split())  # undo the terminal-width wrapping
-    assert (
-        f"error: the company profile cannot be changed through the server "
-        f"{sides.server.url.rstrip('/')}" in message
-    ), refused.stderr
-    assert "sentinel policies generate --set NAME=VALUE" in message
-    assert refused.stdout == ""
+    put = sides.client("policies", "profile", "set", "companyName=Remote Co", "--json")
+    assert put.exit_code == 0, put.stderr
+    shown = sides.client("policies", "profile", "show", "--json")
+    assert shown.exit_code == 0 and shown.json() == put.json()
+    assert sides.local("policies", "profile", "show", "--json").json() == shown.json()
+    assert sides.client("policies", "profile", "unset", "companyName").exit_code == 0
+    assert "companyName" not in json.dumps(
+        sides.local("policies", "profile", "show", "--json").json()
+    )
+    sides.login(VIEWER)
+    refused = sides.client("policies", "profile", "set", "companyName=X")
+    assert refused.exit_code == 8 and "needs the ADMIN role" in refused.stderr
+    sides.login()
     assert sides.client("integrations", "list", "--json").json()["integrations"]  # the server's
 
     out = sides.client("logout")

@@ -39,6 +39,9 @@ def _flat(text: str) -> str:
 
 
 def _rows(home: Path, table: str) -> int:
+    """Rows of a table; a store never created (input refused before it was opened) has none."""
+    if not (home / "sentinel.db").exists():
+        return 0
     with sqlite3.connect(home / "sentinel.db") as conn:
         return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sentinel_cli.cli.files import write_document
 from sentinel_cli.config import Settings
 from sentinel_cli.errors import Conflict, InvalidInput, NotFound
 from sentinel_cli.frameworks import load_framework
@@ -334,16 +335,16 @@ def test_download_markdown_and_write_rules(store: Store, tmp_path: Path) -> None
         ops.download_policy(store, policy["id"], format="docx")
 
     target = tmp_path / "out.md"
-    assert ops.write_document(doc, target) == target
+    assert write_document(doc, target) == target
     assert target.read_bytes() == doc.content
     with pytest.raises(Conflict, match="already exists"):
-        ops.write_document(doc, target)
+        write_document(doc, target)
     target.write_text("old")
-    ops.write_document(doc, target, force=True)
+    write_document(doc, target, force=True)
     assert target.read_bytes() == doc.content
-    assert ops.write_document(doc, tmp_path) == tmp_path / "backup-policy-v1.md"
+    assert write_document(doc, tmp_path) == tmp_path / "backup-policy-v1.md"
     with pytest.raises(InvalidInput, match="does not exist"):
-        ops.write_document(doc, tmp_path / "missing" / "x.md")
+        write_document(doc, tmp_path / "missing" / "x.md")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["backup-policy-v1.md", "out.md"]
 
 

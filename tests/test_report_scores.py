@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sentinel_cli.config import Settings
+from sentinel_cli.inventory.report import SCORE_DEFINITION
 from sentinel_cli.operations import billing
 from sentinel_cli.operations import exceptions as exception_ops
 from sentinel_cli.operations import reports as ops
-from sentinel_cli.operations.report_data import SCORE_DEFINITION
 from sentinel_cli.store import open_store
 from tests.test_evidence_support import ACCOUNT, ROOT, Estate, Spec, bucket, day_at, user
 

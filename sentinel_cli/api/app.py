@@ -28,17 +28,8 @@ from sentinel_cli.api.jobs import CollectionRunner
 from sentinel_cli.api.middleware import ApiMiddleware
 from sentinel_cli.api.ratelimit import RateLimiter
 from sentinel_cli.api.routers import auth as auth_routes
-from sentinel_cli.api.routers import (
-    billing,
-    checks,
-    evidence,
-    exceptions,
-    health,
-    integrations,
-    policies,
-    reports,
-    users,
-)
+from sentinel_cli.api.routers import collect, health
+from sentinel_cli.api.routes import use_case_router
 from sentinel_cli.config import Settings
 from sentinel_cli.operations import users as user_ops
 from sentinel_cli.store import open_store
@@ -101,21 +92,7 @@ def create_app(settings: ApiSettings | Settings | None = None) -> FastAPI:
     app.state.api = state
     install_error_handlers(app)
     app.add_middleware(ApiMiddleware, state=state)
-    routers = [
-        module.router
-        for module in (
-            health,
-            auth_routes,
-            users,
-            integrations,
-            evidence,
-            checks,
-            exceptions,
-            policies,
-            reports,
-            billing,
-        )
-    ]
+    routers = [health.router, auth_routes.router, collect.router, use_case_router()]
     if api_settings.bench:
         routers.append(health.bench_router)
     for router in routers:

@@ -172,7 +172,7 @@ def authorize(request: Request, role: str) -> Principal:
 BEARER_SECURITY: list[dict[str, list[str]]] = [{"HTTPBearer": []}]
 
 
-def _require(role: str) -> Callable[..., Awaitable[Principal]]:
+def require(role: str) -> Callable[..., Awaitable[Principal]]:
     async def dependency(request: Request, _: Any = Depends(_bearer_scheme)) -> Principal:
         return authorize(request, role)
 
@@ -180,6 +180,6 @@ def _require(role: str) -> Callable[..., Awaitable[Principal]]:
     return dependency
 
 
-Viewer = Annotated[Principal, Depends(_require("VIEWER"))]
-Member = Annotated[Principal, Depends(_require("MEMBER"))]
-Admin = Annotated[Principal, Depends(_require("ADMIN"))]
+Viewer = Annotated[Principal, Depends(require("VIEWER"))]
+Member = Annotated[Principal, Depends(require("MEMBER"))]
+Admin = Annotated[Principal, Depends(require("ADMIN"))]

@@ -24,6 +24,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -39,6 +40,9 @@ BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 # keeps the spec's three fields: the CLI logged in to a server exits with the code it would have
 # locally (a refused AWS key is 400 like a bad flag, but exits 4, not 2).
 ERROR_HEADER = "X-Sentinel-Error"
+# The error's hint (what to do next), percent-encoded: the CLI logged in to a server prints the
+# same hint it would print locally, without the envelope growing a field the spec does not have.
+HINT_HEADER = "X-Sentinel-Hint"
 
 
 def ok(data: Any, status_code: int = 200, headers: Mapping[str, str] | None = None) -> JSONResponse:
@@ -87,6 +91,8 @@ def _sentinel_error(request: Request, exc: Exception) -> JSONResponse:
         log.error("store unavailable on %s %s: %s", request.method, request.url.path, exc.message)
         return error_response(status, "the server's store is unavailable; see the server log")
     headers = {ERROR_HEADER: error_name(exc)}
+    if exc.hint:
+        headers[HINT_HEADER] = quote(exc.hint, safe=" /:=,.'()[]-_")
     if isinstance(exc, Unauthorized):
         headers.update(BEARER_CHALLENGE)
     return error_response(status, exc.message, headers)

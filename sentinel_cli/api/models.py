@@ -1,5 +1,8 @@
 """Request bodies (camelCase, as the spec writes them) and the envelope models the OpenAPI shows.
 
+The bodies of the use-case routes are built from the table (``api.routes.body_model``) on the
+``Body`` base below; only the login and collect bodies, whose routes are hand-written, are here.
+
 Bodies refuse unknown fields (``extra="forbid"``): a misspelt ``orgname`` should be a 400 naming
 the field, not a silent default. Values are only type-checked here; every business rule (region
 format, password length, known roles, ...) is checked by the operation, so the CLI and the API
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 
 class Body(BaseModel):
@@ -29,81 +32,9 @@ class LoginBody(Body):
     password: str = Field(max_length=4096, repr=False)
 
 
-class AwsConnectBody(Body):
-    accessKeyId: str | None = None
-    secretAccessKey: str | None = Field(None, repr=False)
-    region: str = "us-east-1"
-    name: str | None = None
-    endpointUrl: str | None = None
-    regions: list[str] | str | None = None
-    profile: str | None = None
-    roleArn: str | None = None
-    externalId: str | None = None
-    verify: StrictBool = True
-
-
-class GithubConnectBody(Body):
-    token: str = Field(repr=False)
-    orgName: str
-    name: str | None = None
-    baseUrl: str | None = None
-    verify: StrictBool = True
-    allowedOutsideCollaborators: list[str] = Field(default_factory=list)
-    allowedPublicRepositories: list[str] = Field(default_factory=list)
-    reviewPeriodDays: int | None = None
-    """Default 90; 1 to 3650 (checked by the operation, as for the CLI)."""
-
-
 class CollectBody(Body):
     since: str | None = None
     until: str | None = None
-
-
-class PolicyGenerateBody(Body):
-    templateId: str
-    customData: dict[str, Any] | None = None
-    owner: str | None = None
-
-
-class ReportGenerateBody(Body):
-    reportType: str
-    """SOC2_AUDIT, ISO27001_AUDIT, COMBINED_AUDIT or EXECUTIVE_SUMMARY."""
-    periodStart: str | None = None
-    """YYYY-MM-DD (default: 90 days before periodEnd)."""
-    periodEnd: str | None = None
-    """YYYY-MM-DD (default: today, UTC)."""
-
-
-class PolicyApproveBody(Body):
-    approver: str | None = None
-    """Defaults to the caller's email."""
-    reviewMonths: int | None = None
-
-
-class UserCreateBody(Body):
-    email: str
-    role: str
-    password: str = Field(max_length=4096, repr=False)
-    name: str | None = None
-
-
-class UserPatchBody(Body):
-    role: str | None = None
-    disabled: StrictBool | None = None
-
-
-class ExceptionCreateBody(Body):
-    checkId: str
-    reason: str
-    owner: str
-    expires: str
-    """Last day covered, YYYY-MM-DD (UTC)."""
-    resourcePattern: str | None = None
-
-
-class SubscriptionPatchBody(Body):
-    tier: str | None = None
-    status: str | None = None
 
 
 class ErrorEnvelope(BaseModel):

@@ -16,10 +16,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
+from sentinel_cli.inventory.fetch import FetchError
 from sentinel_cli.yamlio import load_yaml
 
 PASS = "PASS"
@@ -28,47 +28,6 @@ WARNING = "WARNING"
 ERROR = "ERROR"
 STATUSES: tuple[str, ...] = (PASS, FAIL, WARNING, ERROR)
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
-
-
-@dataclass(frozen=True)
-class FetchError:
-    """A piece of the inventory that could not be read.
-
-    ``source`` is the inventory source name a check declares (e.g. ``ec2.security_groups``);
-    ``scope`` is the region for regional sources, the repository full name for per-repo GitHub
-    sources, or ``None`` for account/org-wide sources.
-    """
-
-    source: str
-    api_call: str
-    message: str
-    scope: str | None = None
-    permission: str | None = None
-    error_code: str | None = None
-
-    def describe(self) -> str:
-        need = f"; needs {self.permission}" if self.permission else ""
-        where = f" in {self.scope}" if self.scope else ""
-        return f"{self.api_call}{where} failed: {self.message}{need}"
-
-
-class FailureIndex:
-    """``failed(source, scope)`` for an inventory's ``errors``, answered from a set.
-
-    Checks ask once per resource per source (``each_repo`` does for every repository), so a scan
-    of ``errors`` per question made evaluation quadratic in the number of repositories when a
-    token lacked a permission on each of them. Inventories are frozen: the set is built once.
-    """
-
-    errors: tuple[FetchError, ...]
-
-    @cached_property
-    def _failed_pairs(self) -> frozenset[tuple[str, str | None]]:
-        return frozenset((e.source, e.scope) for e in self.errors)
-
-    def failed(self, source: str, scope: str | None = None) -> bool:
-        """True when ``source`` could not be fetched (in ``scope``: a region, a repository)."""
-        return (source, scope) in self._failed_pairs
 
 
 class Inventory(Protocol):

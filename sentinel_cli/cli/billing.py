@@ -145,7 +145,7 @@ def set_plan(
 ) -> None:
     """Change the plan, effective immediately (recorded in the activity log)."""
     with context.backend() as backend:
-        sub = backend.set_plan(tier)
+        sub = backend.update_subscription(tier=tier)
     console.emit({"subscription": sub}, as_json, lambda: _render_status(sub))
 
 
@@ -158,7 +158,7 @@ def set_status(
 ) -> None:
     """Set the subscription status (admins: PAST_DUE or CANCELED stop new collections)."""
     with context.backend() as backend:
-        sub = backend.set_subscription_status(status_value)
+        sub = backend.update_subscription(status=status_value)
     console.emit({"subscription": sub}, as_json, lambda: _render_status(sub))
 
 

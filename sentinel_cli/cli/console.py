@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sentinel_cli.cli.tables import Col
+from sentinel_cli.cli.tables import Col, Styled
 
 _stdout_console: Any = None
 _stderr_console: Any = None
@@ -194,10 +194,6 @@ STATUS_STYLE = {
     "APPROVED": "green",
     "ARCHIVED": "dim",
 }
-
-
-class Styled(str):
-    """Text that already carries Rich markup (table cells escape everything else)."""
 
 
 def styled(status: str | None, style: str | None = None) -> Styled:

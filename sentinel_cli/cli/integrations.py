@@ -121,11 +121,6 @@ def connect_github(
     if token_stdin:
         token = context.read_stdin_secret("token")
     token = token or os.environ.get("GITHUB_TOKEN")
-    settings = {
-        "allowedOutsideCollaborators": list(allow_outside_collaborator or []),
-        "allowedPublicRepositories": list(allow_public_repo or []),
-        "reviewPeriodDays": review_period_days,
-    }
     with context.backend() as backend:
         item = backend.connect_github(
             org=org,
@@ -133,7 +128,9 @@ def connect_github(
             name=name,
             base_url=base_url,
             verify=not no_verify,
-            settings=settings,
+            allowed_outside_collaborators=list(allow_outside_collaborator or []),
+            allowed_public_repositories=list(allow_public_repo or []),
+            review_period_days=review_period_days,
         )
     console.emit({"integration": item}, as_json, lambda: _render_integration(item))
 

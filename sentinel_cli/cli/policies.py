@@ -36,7 +36,7 @@ def _next_review(item: dict[str, Any]) -> Any:
 def templates(as_json: bool = JSON_OPTION) -> None:
     """List the policy templates with the SOC 2 and ISO 27001 controls each satisfies."""
     with context.backend() as backend:
-        items = backend.policy_templates()
+        items = backend.list_templates()
     console.emit(
         {"templates": items},
         as_json,
@@ -74,7 +74,7 @@ def generate(
 ) -> None:
     """Generate the next version of a policy from a template (status DRAFT)."""
     with context.backend() as backend:
-        result = backend.generate_policy(
+        result = backend.generate_policy_from(
             template_id=template_id,
             data_file=data_file,
             assignments=assignments or [],
@@ -232,8 +232,8 @@ def download(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
     """Download a policy as Markdown or as a PDF with title page and revision history."""
+    from sentinel_cli.cli.files import write_document
     from sentinel_cli.errors import InvalidInput
-    from sentinel_cli.operations import policies
 
     with context.backend() as backend:
         doc = backend.download_policy(policy_id, format=fmt)
@@ -246,7 +246,7 @@ def download(
         sys.stdout.buffer.write(doc.content)
         sys.stdout.flush()
         return
-    path = policies.write_document(doc, output, force=force)
+    path = write_document(doc, output, force=force)
     console.line(f"Wrote [bold]{_esc(str(path))}[/bold] ({len(doc.content):,} bytes)")
 
 
@@ -257,7 +257,7 @@ def profile_set(
 ) -> None:
     """Save company-wide field values used by every policy (e.g. companyName=Acme)."""
     with context.backend() as backend:
-        profile = backend.set_profile(pairs)
+        profile = backend.set_profile_pairs(pairs)
     _emit_profile(profile, as_json)
 
 

@@ -84,14 +84,14 @@ def generate(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Generate a report from the evidence collected inside the period and store it."""
-    from sentinel_cli.operations import reports
+    from sentinel_cli.cli.files import write_document
 
     written = None
     with context.backend() as backend, _progress(not quiet and not as_json) as progress:
         result = backend.generate_report(report_type, period_start, period_end, progress)
         if output:
             doc = backend.download_report(result["report"]["id"])
-            written = reports.write_report(doc, output, force=force)
+            written = write_document(doc, output, force=force)
     item = result["report"]
 
     def render() -> None:
@@ -159,8 +159,8 @@ def download(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
     """Download a generated report as PDF."""
+    from sentinel_cli.cli.files import write_document
     from sentinel_cli.errors import InvalidInput
-    from sentinel_cli.operations import reports
 
     with context.backend() as backend:
         doc = backend.download_report(report_id)
@@ -173,7 +173,7 @@ def download(
         sys.stdout.buffer.write(doc.content)
         sys.stdout.flush()
         return
-    path = reports.write_report(doc, output, force=force)
+    path = write_document(doc, output, force=force)
     console.line(f"Wrote [bold]{_esc(str(path))}[/bold] ({len(doc.content):,} bytes)")
 
 

@@ -42,6 +42,11 @@ MOVED = "↓"
 """The cell of an identifier printed whole under its row."""
 
 
+class Styled(str):
+    """Text that already carries Rich markup (table cells escape everything else). Defined here,
+    where cells are laid out, and used through ``console``, which imports this module."""
+
+
 @dataclass(frozen=True)
 class Col:
     """A column: its header, how its cells may give way, and how early it is dropped (``drop``:
@@ -141,12 +146,10 @@ def render(
     caption: str | None = None,
     wide: bool = False,
 ) -> None:
-    """Print ``rows`` (cells: plain values, or ``console.Styled`` markup) on the Rich console
+    """Print ``rows`` (cells: plain values, or ``Styled`` markup) on the Rich console
     ``con``, laid out for its width."""
     from rich.cells import cell_len
     from rich.text import Text
-
-    from sentinel_cli.cli.console import Styled
 
     def text(value: Any) -> Text:
         if value is None:

@@ -105,5 +105,5 @@ def set_role(
 ) -> None:
     """Change a user's role (effective at once, also for tokens already issued)."""
     with context.backend() as backend:
-        user = backend.set_role(ident, role)
+        user = backend.update_user(ident, role)
     _emit_user(user, as_json, f"{user['email']} is now {user['role']}")

@@ -17,13 +17,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sentinel_cli.errors import InvalidInput
 from sentinel_cli.yamlio import load_yaml
 
-if TYPE_CHECKING:
-    from sentinel_cli.checks.base import CheckMeta
+
+class MapsControls(Protocol):
+    """What ``unknown_controls`` reads of a check's metadata (``checks.base.CheckMeta``); named
+    here so the base layer need not import the checks."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def controls(self) -> Mapping[str, list[str]]: ...
+
 
 FRAMEWORK_IDS: tuple[str, ...] = ("SOC2", "ISO27001")
 
@@ -178,7 +187,7 @@ def control_title(framework_id: str, control_id: str) -> str | None:
 
 
 def unknown_controls(
-    metas: Mapping[str, CheckMeta] | Iterable[CheckMeta],
+    metas: Mapping[str, MapsControls] | Iterable[MapsControls],
 ) -> list[tuple[str, str, str]]:
     """Every ``(check_id, framework_id, control_id)`` where a check maps to a control the framework
     does not define. Empty means every mapping is valid.

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sentinel_cli.checks.base import FailureIndex, FetchError
+from sentinel_cli.inventory.fetch import FailureIndex, FetchError
 
 Json = dict[str, Any]
 ByRegion = Mapping[str, list[Json]]

@@ -331,11 +331,15 @@ def subscription(store: Store, *, now: datetime | None = None) -> dict[str, Any]
     return _subscription_shape(store, _current(store, now))
 
 
-def limits_integrations(store: Store, *, now: datetime | None = None) -> dict[str, Any]:
+def limits_integrations(
+    store: Store, *, enforce: bool = False, now: datetime | None = None
+) -> dict[str, Any]:
     """``GET /api/billing/limits/integrations``: may one more integration be connected?"""
     cur = _current(store, now)
     used = store.integrations.count_active()
     refusal = _integration_refusal(cur, used)
+    if enforce and refusal is not None:
+        raise refusal
     return {
         "allowed": refusal is None,
         "used": used,
@@ -347,11 +351,15 @@ def limits_integrations(store: Store, *, now: datetime | None = None) -> dict[st
     }
 
 
-def limits_checks(store: Store, *, now: datetime | None = None) -> dict[str, Any]:
+def limits_checks(
+    store: Store, *, enforce: bool = False, now: datetime | None = None
+) -> dict[str, Any]:
     """``GET /api/billing/limits/checks``: checks left in the current period and when it resets."""
     cur = _current(store, now)
     used = store.billing.usage_total(cur.row["id"], METRIC_CHECKS, cur.period_start)
     refusal = _checks_refusal(cur, used, None)
+    if enforce and refusal is not None:
+        raise refusal
     return {
         "allowed": refusal is None,
         "used": used,

@@ -40,7 +40,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sentinel_cli.errors import InvalidInput, NotFound
+from sentinel_cli.errors import ExternalServiceError, InvalidInput, NotFound
+from sentinel_cli.operations.control_evidence import ComplianceSource, ControlEvidence
 from sentinel_cli.operations.exceptions import rules_at
 from sentinel_cli.operations.shapes import score
 from sentinel_cli.store import Store
@@ -456,6 +457,98 @@ def evidence_listing(
     )
 
 
+def evidence_page(
+    store: Store,
+    *,
+    status: str | Sequence[str] | None = None,
+    category: str | Sequence[str] | None = None,
+    integration: str | None = None,
+    framework: str | None = None,
+    control: str | None = None,
+    severity: str | Sequence[str] | None = None,
+    limit: int | str | None = None,
+    offset: int | str | None = None,
+    as_of: str | None = None,
+    fail_on: str | None = None,
+) -> dict[str, Any]:
+    """One page as ``GET /api/evidence`` answers it: ``evidence`` and ``pagination``, plus
+    ``gate = {"failOn": [...], "failing": N}`` (the CI gate over *all* pages) when ``fail_on``
+    is given, so a CLI logged in to a server exits as it would on the server's store."""
+    listing = evidence_listing(
+        store,
+        status=status,
+        category=category,
+        integration=integration,
+        framework=framework,
+        control=control,
+        severity=severity,
+        limit=limit,
+        offset=offset,
+        as_of=as_of,
+        fail_on=fail_on,
+    )
+    if fail_on is None:
+        return listing.data
+    return {**listing.data, "gate": {"failOn": list(listing.fail_on), "failing": listing.failing}}
+
+
+PageFetch = Callable[[int, int, str | None], dict[str, Any]]
+"""``fetch(limit, offset, fail_on)``: one page as ``evidence_page`` answers it."""
+
+
+def listing_from_pages(
+    fetch: PageFetch,
+    *,
+    output: str,
+    limit: int | str | None = None,
+    offset: int | str | None = None,
+    fail_on: str | Sequence[str] | None = None,
+    all_items: bool = False,
+    as_of: str | None = None,
+) -> EvidenceListing:
+    """The listing of a store reached one page at a time (a Sentinel server).
+
+    The first page carries the CI gate's count over every matching item (``failOn``); for every
+    item (``--all``, exports) the later pages, at most ``MAX_LIMIT`` each, are fetched as the
+    stream is read. Paging stops at ``total`` or at an empty page (items shrank under us).
+    """
+    fmt = resolve_format(output)
+    gate = parse_fail_on(fail_on)
+    page_limit, page_offset = parse_paging(limit, offset, fmt=fmt, all_items=all_items)
+    as_of_iso = parse_as_of(as_of)
+    first = fetch(page_limit or MAX_LIMIT, page_offset, ",".join(gate) or "none")
+    total = int(first["pagination"]["total"])
+    verdict = first.get("gate")
+    if not isinstance(verdict, dict):
+        raise ExternalServiceError(
+            "the server cannot evaluate the evidence gate (failOn)",
+            hint="upgrade the server to this CLI's Sentinel version",
+        )
+
+    def every_item() -> Iterator[dict[str, Any]]:
+        page: list[dict[str, Any]] = first["evidence"]
+        at = page_offset
+        while True:
+            yield from page
+            at += len(page)
+            if not page or at >= total:
+                return
+            page = fetch(MAX_LIMIT, at, None)["evidence"]
+
+    stream = every_item() if page_limit is None else None
+    return EvidenceListing(
+        data={
+            "evidence": [] if stream is not None else list(first["evidence"]),
+            "pagination": {"total": total, "limit": page_limit, "offset": page_offset},
+        },
+        output=fmt,
+        fail_on=tuple(verdict["failOn"]),
+        failing=int(verdict["failing"]),
+        as_of=as_of_iso,
+        stream=stream,
+    )
+
+
 def list_evidence(store: Store, **options: Any) -> dict[str, Any]:
     """``{"evidence": [...], "pagination": {...}}`` — what ``GET /api/evidence`` returns."""
     options.setdefault("limit", DEFAULT_LIMIT)
@@ -615,24 +708,6 @@ def evidence_stats(
 # -- compliance -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ControlEvidence:
-    """One piece of evidence for a control from another source than collected checks (e.g. an
-    approved policy). ``status`` is PASS, FAIL, WARNING or ERROR."""
-
-    control_id: str
-    evidence_id: str
-    status: str
-    excepted: bool = False
-    source: str = "policy"
-    title: str = ""
-    reason: str = ""
-
-
-ComplianceSource = Callable[[str], Iterable[ControlEvidence]]
-"""Given a framework id, the extra evidence it contributes to that framework's controls."""
-
-
 def default_sources(
     store: Store, sources: Sequence[ComplianceSource] | None, *, now: datetime | None = None
 ) -> Sequence[ComplianceSource]:
@@ -758,6 +833,7 @@ def compliance_summary(
     extra_sources: Sequence[ComplianceSource] | None = None,
     evidence_ids_limit: int | None = EVIDENCE_IDS_LIMIT,
     include_catalogue: bool = True,
+    all_ids: bool = False,
 ) -> dict[str, Any]:
     """Every control of ``framework`` with its status, counts and evidence ids, plus the score.
 
@@ -766,8 +842,10 @@ def compliance_summary(
 
     ``evidence_ids_limit`` caps the ids listed per control (failing first; ``None`` lists all):
     a control mapped by many checks can have tens of thousands of items, and the full list is one
-    ``sentinel evidence list --framework F --control C`` away.
+    ``sentinel evidence list --framework F --control C`` away; ``all_ids`` lifts the cap.
     """
+    if all_ids:
+        evidence_ids_limit = None
     if framework is None or not str(framework).strip():
         raise InvalidInput("--framework is required; allowed values: " + ", ".join(FRAMEWORK_IDS))
     from sentinel_cli.frameworks import load_framework

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sentinel_cli.errors import InvalidInput, NotFound
@@ -242,7 +242,9 @@ def connect_github(
     name: str | None = None,
     base_url: str | None = None,
     verify: bool = True,
-    settings: dict[str, Any] | None = None,
+    allowed_outside_collaborators: Sequence[str] | None = None,
+    allowed_public_repositories: Sequence[str] | None = None,
+    review_period_days: int | None = None,
     actor: str | None = None,
 ) -> dict[str, Any]:
     """Connect a GitHub organisation with a token (github.com, GHES, or a compatible API)."""
@@ -260,7 +262,13 @@ def connect_github(
             hint="pass --token, --token-stdin, or set GITHUB_TOKEN",
         )
     base_url = _validate_url(base_url, "--base-url")
-    settings = github_settings(settings)
+    settings = github_settings(
+        {
+            "allowedOutsideCollaborators": list(allowed_outside_collaborators or []),
+            "allowedPublicRepositories": list(allowed_public_repositories or []),
+            "reviewPeriodDays": review_period_days,
+        }
+    )
     external_id = org
     if verify:
         from sentinel_cli.collectors.github import GithubConfig, verify_github

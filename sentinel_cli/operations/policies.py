@@ -34,8 +34,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -450,13 +448,14 @@ def approve_policy(
     store: Store,
     policy_id: str,
     *,
-    approver: str,
+    approver: str | None = None,
     review_months: int | None = None,
     actor: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Approve the latest version of a policy (again, to record a review); archive older ones."""
-    approved_by = _check_email(approver, "--approver")
+    """Approve the latest version of a policy (again, to record a review); archive older ones.
+    The approver defaults to the acting user (the API's caller)."""
+    approved_by = _check_email(approver or actor, "--approver")
     if not approved_by:
         raise InvalidInput("--approver is required: the email of the person approving")
     if review_months is not None and not 1 <= review_months <= MAX_REVIEW_MONTHS:
@@ -533,47 +532,6 @@ def download_policy(
     return PolicyDocument(render_policy_pdf(policy, company=company), filename, media_type)
 
 
-def write_document(doc: PolicyDocument, output: str | Path | None, *, force: bool = False) -> Path:
-    """Write ``doc`` to ``output`` (a file, or a directory to hold ``doc.filename``).
-
-    Refuses to replace an existing file unless ``force``; a forced write goes through a temporary
-    file in the same directory so a failure never leaves half a document behind.
-    """
-    path = Path(output).expanduser() if output else Path(doc.filename)
-    if path.is_dir():
-        path = path / doc.filename
-    parent = path.parent
-    if not parent.is_dir():
-        raise InvalidInput(
-            f"--output: the directory {str(parent)!r} does not exist",
-            hint="create it first, or choose another --output path",
-        )
-    if path.exists() and not force:
-        raise Conflict(
-            f"--output: {str(path)!r} already exists", hint="pass --force to overwrite it"
-        )
-    try:
-        if not force:
-            with path.open("xb") as fh:
-                fh.write(doc.content)
-            return path
-        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(doc.content)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except FileExistsError:
-        raise Conflict(
-            f"--output: {str(path)!r} already exists", hint="pass --force to overwrite it"
-        ) from None
-    except OSError as exc:
-        raise InvalidInput(f"--output: cannot write {str(path)!r}: {exc.strerror or exc}") from None
-    return path
-
-
 # --------------------------------------------------------------------------------------------------
 # Compliance evidence
 
@@ -633,7 +591,7 @@ def policy_evidence(
 def policy_compliance_source(store: Store, *, now: datetime | None = None) -> Any:
     """``policy_evidence`` as a compliance source: each approved policy in force is one piece of
     evidence (PASS, or WARNING once its review is overdue) for every control it satisfies."""
-    from sentinel_cli.operations.evidence import ControlEvidence
+    from sentinel_cli.operations.control_evidence import ControlEvidence
 
     def source(framework_id: str) -> list[ControlEvidence]:
         by_control = policy_evidence(store, framework=framework_id, now=now)

@@ -32,7 +32,7 @@ from typing import Any
 
 from sentinel_cli.errors import Conflict, InvalidInput, NotFound
 from sentinel_cli.operations.ids import resolve_id
-from sentinel_cli.operations.policies import PolicyDocument, write_document
+from sentinel_cli.operations.policies import PolicyDocument
 from sentinel_cli.operations.report_data import (
     REPORT_TYPES,
     Period,
@@ -257,9 +257,9 @@ def resolve_report(store: Store, report_id: str) -> dict[str, Any]:
     )
 
 
-def list_reports(store: Store) -> dict[str, Any]:
-    """``{"reports": [...]}``, newest first, without content (``GET /api/reports``)."""
-    return {"reports": [report_shape(r) for r in store.reports.list()]}
+def list_reports(store: Store) -> list[dict[str, Any]]:
+    """Every report, newest first, without content (``GET /api/reports``)."""
+    return [report_shape(r) for r in store.reports.list()]
 
 
 def download_report(store: Store, report_id: str) -> ReportDocument:
@@ -274,12 +274,6 @@ def download_report(store: Store, report_id: str) -> ReportDocument:
     if content is None:
         raise NotFound(f"report {row['id']} has no stored content")
     return ReportDocument(content, row["file_name"] or f"report-{row['id'][:8]}.pdf", MEDIA_TYPE)
-
-
-def write_report(doc: ReportDocument, output: str | Path | None, *, force: bool = False) -> Path:
-    """Write a downloaded report (a file, or a directory to hold its file name); see
-    ``policies.write_document`` for the overwrite rules."""
-    return write_document(doc, output, force=force)
 
 
 # -- verify -------------------------------------------------------------------------------------
@@ -398,5 +392,4 @@ __all__ = [
     "stages",
     "verdict_for",
     "verify_report_file",
-    "write_report",
 ]

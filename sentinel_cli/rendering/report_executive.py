@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sentinel_cli.operations.report_data import SCORE_DEFINITION
+from sentinel_cli.inventory.report import SCORE_DEFINITION
 from sentinel_cli.rendering.pdf import PdfDocument, Span, load_layout
-from sentinel_cli.rendering.reports import (
+from sentinel_cli.rendering.report_format import (
     FRAMEWORK_LABELS,
     SEVERITIES,
     Progress,
@@ -26,7 +26,7 @@ from sentinel_cli.rendering.reports import (
 )
 
 if TYPE_CHECKING:
-    from sentinel_cli.operations.report_data import ReportData
+    from sentinel_cli.inventory.report import ReportData
 
 OVERDUE_SHOWN = 4
 CHART_HEIGHT = 52

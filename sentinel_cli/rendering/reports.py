@@ -1,9 +1,8 @@
 """Audit reports as PDFs: SOC2_AUDIT, ISO27001_AUDIT and COMBINED_AUDIT (this module) and
 EXECUTIVE_SUMMARY (``report_executive``), drawn on the shared PDF layer (``rendering.pdf``).
 
-The renderer only draws. Everything it prints comes from a ``ReportData`` gathered by
-``operations.report_data`` (the import below is for type checking only: at run time data flows
-operations -> rendering), and every list of evidence items is a row stream from the store that
+The renderer only draws. Everything it prints comes from a ``ReportData`` (its shape is
+``inventory.report``, below the renderer; ``operations.report_data`` fills it), and every list of evidence items is a row stream from the store that
 goes straight into ``PdfDocument.table``, so memory does not grow with the number of items. What
 each report contains, in which order and under which titles, and every table's columns, are data
 in ``report_templates/layout.yaml``; the code looks sections up by id.
@@ -29,34 +28,33 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from sentinel_cli.operations.report_data import SCORE_DEFINITION
-from sentinel_cli.rendering.pdf import TEMPLATES_PACKAGE, Column, PdfDocument, Span, load_layout
-from sentinel_cli.store._json import loads
+from sentinel_cli.inventory.report import FRAMEWORKS_BY_REPORT, SCORE_DEFINITION
+from sentinel_cli.jsonio import loads
+from sentinel_cli.rendering.pdf import TEMPLATES_PACKAGE, PdfDocument, Span, load_layout
+from sentinel_cli.rendering.report_format import (
+    FRAMEWORK_LABELS,
+    SEVERITIES,
+    Progress,
+    RenderedReport,
+    columns,
+    day,
+    percent,
+    plural,
+)
 from sentinel_cli.yamlio import load_yaml
 
 if TYPE_CHECKING:
-    from sentinel_cli.operations.report_data import ReportData
+    from sentinel_cli.inventory.report import ReportData
     from sentinel_cli.rendering.pdf import Cell, ReportLayout
 
-Progress = Callable[[str], None]
-
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
 STATUSES: tuple[str, ...] = ("PASS", "FAIL", "WARNING", "ERROR")
-FRAMEWORK_LABELS = {"SOC2": "SOC 2", "ISO27001": "ISO 27001"}
 SOC2_REQUIRED_GROUPS = ("CC1", "CC2", "CC3", "CC4", "CC5", "CC6", "CC7", "CC8", "CC9", "A1", "C1")
 MESSAGE_LIMIT = 240
 MANIFEST_FONT = 6.5
 NOT_COVERED = "Not covered by automated evidence"
-
-
-@dataclass(frozen=True)
-class RenderedReport:
-    content: bytes
-    pages: int
 
 
 # -- small formatting helpers ----------------------------------------------------------------------
@@ -72,25 +70,9 @@ def when(iso: str | None) -> str:
     return f"{text[:10]} {text[11:16]}".strip() if len(text) >= 16 else text
 
 
-def day(iso: str | None) -> str:
-    return str(iso or "")[:10]
-
-
-def percent(score: float | None) -> str:
-    return "n/a" if score is None else f"{score:.1f}%"
-
-
 def _cut(text: str, limit: int = MESSAGE_LIMIT) -> str:
     text = " ".join(str(text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
-
-
-def columns(doc: PdfDocument, table_id: str) -> list[Column]:
-    return doc.layout.columns(table_id)
 
 
 @functools.cache
@@ -181,8 +163,6 @@ class _AuditReport:
             self.doc.paragraph(section.description, colour="muted")
 
     def _frameworks(self) -> tuple[str, ...]:
-        from sentinel_cli.operations.report_data import FRAMEWORKS_BY_REPORT
-
         return FRAMEWORKS_BY_REPORT[self.data.report_type]
 
     # -- cover and summary -----------------------------------------------------------------------

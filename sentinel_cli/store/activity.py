@@ -6,7 +6,7 @@ import sqlite3
 import uuid
 from typing import Any
 
-from sentinel_cli.store._json import dumps, loads
+from sentinel_cli.jsonio import dumps, loads
 from sentinel_cli.timeutil import now_iso
 
 

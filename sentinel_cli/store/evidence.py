@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sentinel_cli.store._json import dumps
+from sentinel_cli.jsonio import dumps
 from sentinel_cli.timeutil import now_iso
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sentinel_cli.store._json import dumps, loads
+from sentinel_cli.jsonio import dumps, loads
 from sentinel_cli.timeutil import now_iso
 
 

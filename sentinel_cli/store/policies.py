@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sentinel_cli.store._json import dumps, loads
+from sentinel_cli.jsonio import dumps, loads
 
 _COLUMNS = (
     "id, template_id, template_version, title, version, status, owner, approved_by, approved_at, "

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from sentinel_cli.store._json import loads
+from sentinel_cli.jsonio import loads
 
 STATUS_ORDER = ("FAIL", "ERROR", "WARNING", "PASS")
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")

@@ -30,7 +30,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sentinel_cli.store._json import dumps, loads
+from sentinel_cli.jsonio import dumps, loads
 from sentinel_cli.store.queries import ExceptionRules, placeholders
 
 _REPORT_COLUMNS = (

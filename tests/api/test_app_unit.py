@@ -60,19 +60,29 @@ def test_store_errors_do_not_leak_paths(client: Any) -> None:
 
 def test_request_bodies_never_show_secrets_in_repr() -> None:
     """A body in a log line or a traceback's locals shows everything but the secret."""
-    from sentinel_cli.api.models import (
-        AwsConnectBody,
-        GithubConnectBody,
-        LoginBody,
-        UserCreateBody,
-    )
+    from sentinel_cli.api.models import LoginBody
+    from sentinel_cli.api.routes import body_model
+    from sentinel_cli.operations.usecases import BY_NAME
+
+    def build(name: str, **values: Any) -> Any:
+        model = body_model(BY_NAME[name])
+        assert model is not None
+        return model(**values)
 
     bodies = [
         LoginBody(email="a@example.com", password="s3cret-login"),
-        AwsConnectBody(accessKeyId="AKIAEXAMPLE", secretAccessKey="s3cret-aws"),
-        GithubConnectBody(token="s3cret-ghp", orgName="acme"),
-        UserCreateBody(email="b@example.com", role="VIEWER", password="s3cret-user"),
+        build("connect_aws", accessKeyId="AKIAEXAMPLE", secretAccessKey="s3cret-aws"),
+        build("connect_github", token="s3cret-ghp", orgName="acme"),
+        build("add_user", email="b@example.com", role="VIEWER", password="s3cret-user"),
     ]
     for body in bodies:
         assert "s3cret" not in repr(body) and "s3cret" not in str(body), type(body).__name__
     assert "AKIAEXAMPLE" in repr(bodies[1])  # the key id is not a secret
+    secret_params = {
+        (case.name, p.name) for case in BY_NAME.values() for p in case.params if p.secret
+    }
+    assert secret_params == {
+        ("connect_aws", "secret_access_key"),
+        ("connect_github", "token"),
+        ("add_user", "password"),
+    }

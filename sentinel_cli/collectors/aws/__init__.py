@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sentinel_cli.checks.base import FetchError
 from sentinel_cli.collectors.aws import compute, data, iam, monitoring, s3
 from sentinel_cli.collectors.aws.actions import CallStats, iam_action
 from sentinel_cli.collectors.aws.engine import Collection, FetchFailed
@@ -34,6 +33,7 @@ from sentinel_cli.collectors.aws.session import (
 )
 from sentinel_cli.errors import InvalidInput
 from sentinel_cli.inventory.aws import AwsInventory
+from sentinel_cli.inventory.fetch import FetchError
 
 __all__ = [
     "GLOBAL_UNITS",

@@ -25,8 +25,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sentinel_cli.checks.base import FetchError
 from sentinel_cli.collectors.aws.actions import CallStats, iam_action
+from sentinel_cli.inventory.fetch import FetchError
 
 DEFAULT_MAX_ATTEMPTS = 10
 _AWS_HOST_SUFFIXES = (

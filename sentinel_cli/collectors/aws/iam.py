@@ -24,8 +24,8 @@ import time
 from typing import Any
 from urllib.parse import unquote
 
-from sentinel_cli.checks.base import FetchError
 from sentinel_cli.collectors.aws.engine import Collection, FetchFailed
+from sentinel_cli.inventory.fetch import FetchError
 
 _NO_VALUE = {"", "N/A", "no_information", "not_supported"}
 _DETAIL_KEYS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")

@@ -40,9 +40,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sentinel_cli.checks.base import FetchError
 from sentinel_cli.collectors.github.client import ApiError, GithubApi
 from sentinel_cli.errors import CredentialsRefused, ExternalServiceError
+from sentinel_cli.inventory.fetch import FetchError
 from sentinel_cli.inventory.github import GithubInventory
 from sentinel_cli.timeutil import parse_iso, to_iso
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sentinel_cli.checks.base import CheckSettings, FetchError
+from sentinel_cli.checks.base import CheckSettings
 from sentinel_cli.inventory.aws import AwsInventory
+from sentinel_cli.inventory.fetch import FetchError
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sentinel_cli.checks import load_checks
-from sentinel_cli.checks.base import STATUSES, CheckResult, CheckSettings, FetchError, run_checks
+from sentinel_cli.checks.base import STATUSES, CheckResult, CheckSettings, run_checks
+from sentinel_cli.inventory.fetch import FetchError
 from sentinel_cli.inventory.github import GithubInventory
 from tests.checks.result_text import screen
 

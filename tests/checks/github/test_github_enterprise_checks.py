@@ -11,7 +11,8 @@ from typing import Any
 
 from gh_inventory import NOW, ORG, ago, fetch_error, inventory, run_check, run_with_runner, statuses
 
-from sentinel_cli.checks.base import ERROR, FAIL, PASS, FetchError
+from sentinel_cli.checks.base import ERROR, FAIL, PASS
+from sentinel_cli.inventory.fetch import FetchError
 
 SSO = "github_org_sso"
 STALE = "github_org_stale_members"

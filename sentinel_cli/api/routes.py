@@ -1,0 +1,203 @@
+"""Routes registered from the table of use cases (``operations.usecases``), one per row.
+
+Each row becomes an endpoint whose signature FastAPI reads like a hand-written one: path and query
+parameters under their wire names, one JSON body model built from the row's body parameters
+(unknown fields refused, secrets kept out of ``repr``), and the role dependency, so validation,
+the 401/403 checks and the OpenAPI document come from the same declaration the CLI's client uses.
+The endpoint calls the operation with the request's leased store, the secrets backend and the
+caller's email, and wraps the value in the success envelope under the row's result key.
+
+Two kinds of rows are served differently:
+
+- ``document`` rows answer with the file itself and a ``Content-Disposition`` name;
+- ``cached`` rows (the evidence list, the dashboard) are async endpoints that check the role
+  themselves and hand the raw query strings to the operation, which parses them: FastAPI's
+  dependency and per-parameter validation cost more than answering from the response cache.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, StrictBool, create_model
+
+from sentinel_cli.api.auth import BEARER_SECURITY, Principal, authorize, require
+from sentinel_cli.api.deps import leased_store, state_of
+from sentinel_cli.api.errors import ok
+from sentinel_cli.api.models import ERRORS, MANY_STRINGS, ONE_STRING, envelope, query_param
+from sentinel_cli.api.models import Body as BodyModel
+from sentinel_cli.operations.usecases import USE_CASES, Context, Param, UseCase, invoke
+
+_SCHEMAS: dict[Any, dict[str, Any]] = {
+    int: {"type": "integer"},
+    bool: {"type": "boolean"},
+    list[str]: MANY_STRINGS,
+}
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def body_model(case: UseCase) -> type[BaseModel] | None:
+    """The request body of a row: its body parameters under their wire names."""
+    fields: dict[str, Any] = {}
+    for param in case.params_in("body"):
+        kind: Any = StrictBool if param.type is bool else param.type
+        extra: dict[str, Any] = {"repr": not param.secret, "description": param.doc or None}
+        if param.max_length is not None:
+            extra["max_length"] = param.max_length
+        if param.required:
+            fields[param.wire_name] = (kind, Field(..., **extra))
+        elif isinstance(param.default, list | dict):
+            factory = type(param.default)
+            fields[param.wire_name] = (kind | None, Field(default_factory=factory, **extra))
+        else:
+            fields[param.wire_name] = (kind | None, Field(param.default, **extra))
+    if not fields:
+        return None
+    return create_model(f"{_camel(case.name)}Body", __base__=BodyModel, **fields)
+
+
+def _signature(case: UseCase, model: type[BaseModel] | None) -> inspect.Signature:
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter(
+            "principal", keyword, annotation=Annotated[Principal, Depends(require(case.role))]
+        ),
+        inspect.Parameter("request", keyword, annotation=Request),
+    ]
+    for p in case.params_in("path"):
+        params.append(inspect.Parameter(p.wire_name, keyword, annotation=Annotated[str, Path()]))
+    for p in case.params_in("query"):
+        marker = Query(alias=p.wire_name, description=p.doc or None)
+        params.append(
+            inspect.Parameter(
+                f"q_{p.name}",
+                keyword,
+                annotation=Annotated[p.type | None, marker],
+                default=p.default,
+            )
+        )
+    if model is not None:
+        optional = not any(p.required for p in case.params_in("body"))
+        annotation = Annotated[model | None if optional else model, Body()]
+        default = None if optional else inspect.Parameter.empty
+        params.append(inspect.Parameter("body", keyword, annotation=annotation, default=default))
+    return inspect.Signature(params)
+
+
+def _values(case: UseCase, kwargs: dict[str, Any]) -> dict[str, Any]:
+    values = {p.name: kwargs[p.wire_name] for p in case.params_in("path")}
+    values.update({p.name: kwargs[f"q_{p.name}"] for p in case.params_in("query")})
+    body = kwargs.get("body")
+    for p in case.params_in("body"):
+        values[p.name] = getattr(body, p.wire_name) if body is not None else p.default
+    return values
+
+
+def respond(case: UseCase, value: Any) -> Response:
+    """The operation's value as the row's response: a file, or the success envelope."""
+    if case.document:
+        return Response(
+            value.content,
+            media_type=value.media_type,
+            headers={"Content-Disposition": f'attachment; filename="{value.filename}"'},
+        )
+    return ok({case.result: value} if case.result else value, case.status)
+
+
+def _typed_endpoint(case: UseCase) -> Callable[..., Response]:
+    model = body_model(case)
+
+    def endpoint(**kwargs: Any) -> Response:
+        request: Request = kwargs["request"]
+        principal: Principal = kwargs["principal"]
+        context = Context(
+            store=lambda: leased_store(request),
+            secrets=lambda: state_of(request).secrets,
+            actor=principal.email,
+        )
+        return respond(case, invoke(case, _values(case, kwargs), context))
+
+    endpoint.__signature__ = _signature(case, model)  # type: ignore[attr-defined]  # read by FastAPI
+    endpoint.__name__ = case.name
+    endpoint.__doc__ = case.summary or None
+    return endpoint
+
+
+def _raw_values(case: UseCase, request: Request) -> dict[str, Any]:
+    query = request.query_params
+    values: dict[str, Any] = {}
+    for p in case.params_in("query"):
+        if p.type == list[str]:
+            values[p.name] = query.getlist(p.wire_name) or None
+        else:
+            values[p.name] = query.get(p.wire_name)
+    return values
+
+
+def _cached_endpoint(case: UseCase) -> Callable[..., Any]:
+    async def endpoint(request: Request) -> Response:
+        from starlette.concurrency import run_in_threadpool
+
+        from sentinel_cli.timeutil import utcnow
+
+        principal = authorize(request, case.role)
+        store = leased_store(request)
+        key = (
+            request.url.path,
+            tuple(sorted(request.query_params.multi_items())),
+            utcnow().date().isoformat(),
+            store.queries.generation(),
+        )
+        cache = state_of(request).cache
+        content = cache.get(key)
+        if content is None:
+            context = Context(store=lambda: store, actor=principal.email)
+            values = _raw_values(case, request)
+            response = await run_in_threadpool(lambda: respond(case, invoke(case, values, context)))
+            content = bytes(response.body)
+            cache.put(key, content)
+        return Response(content, media_type="application/json")
+
+    endpoint.__name__ = case.name
+    endpoint.__doc__ = case.summary or None
+    return endpoint
+
+
+def _openapi_parameters(params: tuple[Param, ...]) -> list[dict[str, Any]]:
+    return [query_param(p.wire_name, p.doc, _SCHEMAS.get(p.type, ONE_STRING)) for p in params]
+
+
+def use_case_router() -> APIRouter:
+    """One route per use case, in table order (fixed paths before ``{id}`` paths)."""
+    router = APIRouter()
+    for case in USE_CASES:
+        options: dict[str, Any] = {
+            "methods": [case.method],
+            "name": case.name,
+            "tags": [case.tag] if case.tag else None,
+            "status_code": case.status,
+            "responses": dict(ERRORS),
+            "response_model": None,
+        }
+        if case.document:
+            options["response_class"] = Response
+            options["responses"][case.status] = {"description": "The document"}
+        else:
+            data = {case.result: Any} if case.result else {}
+            options["responses"][case.status] = {"model": envelope(_camel(case.name), **data)}
+        if case.cached:
+            options["openapi_extra"] = {
+                "parameters": _openapi_parameters(case.params_in("query")),
+                "security": BEARER_SECURITY,
+            }
+            router.add_api_route(case.path, _cached_endpoint(case), **options)
+        else:
+            router.add_api_route(case.path, _typed_endpoint(case), **options)
+    return router

@@ -1,0 +1,683 @@
+"""The table of use cases: each operation the CLI and the REST API offer, declared once.
+
+A row names the operation (``module:function`` under ``sentinel_cli.operations``), its HTTP method
+and path, its parameters with their wire names and where they travel (path, query or JSON body),
+the key of the response's ``data`` its result sits under, the minimum role, and what the operation
+needs besides its parameters (the store, the secrets backend, the acting user's email). Three
+things are derived from it and from nothing else:
+
+- ``api.routes`` registers one FastAPI route per row (validation, role check, envelope, OpenAPI);
+- ``client.remote`` turns a call into that HTTP request and unwraps the answer;
+- ``client.local`` calls the operation on this machine's store.
+
+So a new endpoint with its CLI command is an operation, a row, and the command. The table holds no
+imports of the operations themselves (they load on first call, which keeps ``sentinel --help``
+fast) and no web framework types: parameter types are plain Python types that the API layer maps
+to its schema.
+
+Only genuinely composite behaviour stays outside: starting a collection in the background (the
+server's runner) and following it, the paged evidence listing and its CI gate, report
+verification (the file is hashed on the caller's machine), and authentication.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Where = Literal["path", "query", "body", "local"]
+"""``local``: a value only an in-process call can carry (a progress callback); never sent."""
+Role = Literal["VIEWER", "MEMBER", "ADMIN"]
+Needs = Literal["store", "secrets", "actor"]
+
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a use case: the operation's keyword and its name on the wire."""
+
+    name: str
+    where: Where
+    wire: str = ""
+    type: Any = str
+    """``str``, ``int``, ``bool``, ``list[str]``, ``dict[str, Any]``; ``None`` always allowed
+    unless ``required``."""
+    default: Any = None
+    required: bool = False
+    secret: bool = False
+    """Kept out of ``repr`` of request bodies (logs, tracebacks)."""
+    max_length: int | None = None
+    doc: str = ""
+
+    @property
+    def wire_name(self) -> str:
+        return self.wire or self.name
+
+
+def path(name: str, wire: str, doc: str = "") -> Param:
+    return Param(name, "path", wire, required=True, doc=doc)
+
+
+def query(name: str, wire: str = "", type: Any = str, default: Any = None, doc: str = "") -> Param:
+    return Param(name, "query", wire, type, default, doc=doc)
+
+
+def body(
+    name: str,
+    wire: str = "",
+    type: Any = str,
+    default: Any = None,
+    *,
+    required: bool = False,
+    secret: bool = False,
+    max_length: int | None = None,
+    doc: str = "",
+) -> Param:
+    return Param(name, "body", wire, type, default, required, secret, max_length, doc)
+
+
+def local(name: str) -> Param:
+    return Param(name, "local", type=object)
+
+
+@dataclass(frozen=True)
+class UseCase:
+    name: str
+    method: Literal["GET", "POST", "PATCH", "PUT", "DELETE"]
+    path: str
+    operation: str
+    """``module:function`` under ``sentinel_cli.operations``."""
+    role: Role
+    params: tuple[Param, ...] = ()
+    result: str | None = None
+    """The key of ``data`` holding the operation's value; ``None``: the value is ``data``."""
+    status: int = 200
+    needs: frozenset[Needs] = frozenset({"store"})
+    document: bool = False
+    """The operation returns a file (``content``, ``filename``, ``media_type``), not JSON."""
+    cached: bool = False
+    """Hot read: the API answers from its response cache while the store is unchanged, and hands
+    the query's raw strings to the operation (which parses them) instead of validating first."""
+    summary: str = ""
+    tag: str = ""
+
+    def function(self) -> Callable[..., Any]:
+        module, _, attr = self.operation.partition(":")
+        fn: Callable[..., Any] = getattr(
+            importlib.import_module(f"sentinel_cli.operations.{module}"), attr
+        )
+        return fn
+
+    def params_in(self, where: Where) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if p.where == where)
+
+    def bind(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """Positional arguments in parameter order, then keywords; unknown names are a bug."""
+        names = [p.name for p in self.params]
+        if len(args) > len(names):
+            raise TypeError(f"{self.name}() takes at most {len(names)} positional arguments")
+        values = dict(zip(names, args, strict=False))
+        for key, value in kwargs.items():
+            if key not in names:
+                raise TypeError(f"{self.name}() got an unexpected argument {key!r}")
+            if key in values:
+                raise TypeError(f"{self.name}() got two values for {key!r}")
+            values[key] = value
+        return values
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an operation may need besides its parameters, given lazily (not every call opens the
+    store or the secrets backend)."""
+
+    store: Callable[[], Any]
+    secrets: Callable[[], Any] = field(default=lambda: None)
+    actor: str | None = None
+
+
+def invoke(case: UseCase, values: Mapping[str, Any], context: Context) -> Any:
+    """Call the row's operation with bound parameter values."""
+    args: list[Any] = []
+    if "store" in case.needs:
+        args.append(context.store())
+    if "secrets" in case.needs:
+        args.append(context.secrets())
+    kwargs = {p.name: values[p.name] for p in case.params if p.name in values}
+    if "actor" in case.needs:
+        kwargs["actor"] = context.actor
+    return case.function()(*args, **kwargs)
+
+
+WRITE: frozenset[Needs] = frozenset({"store", "actor"})
+WITH_SECRETS: frozenset[Needs] = frozenset({"store", "secrets", "actor"})
+NOTHING: frozenset[Needs] = frozenset()
+
+AS_OF = query("as_of", "asOf", doc="State at the end of this date (YYYY-MM-DD)")
+INTEGRATION = query("integration", "integrationId", doc="Only this integration")
+MANY = list[str]
+ENFORCE = query(
+    "enforce", type=bool, default=False, doc="Answer 403 with the reason when not allowed"
+)
+
+USE_CASES: tuple[UseCase, ...] = (
+    # -- integrations and jobs --------------------------------------------------------------
+    UseCase(
+        "list_integrations",
+        "GET",
+        "/api/integrations",
+        "integrations:list_integrations",
+        "VIEWER",
+        result="integrations",
+        summary="Integrations with their status, last sync time and evidence count.",
+        tag="integrations",
+    ),
+    UseCase(
+        "connect_aws",
+        "POST",
+        "/api/integrations/aws/connect",
+        "integrations:connect_aws",
+        "MEMBER",
+        (
+            body("name"),
+            body("region", default="us-east-1"),
+            body("regions", type=MANY | str),
+            body("access_key_id", "accessKeyId"),
+            body("secret_access_key", "secretAccessKey", secret=True),
+            body("profile"),
+            body("role_arn", "roleArn"),
+            body("external_id", "externalId"),
+            body("endpoint_url", "endpointUrl"),
+            body("verify", type=bool, default=True),
+        ),
+        result="integration",
+        status=201,
+        needs=WITH_SECRETS,
+        summary="Connect an AWS account (access keys, a server-side profile, a role, or the "
+        "default chain).",
+        tag="integrations",
+    ),
+    UseCase(
+        "connect_github",
+        "POST",
+        "/api/integrations/github/connect",
+        "integrations:connect_github",
+        "MEMBER",
+        (
+            body("token", required=True, secret=True),
+            body("org", "orgName", required=True),
+            body("name"),
+            body("base_url", "baseUrl"),
+            body("verify", type=bool, default=True),
+            body("allowed_outside_collaborators", "allowedOutsideCollaborators", MANY, []),
+            body("allowed_public_repositories", "allowedPublicRepositories", MANY, []),
+            body(
+                "review_period_days",
+                "reviewPeriodDays",
+                int,
+                doc="Default audit period for change-review evidence: 1 to 3650 days (90).",
+            ),
+        ),
+        result="integration",
+        status=201,
+        needs=WITH_SECRETS,
+        summary="Connect a GitHub organisation (github.com, GHES or a compatible API via baseUrl).",
+        tag="integrations",
+    ),
+    UseCase(
+        "get_integration",
+        "GET",
+        "/api/integrations/{integration_id}",
+        "integrations:get_integration",
+        "VIEWER",
+        (path("integration_id", "integration_id"),),
+        result="integration",
+        tag="integrations",
+    ),
+    UseCase(
+        "remove_integration",
+        "DELETE",
+        "/api/integrations/{integration_id}",
+        "integrations:remove_integration",
+        "ADMIN",
+        (path("integration_id", "integration_id"),),
+        result="integration",
+        needs=WITH_SECRETS,
+        summary="Remove an integration and its secret; its evidence stays for past audit periods.",
+        tag="integrations",
+    ),
+    UseCase(
+        "list_jobs",
+        "GET",
+        "/api/integrations/{integration_id}/jobs",
+        "integrations:list_jobs",
+        "VIEWER",
+        (
+            path("integration_id", "integration_id"),
+            query("limit", type=int, default=20, doc="Jobs to return, newest first (1-1000)"),
+        ),
+        result="jobs",
+        summary="The integration's collection jobs, newest first.",
+        tag="integrations",
+    ),
+    UseCase(
+        "get_job",
+        "GET",
+        "/api/jobs/{job_id}",
+        "integrations:get_job",
+        "VIEWER",
+        (path("job_id", "job_id"),),
+        result="job",
+        tag="integrations",
+    ),
+    # -- evidence and the dashboard ---------------------------------------------------------
+    UseCase(
+        "evidence_page",
+        "GET",
+        "/api/evidence",
+        "evidence:evidence_page",
+        "VIEWER",
+        (
+            query("status", type=MANY, doc="PASS, FAIL, WARNING, ERROR (repeat, or a comma list)"),
+            query("category", type=MANY, doc="e.g. iam, encryption (repeat, or a comma list)"),
+            INTEGRATION,
+            query("framework", doc="SOC2 or ISO27001"),
+            query("control", doc="e.g. CC6.1 or A.8.5"),
+            query("severity", type=MANY, doc="critical, high, medium, low, info"),
+            query("limit", type=int, doc="Items per page (default 50, at most 1000)"),
+            query("offset", type=int, doc="Items to skip (default 0)"),
+            AS_OF,
+            query(
+                "fail_on",
+                "failOn",
+                doc="Also count the matching, non-excepted items with these statuses over all "
+                "pages (data.gate): e.g. FAIL,ERROR, or none",
+            ),
+        ),
+        cached=True,
+        summary="Current evidence (or as of a date), worst first, with pagination "
+        "{total, limit, offset}.",
+        tag="evidence",
+    ),
+    UseCase(
+        "evidence_stats",
+        "GET",
+        "/api/evidence/stats",
+        "evidence:evidence_stats",
+        "VIEWER",
+        (INTEGRATION, AS_OF),
+        summary="Counts of the current evidence by status, category and severity.",
+        tag="evidence",
+    ),
+    UseCase(
+        "compliance_summary",
+        "GET",
+        "/api/evidence/compliance",
+        "evidence:compliance_summary",
+        "VIEWER",
+        (
+            query("framework", doc="SOC2 or ISO27001 (required)"),
+            INTEGRATION,
+            AS_OF,
+            query("all_ids", "allIds", bool, False, doc="Every evidence id per control"),
+        ),
+        summary="Control-by-control status of a framework, with the score.",
+        tag="evidence",
+    ),
+    UseCase(
+        "get_evidence",
+        "GET",
+        "/api/evidence/{evidence_id}",
+        "evidence:get_evidence",
+        "VIEWER",
+        (path("evidence_id", "evidence_id"),),
+        summary="One item with raw data, control mappings, remediation and history.",
+        tag="evidence",
+    ),
+    UseCase(
+        "dashboard",
+        "GET",
+        "/api/dashboard/stats",
+        "dashboard:dashboard",
+        "VIEWER",
+        (query("days", type=int, doc="Days in the timeline (default 30, at most 365)"),),
+        cached=True,
+        summary="Overview, frameworks, categories, recent activity, issues, timeline and trend.",
+        tag="dashboard",
+    ),
+    # -- risk exceptions --------------------------------------------------------------------
+    UseCase(
+        "list_exceptions",
+        "GET",
+        "/api/exceptions",
+        "exceptions:list_exceptions",
+        "VIEWER",
+        (query("include_all", "all", bool, False, doc="Also expired and removed ones"),),
+        summary="Exceptions in force (all=true: also expired and removed ones).",
+        tag="exceptions",
+    ),
+    UseCase(
+        "add_exception",
+        "POST",
+        "/api/exceptions",
+        "exceptions:add_exception",
+        "MEMBER",
+        (
+            body("check_id", "checkId", required=True),
+            body("reason", required=True),
+            body("owner", required=True),
+            body("expires", required=True, doc="Last day covered, YYYY-MM-DD (UTC)."),
+            body("resource", "resourcePattern"),
+        ),
+        status=201,
+        needs=WRITE,
+        summary="Accept a risk: a check's FAIL/WARNING items on matching resources stop counting "
+        "until expires (inclusive).",
+        tag="exceptions",
+    ),
+    UseCase(
+        "remove_exception",
+        "DELETE",
+        "/api/exceptions/{exception_id}",
+        "exceptions:remove_exception",
+        "ADMIN",
+        (path("exception_id", "exception_id"),),
+        needs=WRITE,
+        summary="End an exception now (kept in the history).",
+        tag="exceptions",
+    ),
+    # -- the check catalogue ----------------------------------------------------------------
+    UseCase(
+        "list_checks",
+        "GET",
+        "/api/checks",
+        "checks:list_checks",
+        "VIEWER",
+        (
+            query("provider", type=MANY, doc="AWS or GITHUB (repeat, or a comma list)"),
+            query("framework", doc="Only checks mapped to SOC2 or ISO27001"),
+            query("control", doc="Only checks mapped to this control (needs framework)"),
+            query("severity", type=MANY, doc="critical, high, medium, low, info"),
+            query("category", type=MANY, doc="e.g. iam, encryption, logging"),
+        ),
+        needs=NOTHING,
+        summary="Every check Sentinel runs, filtered; each with its control mappings.",
+        tag="checks",
+    ),
+    UseCase(
+        "get_check",
+        "GET",
+        "/api/checks/{check_id}",
+        "checks:get_check",
+        "VIEWER",
+        (path("check_id", "check_id"),),
+        needs=NOTHING,
+        summary="One check with its description, remediation and the titles of its controls.",
+        tag="checks",
+    ),
+    # -- policies ---------------------------------------------------------------------------
+    UseCase(
+        "list_templates",
+        "GET",
+        "/api/policies/templates",
+        "policies:list_templates",
+        "VIEWER",
+        result="templates",
+        needs=NOTHING,
+        summary="Policy templates with the controls each satisfies.",
+        tag="policies",
+    ),
+    UseCase(
+        "get_profile",
+        "GET",
+        "/api/policies/profile",
+        "policies:get_profile",
+        "VIEWER",
+        summary="The company profile: values every policy is generated with.",
+        tag="policies",
+    ),
+    UseCase(
+        "set_profile",
+        "PATCH",
+        "/api/policies/profile",
+        "policies:set_profile",
+        "ADMIN",
+        (body("values", type=dict[str, Any], required=True),),
+        needs=WRITE,
+        summary="Set values of the company profile (other values are kept).",
+        tag="policies",
+    ),
+    UseCase(
+        "unset_profile",
+        "DELETE",
+        "/api/policies/profile/{key}",
+        "policies:unset_profile",
+        "ADMIN",
+        (path("key", "key"),),
+        needs=WRITE,
+        summary="Remove one value from the company profile.",
+        tag="policies",
+    ),
+    UseCase(
+        "generate_policy",
+        "POST",
+        "/api/policies/generate",
+        "policies:generate_policy",
+        "MEMBER",
+        (
+            body("template_id", "templateId", required=True),
+            body("custom_data", "customData", dict[str, Any]),
+            body("owner"),
+        ),
+        status=201,
+        needs=WRITE,
+        summary="Generate the next version (DRAFT) of a policy from a template and customData.",
+        tag="policies",
+    ),
+    UseCase(
+        "list_policies",
+        "GET",
+        "/api/policies",
+        "policies:list_policies",
+        "VIEWER",
+        (query("all_versions", "allVersions", bool, False),),
+        result="policies",
+        summary="Each template's latest generated version (allVersions=true: every version).",
+        tag="policies",
+    ),
+    UseCase(
+        "get_policy",
+        "GET",
+        "/api/policies/{policy_id}",
+        "policies:get_policy",
+        "VIEWER",
+        (path("policy_id", "policy_id"),),
+        result="policy",
+        tag="policies",
+    ),
+    UseCase(
+        "approve_policy",
+        "POST",
+        "/api/policies/{policy_id}/approve",
+        "policies:approve_policy",
+        "ADMIN",
+        (
+            path("policy_id", "policy_id"),
+            body("approver", doc="Defaults to the caller's email."),
+            body("review_months", "reviewMonths", int),
+        ),
+        result="policy",
+        needs=WRITE,
+        summary="Approve the latest version (the approver defaults to the caller).",
+        tag="policies",
+    ),
+    UseCase(
+        "download_policy",
+        "GET",
+        "/api/policies/{policy_id}/download",
+        "policies:download_policy",
+        "VIEWER",
+        (path("policy_id", "policy_id"), query("format", default="md", doc="md or pdf")),
+        document=True,
+        summary="The policy as Markdown (format=md) or PDF (format=pdf).",
+        tag="policies",
+    ),
+    # -- reports ----------------------------------------------------------------------------
+    UseCase(
+        "generate_report",
+        "POST",
+        "/api/reports/generate",
+        "reports:generate_report",
+        "MEMBER",
+        (
+            body("report_type", "reportType", required=True),
+            body("period_start", "periodStart", doc="YYYY-MM-DD (default: 90 days before end)"),
+            body("period_end", "periodEnd", doc="YYYY-MM-DD (default: today, UTC)"),
+            local("progress"),
+        ),
+        status=201,
+        needs=WRITE,
+        summary="Generate a SOC2_AUDIT, ISO27001_AUDIT, COMBINED_AUDIT or EXECUTIVE_SUMMARY PDF.",
+        tag="reports",
+    ),
+    UseCase(
+        "list_reports",
+        "GET",
+        "/api/reports",
+        "reports:list_reports",
+        "VIEWER",
+        result="reports",
+        summary="Generated reports, newest first (metadata only).",
+        tag="reports",
+    ),
+    UseCase(
+        "download_report",
+        "GET",
+        "/api/reports/{report_id}/download",
+        "reports:download_report",
+        "VIEWER",
+        (path("report_id", "report_id"),),
+        document=True,
+        summary="The report's PDF, byte for byte as stored (its SHA-256 is in the report object).",
+        tag="reports",
+    ),
+    # -- billing ----------------------------------------------------------------------------
+    UseCase(
+        "subscription",
+        "GET",
+        "/api/billing/subscription",
+        "billing:subscription",
+        "VIEWER",
+        result="subscription",
+        summary="Tier, status, billing period, usage, limits and features.",
+        tag="billing",
+    ),
+    UseCase(
+        "update_subscription",
+        "PATCH",
+        "/api/billing/subscription",
+        "billing:update_subscription",
+        "ADMIN",
+        (body("tier"), body("status")),
+        result="subscription",
+        needs=WRITE,
+        summary="Change the plan (tier) and/or the status, effective at once.",
+        tag="billing",
+    ),
+    UseCase(
+        "list_plans",
+        "GET",
+        "/api/billing/plans",
+        "billing:list_plans",
+        "VIEWER",
+        result="plans",
+        needs=NOTHING,
+        tag="billing",
+    ),
+    UseCase(
+        "limits_integrations",
+        "GET",
+        "/api/billing/limits/integrations",
+        "billing:limits_integrations",
+        "VIEWER",
+        (ENFORCE,),
+        summary="Whether one more integration may be connected.",
+        tag="billing",
+    ),
+    UseCase(
+        "limits_checks",
+        "GET",
+        "/api/billing/limits/checks",
+        "billing:limits_checks",
+        "VIEWER",
+        (ENFORCE,),
+        summary="Checks left in the current billing period and when it resets.",
+        tag="billing",
+    ),
+    # -- users ------------------------------------------------------------------------------
+    UseCase(
+        "list_users",
+        "GET",
+        "/api/users",
+        "users:list_users",
+        "ADMIN",
+        result="users",
+        tag="users",
+    ),
+    UseCase(
+        "add_user",
+        "POST",
+        "/api/users",
+        "users:add_user",
+        "ADMIN",
+        (
+            body("email", required=True),
+            body("role", required=True),
+            body("password", required=True, secret=True, max_length=4096),
+            body("name"),
+        ),
+        result="user",
+        status=201,
+        needs=WRITE,
+        summary="Add a user (counts against the plan's user limit).",
+        tag="users",
+    ),
+    UseCase(
+        "get_user",
+        "GET",
+        "/api/users/{user_id}",
+        "users:get_user",
+        "ADMIN",
+        (path("ident", "user_id"),),
+        result="user",
+        tag="users",
+    ),
+    UseCase(
+        "update_user",
+        "PATCH",
+        "/api/users/{user_id}",
+        "users:update_user",
+        "ADMIN",
+        (path("ident", "user_id"), body("role"), body("disabled", type=bool)),
+        result="user",
+        needs=WRITE,
+        summary="Change a user's role and/or disable (or re-enable) them.",
+        tag="users",
+    ),
+    UseCase(
+        "remove_user",
+        "DELETE",
+        "/api/users/{user_id}",
+        "users:remove_user",
+        "ADMIN",
+        (path("ident", "user_id"),),
+        result="user",
+        needs=WRITE,
+        tag="users",
+    ),
+)
+
+BY_NAME: dict[str, UseCase] = {case.name: case for case in USE_CASES}
