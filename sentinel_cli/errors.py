@@ -83,6 +83,37 @@ class SecretsUnavailable(SentinelError):
     http_status = 400
 
 
+class RateLimited(ExternalServiceError):
+    """Sentinel's server refused the request under its rate limit (HTTP 429); exit 4 like a
+    provider that cannot serve us now. ``retry_after``: the server's ``Retry-After`` seconds."""
+
+    http_status = 429
+
+    def __init__(self, message: str, *, hint: str | None = None, retry_after: int | None = None):
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+
+_BY_STATUS: dict[int, type[SentinelError]] = {
+    400: InvalidInput,
+    401: Unauthorized,
+    403: PlanLimitExceeded,
+    404: NotFound,
+    409: Conflict,
+    429: RateLimited,
+}
+
+
+def error_for_status(status: int, message: str, *, name: str | None = None) -> SentinelError:
+    """The domain error an API error answer stands for: the class its ``X-Sentinel-Error``
+    header names when that class answers with this status, else the one the status means
+    (``ExternalServiceError`` for any other)."""
+    named = error_class(name)
+    if named is None or named.http_status != status:
+        named = _BY_STATUS.get(status, ExternalServiceError)
+    return named(message)
+
+
 def error_class(name: str | None) -> type[SentinelError] | None:
     """The error class of this module called ``name`` (the API's ``X-Sentinel-Error`` header), so
     a client can raise what the server raised; ``None`` for anything else."""

@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from sentinel_cli.client import config
+from sentinel_cli.cli import login_state
+from sentinel_cli.client.connection import TOKEN_KEY, ClientConfig
 from sentinel_cli.config import Settings
 from sentinel_cli.secrets import FileSecrets
 from sentinel_cli.store import open_store
@@ -85,7 +86,7 @@ class Sides:
         )
 
     def set_token(self, token: str) -> None:
-        FileSecrets(self.client_home / "secrets.json").set(config.TOKEN_KEY, token)
+        FileSecrets(self.client_home / "secrets.json").set(TOKEN_KEY, token)
 
 
 @pytest.fixture
@@ -120,10 +121,10 @@ SAME = [
 def test_logged_in_commands_match_the_servers_store(sides: Sides) -> None:
     login = sides.login()
     assert "Logged in to" in login.stdout
-    saved = json.loads((sides.client_home / config.CONFIG_FILE).read_text())
+    saved = json.loads((sides.client_home / login_state.CONFIG_FILE).read_text())
     assert saved["server"] == sides.server.url and saved["email"] == ADMIN
     assert "token" not in json.dumps(saved).lower()  # the token lives in the secrets backend
-    token = FileSecrets(sides.client_home / "secrets.json").get(config.TOKEN_KEY)
+    token = FileSecrets(sides.client_home / "secrets.json").get(TOKEN_KEY)
     assert token and token.count(".") == 2
     who = sides.client("whoami", "--json")
     assert who.exit_code == 0 and who.json()["mode"] == "remote"
@@ -179,15 +180,15 @@ def test_wrong_password_role_refusal_and_unreachable_server(sides: Sides) -> Non
     refused = sides.client(
         "login", "--server", sides.server.url, "--email", ADMIN, "--password-stdin", input="nope\n"
     )
-    assert refused.exit_code == 8 and not (sides.client_home / config.CONFIG_FILE).exists()
+    assert refused.exit_code == 8 and not (sides.client_home / login_state.CONFIG_FILE).exists()
 
     sides.login(VIEWER)
     removal = sides.client("integrations", "remove", "0000")
     assert removal.exit_code == 8 and "ADMIN role" in removal.stderr
 
-    config.save(
+    login_state.save(
         sides.client_settings,
-        config.ClientConfig(server=f"http://127.0.0.1:{free_port()}", email=VIEWER),
+        ClientConfig(server=f"http://127.0.0.1:{free_port()}", email=VIEWER),
     )
     down = sides.client("integrations", "list")
     assert down.exit_code == 4 and "cannot reach" in down.stderr
@@ -212,8 +213,8 @@ def test_profile_is_the_servers_remotely_and_logout_returns_to_local(sides: Side
 
     out = sides.client("logout")
     assert out.exit_code == 0 and sides.server.url in out.stdout
-    assert not (sides.client_home / config.CONFIG_FILE).exists()
-    assert FileSecrets(sides.client_home / "secrets.json").get(config.TOKEN_KEY) is None
+    assert not (sides.client_home / login_state.CONFIG_FILE).exists()
+    assert FileSecrets(sides.client_home / "secrets.json").get(TOKEN_KEY) is None
     assert sides.client("whoami", "--json").json()["mode"] == "local"
     local = sides.client("integrations", "list", "--json")
     assert local.exit_code == 0 and local.json() == {"integrations": []}  # the client's own store

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from sentinel_cli.client import config
+from sentinel_cli.cli import login_state
+from sentinel_cli.client.connection import ClientConfig
 from sentinel_cli.config import Settings
 from sentinel_cli.operations import evidence as ops
 from sentinel_cli.store import Store, open_store
@@ -176,7 +177,7 @@ def _sides(server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> S
     for name in ("SENTINEL_DB", "SENTINEL_DEBUG", "GITHUB_TOKEN", "AWS_ENDPOINT_URL"):
         monkeypatch.delenv(name, raising=False)
     sides = Sides(server, tmp_path / "client-home", monkeypatch)
-    config.save(sides.client_settings, config.ClientConfig(server=server.url, email=ADMIN))
+    login_state.save(sides.client_settings, ClientConfig(server=server.url, email=ADMIN))
     sides.set_token(login(server, ADMIN))
     return sides
 

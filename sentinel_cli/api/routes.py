@@ -30,7 +30,7 @@ from sentinel_cli.api.deps import leased_store, state_of
 from sentinel_cli.api.errors import ok
 from sentinel_cli.api.models import ERRORS, MANY_STRINGS, ONE_STRING, envelope, query_param
 from sentinel_cli.api.models import Body as BodyModel
-from sentinel_cli.operations.usecases import USE_CASES, Context, Param, UseCase, invoke
+from sentinel_cli.operations.usecases import USE_CASES, Context, UseCase, invoke
 
 _SCHEMAS: dict[Any, dict[str, Any]] = {
     int: {"type": "integer"},
@@ -64,30 +64,29 @@ def body_model(case: UseCase) -> type[BaseModel] | None:
 
 
 def _signature(case: UseCase, model: type[BaseModel] | None) -> inspect.Signature:
-    keyword = inspect.Parameter.KEYWORD_ONLY
-    params = [
-        inspect.Parameter(
-            "principal", keyword, annotation=Annotated[Principal, Depends(require(case.role))]
-        ),
-        inspect.Parameter("request", keyword, annotation=Request),
-    ]
-    for p in case.params_in("path"):
-        params.append(inspect.Parameter(p.wire_name, keyword, annotation=Annotated[str, Path()]))
-    for p in case.params_in("query"):
-        marker = Query(alias=p.wire_name, description=p.doc or None)
-        params.append(
-            inspect.Parameter(
-                f"q_{p.name}",
-                keyword,
-                annotation=Annotated[p.type | None, marker],
-                default=p.default,
-            )
+    def param(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> Any:
+        return inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
         )
+
+    params = [
+        param("principal", Annotated[Principal, Depends(require(case.role))]),
+        param("request", Request),
+        *(param(p.wire_name, Annotated[str, Path()]) for p in case.params_in("path")),
+        *(
+            param(
+                f"q_{p.name}",
+                Annotated[p.type | None, Query(alias=p.wire_name, description=p.doc or None)],
+                p.default,
+            )
+            for p in case.params_in("query")
+        ),
+    ]
     if model is not None:
-        optional = not any(p.required for p in case.params_in("body"))
-        annotation = Annotated[model | None if optional else model, Body()]
-        default = None if optional else inspect.Parameter.empty
-        params.append(inspect.Parameter("body", keyword, annotation=annotation, default=default))
+        if any(p.required for p in case.params_in("body")):
+            params.append(param("body", Annotated[model, Body()]))
+        else:
+            params.append(param("body", Annotated[model | None, Body()], None))
     return inspect.Signature(params)
 
 
@@ -132,13 +131,12 @@ def _typed_endpoint(case: UseCase) -> Callable[..., Response]:
 
 def _raw_values(case: UseCase, request: Request) -> dict[str, Any]:
     query = request.query_params
-    values: dict[str, Any] = {}
-    for p in case.params_in("query"):
-        if p.type == list[str]:
-            values[p.name] = query.getlist(p.wire_name) or None
-        else:
-            values[p.name] = query.get(p.wire_name)
-    return values
+    return {
+        p.name: (query.getlist(p.wire_name) or None)
+        if p.type == list[str]
+        else query.get(p.wire_name)
+        for p in case.params_in("query")
+    }
 
 
 def _cached_endpoint(case: UseCase) -> Callable[..., Any]:
@@ -170,10 +168,6 @@ def _cached_endpoint(case: UseCase) -> Callable[..., Any]:
     return endpoint
 
 
-def _openapi_parameters(params: tuple[Param, ...]) -> list[dict[str, Any]]:
-    return [query_param(p.wire_name, p.doc, _SCHEMAS.get(p.type, ONE_STRING)) for p in params]
-
-
 def use_case_router() -> APIRouter:
     """One route per use case, in table order (fixed paths before ``{id}`` paths)."""
     router = APIRouter()
@@ -193,10 +187,11 @@ def use_case_router() -> APIRouter:
             data = {case.result: Any} if case.result else {}
             options["responses"][case.status] = {"model": envelope(_camel(case.name), **data)}
         if case.cached:
-            options["openapi_extra"] = {
-                "parameters": _openapi_parameters(case.params_in("query")),
-                "security": BEARER_SECURITY,
-            }
+            parameters = [
+                query_param(p.wire_name, p.doc, _SCHEMAS.get(p.type, ONE_STRING))
+                for p in case.params_in("query")
+            ]
+            options["openapi_extra"] = {"parameters": parameters, "security": BEARER_SECURITY}
             router.add_api_route(case.path, _cached_endpoint(case), **options)
         else:
             router.add_api_route(case.path, _typed_endpoint(case), **options)

@@ -34,16 +34,18 @@ def login(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Log in to a Sentinel server: every command then works on it, until sentinel logout."""
-    from sentinel_cli.client import config, remote
+    from sentinel_cli.cli import login_state
+    from sentinel_cli.client import remote
+    from sentinel_cli.client.connection import TOKEN_KEY, ClientConfig
     from sentinel_cli.errors import InvalidInput
     from sentinel_cli.secrets import open_secrets
     from sentinel_cli.timeutil import now_iso
 
-    url = config.normalize_server(server)
+    url = login_state.normalize_server(server)
     address = (email or "").strip()
     if not address:
         raise InvalidInput("--email is required")
-    if not config.is_loopback(url) and url.startswith("http://"):
+    if not login_state.is_loopback(url) and url.startswith("http://"):
         console.notice(
             "warning: http:// to another machine sends your password and token in clear; "
             "use the server's https:// address"
@@ -56,15 +58,15 @@ def login(
     user = data["user"]
     settings = context.settings()
     settings.ensure_home()
-    open_secrets(settings).set(config.TOKEN_KEY, data["token"])
-    saved = config.ClientConfig(
+    open_secrets(settings).set(TOKEN_KEY, data["token"])
+    saved = ClientConfig(
         server=url,
         email=user["email"],
         user_id=user.get("id"),
         role=user.get("role"),
         logged_in_at=now_iso(),
     )
-    config.save(settings, saved)
+    login_state.save(settings, saved)
     console.emit(
         {"server": url, "user": user},
         as_json,
@@ -77,18 +79,19 @@ def login(
 
 def logout(as_json: bool = JSON_OPTION) -> None:
     """Forget the server and its token: commands work on the local store again."""
-    from sentinel_cli.client import config
+    from sentinel_cli.cli import login_state
+    from sentinel_cli.client.connection import TOKEN_KEY
     from sentinel_cli.errors import SentinelError
     from sentinel_cli.secrets import open_secrets
 
     settings = context.settings()
     try:
-        saved = config.load(settings)
+        saved = login_state.load(settings)
     except SentinelError:  # an unreadable client.json is removed all the same
         saved = None
     if settings.home.is_dir():
-        open_secrets(settings).delete(config.TOKEN_KEY)
-    config.clear(settings)
+        open_secrets(settings).delete(TOKEN_KEY)
+    login_state.clear(settings)
     server = saved.server if saved else None
     console.emit(
         {"loggedOut": server is not None, "server": server},

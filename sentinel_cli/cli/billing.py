@@ -188,7 +188,8 @@ def limits(
     """Whether another integration may be connected and how many checks remain this period."""
     names = [k.value for k in LimitKind] if kind is None else [kind.value]
     with context.backend() as backend:
-        data = backend.limits(names)
+        # One use case per kind: limits_integrations, limits_checks (enforce: 403 with the reason).
+        data = {name: getattr(backend, f"limits_{name}")() for name in names}
 
         def render() -> None:
             for name, item in data.items():
@@ -196,4 +197,5 @@ def limits(
 
         console.emit(data if kind is None else data[kind.value], as_json, render)
         if check:
-            backend.enforce_limits(names)
+            for name in names:
+                getattr(backend, f"limits_{name}")(enforce=True)

@@ -27,9 +27,11 @@ def settings() -> Settings:
 
 def backend() -> Backend:
     """The local store, or the Sentinel server logged in to (``with context.backend() as b:``)."""
+    from sentinel_cli.cli import login_state
     from sentinel_cli.client import open_backend
 
-    return open_backend(settings())
+    current = settings()
+    return open_backend(current, login_state.load(current))
 
 
 def read_stdin_secret(what: str) -> str:

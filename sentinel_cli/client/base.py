@@ -9,7 +9,7 @@ part of it under the row's result key) and raise the same domain errors, so outp
 are identical. There is no per-use-case method to write on either side.
 
 What is written here is composition over several rows, written once for both backends (a policy
-from a data file and ``--set`` pairs; plan limits), and the few methods whose two sides genuinely
+from a data file and ``--set`` pairs), and the few methods whose two sides genuinely
 differ (a collection followed with progress, the paged evidence listing, report verification).
 
 This module is imported at start-up by every command: it must import nothing heavy.
@@ -111,12 +111,3 @@ class Backend(ABC):
 
         values = policies.parse_assignments(pairs, option="profile set")
         return self.set_profile(values=values)  # type: ignore[no-any-return]
-
-    def limits(self, kinds: Sequence[str]) -> dict[str, Obj]:
-        """``{"integrations": {...}, "checks": {...}}`` for the kinds asked."""
-        return {kind: self.run(use_case(f"limits_{kind}"), {}) for kind in kinds}
-
-    def enforce_limits(self, kinds: Sequence[str]) -> None:
-        """Raise ``PlanLimitExceeded`` when one of these actions is not allowed now."""
-        for kind in kinds:
-            self.run(use_case(f"limits_{kind}"), {"enforce": True})

@@ -3,18 +3,14 @@
 Every row of the table (``operations.usecases``) is one generic ``run``: the row's method and path
 (segments escaped), query and body under their wire names, and the answer's ``data`` (or the part
 under the row's result key). An error envelope becomes the domain error the operation raised on
-the server (``error_for``): the ``X-Sentinel-Error`` header names its class where one status
-stands for several (a 400 is a bad value, exit 2, or a refused AWS key, exit 4) and
-``X-Sentinel-Hint`` carries its hint, so a command exits and reads the same whichever backend ran
-it. Without them the status decides: 401 and 403 exit 8 (a 403 not worded as a role refusal is a
-plan limit, 5), 404 exits 3, 409 exits 7, 429 (``RateLimited``), 5xx and no answer exit 4.
+the server: ``X-Sentinel-Error`` names its class and ``X-Sentinel-Hint`` carries its hint, so a
+command exits and reads the same whichever backend ran it. Without them the status decides (401
+and 403 exit 8 or 5, 404 exits 3, 409 exits 7; 429, 5xx and no answer exit 4).
 
 Composed: ``collect`` starts the job and polls it, backing off from 0.25 s to 3 s and waiting out
-a 429 (polls count against the per-user rate limit); ``evidence_listing`` sends ``failOn`` so the
-server evaluates the CI gate over every item, and pages through every item 1000 at a time for
-``--all`` and exports (pages read one after another can shift if a collection ends mid-way, which
-a local run, one snapshot, cannot see); ``verify_report_file`` hashes the file here and judges it
-against ``GET /api/reports``: the file is never uploaded.
+a 429 (polls count against the per-user rate limit); ``evidence_listing`` reads page after page
+(``operations.evidence.listing_from_pages``), later pages waiting out the rate limit;
+``verify_report_file`` hashes the file here and judges it against ``GET /api/reports``.
 
 httpx is imported here only, so local commands never load it.
 """
@@ -30,17 +26,15 @@ from urllib.parse import quote, unquote
 
 from sentinel_cli import __version__
 from sentinel_cli.client.base import Backend, Obj, Progress
-from sentinel_cli.client.config import TOKEN_KEY, ClientConfig
+from sentinel_cli.client.connection import TOKEN_KEY, ClientConfig
 from sentinel_cli.errors import (
-    Conflict,
     ExternalServiceError,
     Forbidden,
-    InvalidInput,
-    NotFound,
     PlanLimitExceeded,
+    RateLimited,
     SentinelError,
     Unauthorized,
-    error_class,
+    error_for_status,
 )
 
 if TYPE_CHECKING:
@@ -59,30 +53,15 @@ POLL_FIRST = 0.25
 POLL_MAX = 3.0
 RATE_LIMIT_PATIENCE = 300.0
 """Seconds a listing's later pages wait in all for the server's rate limit before giving up."""
-ROLE_REFUSAL = "this action needs the "
-"""How the server words a role refusal (``api.auth``); any other 403 is a plan limit."""
+LOCAL_HINT = "or sentinel logout to work on the local store"
+_DEFAULT_HINTS = {
+    Forbidden: "ask an ADMIN of the server for a role that allows it",
+    PlanLimitExceeded: "see sentinel billing status and sentinel billing plans",
+}
 
 
-class RateLimited(ExternalServiceError):
-    """The server refused the request under its rate limit (HTTP 429); exit 4 like a provider
-    that cannot serve us now. ``retry_after`` is the server's ``Retry-After`` in seconds."""
-
-    http_status = 429
-
-    def __init__(self, message: str, *, hint: str | None = None, retry_after: int | None = None):
-        super().__init__(message, hint=hint)
-        self.retry_after = retry_after
-
-
-def _httpx() -> Any:
-    try:
-        import httpx
-    except ImportError:  # pragma: no cover - httpx is a dependency; a broken install lands here
-        raise SentinelError(
-            "talking to a Sentinel server needs httpx, which is not installed",
-            hint="pip install httpx, or sentinel logout to work on the local store",
-        ) from None
-    return httpx
+def _origin(response: httpx.Response) -> str:
+    return f"{response.url.scheme}://{response.url.netloc.decode()}"
 
 
 def _seg(value: str) -> str:
@@ -90,141 +69,96 @@ def _seg(value: str) -> str:
     return quote(str(value).strip(), safe="")
 
 
-def error_for(
-    status: int,
-    message: str,
-    *,
-    kind: str | None = None,
-    config: ClientConfig | None = None,
-    retry_after: int | None = None,
-) -> SentinelError:
-    """The domain error an error envelope stands for (see the module docstring). ``kind`` is the
-    server's ``X-Sentinel-Error`` header; it wins where a status code stands for several errors."""
-    named = error_class(kind)
-    if named is not None and named.http_status != status:
-        named = None  # a header that does not fit the status: trust the status
-    if status == 400:
-        return (named or InvalidInput)(message)
-    if status == 401:
-        hint = config.login_hint if config else None
-        return Unauthorized(message, hint=hint)
-    if status == 403:
-        if named is Forbidden or (named is None and message.startswith(ROLE_REFUSAL)):
-            return Forbidden(message, hint="ask an ADMIN of the server for a role that allows it")
-        return PlanLimitExceeded(
-            message, hint="see sentinel billing status and sentinel billing plans"
-        )
-    if status == 404:
-        return NotFound(message)
-    if status == 409:
-        return Conflict(message)
-    if status == 429:
-        wait = f"wait {retry_after} s and retry" if retry_after is not None else "retry later"
-        return RateLimited(
-            f"the server's rate limit was reached: {message}",
-            hint=f"{wait}, or ask the server's admin to raise it (sentinel serve --rate-limit)",
-            retry_after=retry_after,
-        )
-    if status >= 500:
-        return ExternalServiceError(
-            f"the Sentinel server failed (HTTP {status}): {message}",
-            hint="see the server's log; retry once it is fixed",
-        )
-    return ExternalServiceError(
-        f"the Sentinel server refused the request (HTTP {status}): {message}",
-        hint="the server may run another Sentinel version than this CLI",
-    )
-
-
-def _retry_after(response: httpx.Response) -> int | None:
+def error_for(response: httpx.Response, config: ClientConfig | None = None) -> SentinelError:
+    """The domain error of an error answer (see the module docstring)."""
+    status = response.status_code
     value = response.headers.get("Retry-After")
-    return int(value) if value and value.isdigit() else None
-
-
-def _error_from(
-    response: httpx.Response, config: ClientConfig | None, server: str
-) -> SentinelError:
+    retry_after = int(value) if value and value.isdigit() else None
     try:
         body = response.json()
     except ValueError:
         body = None
     if isinstance(body, dict) and body.get("status") == "error" and "message" in body:
-        error = error_for(
-            int(body.get("statusCode") or response.status_code),
-            str(body["message"]),
-            kind=response.headers.get("X-Sentinel-Error"),
-            config=config,
-            retry_after=_retry_after(response),
-        )
-        hint = response.headers.get("X-Sentinel-Hint")
-        if hint:  # the server's own words on what to do win over a guess from the status
-            error.hint = unquote(hint)
-        return error
-    return error_for(
-        response.status_code,
-        f"unexpected answer from {server} ({response.headers.get('content-type', 'no type')})",
-        config=config,
-        retry_after=_retry_after(response),
-    )
+        status, message = int(body.get("statusCode") or status), str(body["message"])
+    else:
+        kind = response.headers.get("content-type", "no type")
+        message = f"unexpected answer from {_origin(response)} ({kind})"
+    hint = unquote(response.headers.get("X-Sentinel-Hint", "")) or None
+    if status == 429:
+        message = f"the server's rate limit was reached: {message}"
+        wait = f"wait {retry_after} s and retry" if retry_after is not None else "retry later"
+        hint = f"{wait}, or ask the server's admin to raise it (sentinel serve --rate-limit)"
+    elif status >= 500:
+        message = f"the Sentinel server failed (HTTP {status}): {message}"
+        hint = "see the server's log; retry once it is fixed"
+    elif status not in (400, 401, 403, 404, 409):
+        message = f"the Sentinel server refused the request (HTTP {status}): {message}"
+        hint = "the server may run another Sentinel version than this CLI"
+    elif status == 401 and config is not None:
+        hint = config.login_hint
+    error = error_for_status(status, message, name=response.headers.get("X-Sentinel-Error"))
+    error.hint = hint or _DEFAULT_HINTS.get(type(error))
+    if isinstance(error, RateLimited):
+        error.retry_after = retry_after
+    return error
 
 
-def _send(
-    client: httpx.Client, server: str, method: str, path: str, **kwargs: Any
+def _request(
+    client: httpx.Client, method: str, path: str, config: ClientConfig | None, **kwargs: Any
 ) -> httpx.Response:
-    httpx = _httpx()
+    """A successful response; an error answer or no answer raised as a domain error."""
+    import httpx
+
+    server = str(client.base_url).rstrip("/")
     try:
-        return client.request(method, path, **kwargs)
+        response = client.request(method, path, **kwargs)
     except httpx.TimeoutException as exc:
         raise ExternalServiceError(
             f"the Sentinel server at {server} did not answer in time ({type(exc).__name__})",
-            hint="retry; or sentinel logout to work on the local store",
+            hint=f"retry; {LOCAL_HINT}",
         ) from None
     except httpx.HTTPError as exc:
         raise ExternalServiceError(
             f"cannot reach the Sentinel server at {server}: {exc}",
-            hint="is sentinel serve running there? Or sentinel logout to work on the local store",
+            hint=f"is sentinel serve running there? Or {LOCAL_HINT.removeprefix('or ')}",
         ) from None
-
-
-def _new_client(server: str, token: str | None) -> httpx.Client:
-    httpx = _httpx()
-    headers = {"User-Agent": f"sentinel-cli/{__version__}", "Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return httpx.Client(  # type: ignore[no-any-return]
-        base_url=server,
-        headers=headers,
-        timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS),
-    )
-
-
-def _data(response: httpx.Response, config: ClientConfig | None, server: str) -> Any:
     if response.status_code >= 400:
-        raise _error_from(response, config, server)
+        raise error_for(response, config)
+    return response
+
+
+def _data(response: httpx.Response) -> Any:
     try:
         body = response.json()
     except ValueError:
         body = None
     if not isinstance(body, dict) or body.get("status") != "success" or "data" not in body:
         raise ExternalServiceError(
-            f"unexpected answer from {server}: not a Sentinel API response",
+            f"unexpected answer from {_origin(response)}: not a Sentinel API response",
             hint="check the --server URL (the base URL, without /api)",
         )
     return body["data"]
 
 
+def _new_client(server: str, token: str | None) -> httpx.Client:
+    import httpx
+
+    headers = {"User-Agent": f"sentinel-cli/{__version__}", "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    timeout = httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
+    return httpx.Client(base_url=server, headers=headers, timeout=timeout)
+
+
 def login(server: str, email: str, password: str) -> Obj:
     """``POST /api/auth/login``: ``{"user": {...}, "token": "..."}``; a refusal stays a 401."""
     with _new_client(server, None) as client:
-        response = _send(
-            client, server, "POST", "/api/auth/login", json={"email": email, "password": password}
-        )
-        if response.status_code == 401:
-            raise Unauthorized(
-                _error_from(response, None, server).message,
-                hint="check the email and password (accounts are created with sentinel users add)",
-            )
-        data: Obj = _data(response, None, server)
+        try:
+            body = {"email": email, "password": password}
+            data: Obj = _data(_request(client, "POST", "/api/auth/login", None, json=body))
+        except Unauthorized as exc:
+            exc.hint = "check the email and password (accounts are created with sentinel users add)"
+            raise
     return data
 
 
@@ -249,34 +183,21 @@ class RemoteBackend(Backend):
             self._client = None
 
     def describe(self) -> Obj:
-        return {
-            "mode": "remote",
-            "server": self.config.server,
-            "user": {
-                "email": self.config.email,
-                "id": self.config.user_id,
-                "role": self.config.role,
-            },
-        }
-
-    # -- HTTP ------------------------------------------------------------------------------
+        user = {"email": self.config.email, "id": self.config.user_id, "role": self.config.role}
+        return {"mode": "remote", "server": self.config.server, "user": user}
 
     def response(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """The raw response of a successful request (errors raised as domain errors)."""
         if not self.token:
-            raise Unauthorized(
-                f"no saved token for {self.config.server}", hint=self.config.login_hint
-            )
+            message = f"no saved token for {self.config.server}"
+            raise Unauthorized(message, hint=self.config.login_hint)
         if self._client is None:
             self._client = _new_client(self.config.server, self.token)
-        response = _send(self._client, self.config.server, method, path, **kwargs)
-        if response.status_code >= 400:
-            raise _error_from(response, self.config, self.config.server)
-        return response
+        return _request(self._client, method, path, self.config, **kwargs)
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """The ``data`` of a successful request."""
-        return _data(self.response(method, path, **kwargs), self.config, self.config.server)
+        return _data(self.response(method, path, **kwargs))
 
     def whoami(self) -> Obj:
         user: Obj = self.call("GET", "/api/auth/me")["user"]
@@ -284,9 +205,7 @@ class RemoteBackend(Backend):
 
     def run(self, case: UseCase, values: dict[str, Any]) -> Any:
         """The row's request: path segments escaped, query and body under their wire names."""
-        path = case.path.format(
-            **{p.wire_name: _seg(values.get(p.name) or "") for p in case.params_in("path")}
-        )
+        path_values = {p.wire_name: _seg(values.get(p.name) or "") for p in case.params_in("path")}
         params = [
             (p.wire_name, item)
             for p in case.params_in("query")
@@ -303,20 +222,17 @@ class RemoteBackend(Backend):
         options: Obj = {"params": params or None}
         if case.params_in("body") or case.method in ("POST", "PUT", "PATCH"):
             options["json"] = body
+        response = self.response(case.method, case.path.format(**path_values), **options)
         if case.document:
-            return _document(self.response(case.method, path, **options))
-        data = self.call(case.method, path, **options)
+            return _document(response)
+        data = _data(response)
         return data[case.result] if case.result else data
 
-    # -- composite use cases ---------------------------------------------------------------
-
     def collect(self, target_id: str, *, options: CollectionOptions, progress: Progress) -> Obj:
-        started = self.call(
-            "POST",
-            f"/api/integrations/{_seg(target_id)}/collect",
-            json={"since": options.since, "until": options.until},
-        )
-        job: Obj = started["job"]
+        body = {"since": options.since, "until": options.until}
+        job: Obj = self.call("POST", f"/api/integrations/{_seg(target_id)}/collect", json=body)[
+            "job"
+        ]
         progress(0, 1, "running on the server")
         delay = POLL_FIRST
         while job["status"] == "RUNNING":
@@ -349,19 +265,11 @@ class RemoteBackend(Backend):
             # listing belong together, so they wait out the rate limit.
             return page() if fail_on is not None else self._waiting(page)
 
-        return listing_from_pages(
-            fetch,
-            output=output,
-            limit=limit,
-            offset=offset,
-            fail_on=fail_on,
-            all_items=all_items,
-            as_of=filters.get("as_of"),
-        )
+        options = {"limit": limit, "offset": offset, "fail_on": fail_on, "all_items": all_items}
+        return listing_from_pages(fetch, output=output, as_of=filters.get("as_of"), **options)
 
     def _waiting(self, request: Callable[[], Any]) -> Any:
-        """``request()``, waiting out the server's rate limit (as ``collect`` does) up to
-        ``RATE_LIMIT_PATIENCE`` seconds in all."""
+        """``request()``, waiting out the server's rate limit up to ``RATE_LIMIT_PATIENCE``."""
         waited = 0.0
         while True:
             try:
@@ -395,8 +303,5 @@ def _document(response: httpx.Response) -> PolicyDocument:
     from sentinel_cli.operations.policies import PolicyDocument
 
     match = re.search(r'filename="([^"/\\]+)"', response.headers.get("content-disposition", ""))
-    return PolicyDocument(
-        response.content,
-        match.group(1) if match else "document",
-        response.headers.get("content-type", "application/octet-stream"),
-    )
+    name = match.group(1) if match else "document"
+    return PolicyDocument(response.content, name, response.headers.get("content-type", ""))

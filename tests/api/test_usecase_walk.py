@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from sentinel_cli.client.config import ClientConfig
+from sentinel_cli.client.connection import ClientConfig
 from sentinel_cli.client.local import LocalBackend
 from sentinel_cli.client.remote import RemoteBackend
 from sentinel_cli.config import Settings

@@ -1,4 +1,4 @@
-"""Which server the CLI talks to: ``client.json`` in ``SENTINEL_HOME``, and the token beside it.
+"""The saved login: ``client.json`` in ``SENTINEL_HOME`` names the server; the token is a secret.
 
 ``sentinel login`` writes the server URL and the user (email, id, role) to ``client.json`` and the
 bearer token to the secrets backend under ``client-token`` (the OS keyring, or ``secrets.json``
@@ -14,29 +14,15 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from sentinel_cli.client.connection import ClientConfig
 from sentinel_cli.config import Settings
 from sentinel_cli.errors import InvalidInput, StoreUnavailable
 
 CONFIG_FILE = "client.json"
-TOKEN_KEY = "client-token"
-
-
-@dataclass(frozen=True)
-class ClientConfig:
-    server: str
-    """Base URL without ``/api``, e.g. ``https://sentinel.example.com``."""
-    email: str
-    user_id: str | None = None
-    role: str | None = None
-    logged_in_at: str | None = None
-
-    @property
-    def login_hint(self) -> str:
-        return f"log in again: sentinel login --server {self.server} --email {self.email}"
 
 
 def config_path(settings: Settings) -> Path:
