@@ -16,6 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from sentinel_cli import wire
 from sentinel_cli.errors import InvalidInput
 from sentinel_cli.yamlio import load_yaml
 
@@ -52,7 +53,7 @@ class Plan:
     frameworks: tuple[str, ...]
     api_access: bool
 
-    def limits(self) -> dict[str, int | None]:
+    def limits(self) -> wire.Limits:
         """The metered limits as the API names them (camelCase; ``None`` = unlimited)."""
         return {
             "integrations": self.integrations,
@@ -60,14 +61,14 @@ class Plan:
             "maxUsers": self.max_users,
         }
 
-    def features(self) -> dict[str, Any]:
+    def features(self) -> wire.Features:
         return {
             "reportTypes": list(self.report_types),
             "frameworks": list(self.frameworks),
             "apiAccess": self.api_access,
         }
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> wire.Plan:
         return {
             "tier": self.tier,
             "name": self.name,

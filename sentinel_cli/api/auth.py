@@ -29,6 +29,7 @@ from sentinel_cli.config import Settings
 from sentinel_cli.errors import Forbidden, Unauthorized
 from sentinel_cli.operations.users import role_rank
 from sentinel_cli.secrets import open_secrets
+from sentinel_cli.wire import User
 
 SIGNING_KEY_NAME = "jwt-signing-key"
 ALGORITHM = "HS256"
@@ -62,7 +63,7 @@ def load_or_create_signing_key(settings: Settings) -> str:
     return key
 
 
-def issue_token(key: str, user: dict[str, Any], *, ttl_seconds: int) -> str:
+def issue_token(key: str, user: User, *, ttl_seconds: int) -> str:
     now = int(time.time())
     claims = {
         "sub": user["id"],

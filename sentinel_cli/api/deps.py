@@ -77,12 +77,12 @@ class ApiState:
 
 
 def state_of(request: Request) -> ApiState:
-    return request.app.state.api  # type: ignore[no-any-return]
+    return request.app.state.api  # type: ignore[no-any-return]  # app.state is untyped; the app factory puts ApiState there
 
 
 def leased_store(request: Request) -> Store:
     """The request's connection, leased by the middleware."""
-    return request.scope["state"]["store"]  # type: ignore[no-any-return]
+    return request.scope["state"]["store"]  # type: ignore[no-any-return]  # the ASGI scope is untyped; the middleware leases a Store
 
 
 async def get_store(request: Request) -> Store:

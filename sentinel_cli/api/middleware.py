@@ -38,7 +38,7 @@ UNCOUNTED_PATHS = frozenset({"/api/health"})
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers") or ():
         if key == name:
-            return value.decode("latin-1")
+            return bytes(value).decode("latin-1")
     return None
 
 

@@ -52,8 +52,10 @@ def envelope(name: str, **keys: Any) -> type[BaseModel]:
         return _MODELS[name]
     data: Any = dict[str, Any]
     if keys:
-        data = create_model(f"{name}Data", **{k: (t, ...) for k, t in keys.items()})
-    model = create_model(f"{name}Response", status=(Literal["success"], ...), data=(data, ...))
+        fields: dict[str, Any] = {k: (t, ...) for k, t in keys.items()}
+        data = create_model(f"{name}Data", **fields)
+    envelope_fields: dict[str, Any] = {"status": (Literal["success"], ...), "data": (data, ...)}
+    model: type[BaseModel] = create_model(f"{name}Response", **envelope_fields)
     _MODELS[name] = model
     return model
 

@@ -14,11 +14,14 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from sentinel_cli.cli import console, context
+
+if TYPE_CHECKING:
+    from sentinel_cli.wire import Job
 
 
 @contextmanager
@@ -87,7 +90,7 @@ def collect(
     from sentinel_cli.operations import collect as ops
 
     options = ops.validate_options(workers=workers, since=since, until=until)
-    jobs: list[dict[str, Any]] = []
+    jobs: list[Job] = []
     with context.backend() as backend:
         targets = (
             [backend.get_integration(integration)] if integration else backend.list_integrations()
@@ -112,7 +115,7 @@ def collect(
         raise typer.Exit(1)
 
 
-def _summary(jobs: list[dict[str, Any]], names: dict[str, str]) -> None:
+def _summary(jobs: list[Job], names: dict[str, str]) -> None:
     console.table(
         "Collection summary",
         [

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sentinel_cli.cli.tables import Col, Styled
@@ -48,7 +48,7 @@ def _json(value: Any, indent: str) -> str:
     return text.replace("\n", "\n" + indent)
 
 
-def print_json_streamed(data: dict[str, Any], key: str, items: Iterable[Any]) -> None:
+def print_json_streamed(data: Mapping[str, Any], key: str, items: Iterable[Any]) -> None:
     """``print_json`` of ``data`` with ``data[key]`` written from ``items`` one at a time: the same
     bytes, without holding the list (``sentinel evidence --all --json`` over any number of items).
     """

@@ -145,8 +145,10 @@ def _serve(settings: Any, port: int) -> None:
         host="127.0.0.1",
         port=port,
         workers=1,
-        rate_limit=None,
-        login_rate_limit=None,
+        # None is these options' own default (the environment's limit, else the built-in one);
+        # serve annotates them ``str`` so that Typer parses them without pydantic (cli/lean.py).
+        rate_limit=None,  # type: ignore[arg-type]
+        login_rate_limit=None,  # type: ignore[arg-type]
         log_level="info",
         graceful_timeout=10,
     )

@@ -86,6 +86,7 @@ def run_fast(argv: list[str]) -> int | None:
     from sentinel_cli.cli.failure import report_failure
 
     try:
+        # parse_list_args yields only list_evidence's option names, each with its option's type.
         code = list_evidence(**options)  # type: ignore[arg-type]
         sys.stdout.flush()
         return code

@@ -120,11 +120,11 @@ def connect_github(
     """Connect a GitHub organisation with a token (classic or fine-grained, read access)."""
     if token_stdin:
         token = context.read_stdin_secret("token")
-    token = token or os.environ.get("GITHUB_TOKEN")
+    github_token = token or os.environ.get("GITHUB_TOKEN")
     with context.backend() as backend:
         item = backend.connect_github(
             org=org,
-            token=token,
+            token=github_token,
             name=name,
             base_url=base_url,
             verify=not no_verify,

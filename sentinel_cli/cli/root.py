@@ -109,14 +109,14 @@ def _load_command(name: str) -> Any:
     module_name, attribute, kind = LAZY_COMMANDS[name]
     module = importlib.import_module(f"sentinel_cli.cli.{module_name}")
     target = getattr(module, attribute)
-    if kind == "group":
-        # get_group, not get_command: the latter would treat the sub-app as a program of its own
-        # and add --install-completion/--show-completion to it.
-        command = typer.main.get_group(target)
-    else:
+    if kind != "group":
         holder = typer.Typer(add_completion=False)
         holder.command(name, cls=LeanCommand)(target)
         command = typer.main.get_command(holder)
+    else:
+        # get_group, not get_command: the latter would treat the sub-app as a program of its own
+        # and add --install-completion/--show-completion to it.
+        command = typer.main.get_group(target)
     command.name = name
     make_tree_lean(command)
     return command

@@ -22,13 +22,16 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from sentinel_cli.wire import JsonObject
+
 if TYPE_CHECKING:
     from sentinel_cli.operations.collect import CollectionOptions
     from sentinel_cli.operations.evidence import EvidenceListing
     from sentinel_cli.operations.reports import Verification
     from sentinel_cli.operations.usecases import UseCase
+    from sentinel_cli.wire import Job
 
-Obj = dict[str, Any]
+Obj = JsonObject
 Progress = Callable[[int, int, str], None]
 
 
@@ -76,7 +79,7 @@ class Backend(ABC):
         """Where commands go: ``{"mode": "local", ...}`` or ``{"mode": "remote", ...}``."""
 
     @abstractmethod
-    def collect(self, target_id: str, *, options: CollectionOptions, progress: Progress) -> Obj:
+    def collect(self, target_id: str, *, options: CollectionOptions, progress: Progress) -> Job:
         """Run one collection to its end and return the finished job."""
 
     @abstractmethod

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sentinel_cli.operations.usecases import UseCase
     from sentinel_cli.secrets import SecretStore
     from sentinel_cli.store import Store
+    from sentinel_cli.wire import Job
 
 
 class LocalBackend(Backend):
@@ -65,7 +66,7 @@ class LocalBackend(Backend):
         context = Context(store=lambda: self.store, secrets=lambda: self.secrets)
         return invoke(case, values, context)
 
-    def collect(self, target_id: str, *, options: CollectionOptions, progress: Progress) -> Obj:
+    def collect(self, target_id: str, *, options: CollectionOptions, progress: Progress) -> Job:
         from sentinel_cli.operations import collect
 
         job = collect.start_collection(self.store, target_id, options=options)

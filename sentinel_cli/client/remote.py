@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from sentinel_cli.operations.policies import PolicyDocument
     from sentinel_cli.operations.reports import Verification
     from sentinel_cli.operations.usecases import UseCase
+    from sentinel_cli.wire import Job, Report
 
 TIMEOUT_SECONDS = 120.0
 CONNECT_TIMEOUT_SECONDS = 10.0
@@ -228,11 +229,10 @@ class RemoteBackend(Backend):
         data = _data(response)
         return data[case.result] if case.result else data
 
-    def collect(self, target_id: str, *, options: CollectionOptions, progress: Progress) -> Obj:
+    def collect(self, target_id: str, *, options: CollectionOptions, progress: Progress) -> Job:
         body = {"since": options.since, "until": options.until}
-        job: Obj = self.call("POST", f"/api/integrations/{_seg(target_id)}/collect", json=body)[
-            "job"
-        ]
+        path = f"/api/integrations/{_seg(target_id)}/collect"
+        job: Job = self.call("POST", path, json=body)["job"]
         progress(0, 1, "running on the server")
         delay = POLL_FIRST
         while job["status"] == "RUNNING":
@@ -265,8 +265,15 @@ class RemoteBackend(Backend):
             # listing belong together, so they wait out the rate limit.
             return page() if fail_on is not None else self._waiting(page)
 
-        options = {"limit": limit, "offset": offset, "fail_on": fail_on, "all_items": all_items}
-        return listing_from_pages(fetch, output=output, as_of=filters.get("as_of"), **options)
+        return listing_from_pages(
+            fetch,
+            output=output,
+            limit=limit,
+            offset=offset,
+            fail_on=fail_on,
+            all_items=all_items,
+            as_of=filters.get("as_of"),
+        )
 
     def _waiting(self, request: Callable[[], Any]) -> Any:
         """``request()``, waiting out the server's rate limit up to ``RATE_LIMIT_PATIENCE``."""
@@ -286,7 +293,7 @@ class RemoteBackend(Backend):
 
         # The file stays on this machine: only its hash is compared with the server's reports.
         file, sha, size = hash_report_file(path)
-        newest_first: list[Obj] = self.list_reports()
+        newest_first: list[Report] = self.list_reports()
         return verdict_for(file, sha, size, reversed(newest_first))
 
 

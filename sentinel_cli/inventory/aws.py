@@ -18,12 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from sentinel_cli.inventory.fetch import FailureIndex, FetchError
+from sentinel_cli.wire import JsonObject
 
-Json = dict[str, Any]
-ByRegion = Mapping[str, list[Json]]
+ByRegion = Mapping[str, list[JsonObject]]
 
 
 @dataclass(frozen=True)
@@ -36,32 +35,32 @@ class AwsInventory(FailureIndex):
     """ISO 8601 UTC time the collection started; checks use it (or settings.now) as 'now'."""
 
     # ---- IAM (global) ----
-    credential_report: list[Json] | None = None
+    credential_report: list[JsonObject] | None = None
     """Rows of the IAM credential report CSV as dicts with the CSV's column names (``user``, ``arn``,
     ``user_creation_time``, ``password_enabled``, ``password_last_used``, ``mfa_active``,
     ``access_key_1_active``, ``access_key_1_last_rotated``, ``access_key_1_last_used_date``, same for
     key 2, ...). Values are the raw CSV strings ("true", "N/A", "no_information", ISO dates). The
     ``<root_account>`` row is included."""
-    account_summary: Json | None = None
+    account_summary: JsonObject | None = None
     """``iam.get_account_summary()['SummaryMap']`` (AccountMFAEnabled, AccountAccessKeysPresent, ...)."""
-    virtual_mfa_devices: list[Json] | None = None
+    virtual_mfa_devices: list[JsonObject] | None = None
     """``iam.list_virtual_mfa_devices()['VirtualMFADevices']`` (SerialNumber, User{Arn}, EnableDate)."""
-    password_policy: Json | None = None
+    password_policy: JsonObject | None = None
     """``iam.get_account_password_policy()['PasswordPolicy']``; ``None`` when collected and absent
     (NoSuchEntity): check ``password_policy_present`` to distinguish from 'not fetched'."""
     password_policy_present: bool = False
-    authorization_details: Json | None = None
+    authorization_details: JsonObject | None = None
     """Merged pages of ``iam.get_account_authorization_details()``: keys ``UserDetailList``,
     ``GroupDetailList``, ``RoleDetailList``, ``Policies`` (each policy with ``PolicyVersionList``,
     documents already URL-decoded into dicts)."""
-    access_keys: list[Json] | None = None
+    access_keys: list[JsonObject] | None = None
     """Every access key: ``{UserName, AccessKeyId, Status, CreateDate, LastUsedDate}``; built from
     the credential report where possible (LastUsedDate may be None)."""
     access_analyzers: ByRegion = field(default_factory=dict)
     """``accessanalyzer.list_analyzers()['analyzers']`` per region (name, arn, type, status)."""
 
     # ---- Logging and monitoring ----
-    trails: list[Json] | None = None
+    trails: list[JsonObject] | None = None
     """``cloudtrail.describe_trails(includeShadowTrails=False)['trailList']`` from the home regions,
     each extended with ``SentinelStatus`` (``get_trail_status`` response: IsLogging,
     LatestCloudWatchLogsDeliveryTime, ...) and ``SentinelEventSelectors`` (``get_event_selectors``
@@ -74,7 +73,7 @@ class AwsInventory(FailureIndex):
     guardduty_findings: ByRegion = field(default_factory=dict)
     """Per region: unarchived findings with severity >= 7 (``get_findings`` shape: Id, Type,
     Severity, Title, Resource, UpdatedAt)."""
-    securityhub: Mapping[str, Json | None] = field(default_factory=dict)
+    securityhub: Mapping[str, JsonObject | None] = field(default_factory=dict)
     """Per region: ``{"Hub": describe_hub() or None when not subscribed, "Standards":
     get_enabled_standards()['StandardsSubscriptions']}``."""
     vpcs: ByRegion = field(default_factory=dict)
@@ -91,7 +90,7 @@ class AwsInventory(FailureIndex):
     """``sns.list_subscriptions()['Subscriptions']`` per region (TopicArn, Protocol, Endpoint)."""
 
     # ---- Storage ----
-    buckets: list[Json] | None = None
+    buckets: list[JsonObject] | None = None
     """``s3.list_buckets()['Buckets']`` each extended with per-bucket settings:
     ``SentinelRegion`` (get_bucket_location), ``SentinelEncryption`` (the
     ServerSideEncryptionConfiguration or None), ``SentinelVersioning`` (get_bucket_versioning
@@ -100,7 +99,7 @@ class AwsInventory(FailureIndex):
     (PublicAccessBlockConfiguration or None), ``SentinelAcl`` (get_bucket_acl Grants list),
     ``SentinelErrors`` (``{setting: "ErrorCode: message"}`` for per-bucket calls that failed, e.g.
     AccessDenied on one bucket; checks reading that setting report ERROR for that bucket)."""
-    account_public_access_block: Json | None = None
+    account_public_access_block: JsonObject | None = None
     """``s3control.get_public_access_block(AccountId)['PublicAccessBlockConfiguration']``; None when
     collected and absent (NoSuchPublicAccessBlockConfiguration): see ``account_public_access_block_present``."""
     account_public_access_block_present: bool = False

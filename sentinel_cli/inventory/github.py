@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sentinel_cli.inventory.fetch import FailureIndex, FetchError
+from sentinel_cli.wire import JsonObject
 
-Json = dict[str, Any]
 ByRepo = Mapping[str, Any]
 
 
@@ -46,34 +46,34 @@ class GithubInventory(FailureIndex):
     """``X-OAuth-Scopes`` of the token (classic tokens); None for fine-grained or App tokens."""
 
     # ---- Organization ----
-    organization: Json | None = None
+    organization: JsonObject | None = None
     """``GET /orgs/{org}``. Owner-only settings (``two_factor_requirement_enabled``,
     ``default_repository_permission``, ``members_can_create_repositories``,
     ``members_can_create_public_repositories``, ``plan``) are absent when the token is not an
     owner's: checks reading them report ERROR, never PASS."""
-    members: list[Json] | None = None
+    members: list[JsonObject] | None = None
     """``GET /orgs/{org}/members`` (simple-user shapes: login, id, type, site_admin)."""
-    members_2fa_disabled: list[Json] | None = None
+    members_2fa_disabled: list[JsonObject] | None = None
     """``GET /orgs/{org}/members?filter=2fa_disabled`` (owner only; needs ``admin:org``)."""
-    owners: list[Json] | None = None
+    owners: list[JsonObject] | None = None
     """``GET /orgs/{org}/members?role=admin``."""
-    outside_collaborators: list[Json] | None = None
+    outside_collaborators: list[JsonObject] | None = None
     """``GET /orgs/{org}/outside_collaborators``."""
-    actions_permissions: Json | None = None
+    actions_permissions: JsonObject | None = None
     """``GET /orgs/{org}/actions/permissions`` (enabled_repositories, allowed_actions)."""
-    workflow_permissions: Json | None = None
+    workflow_permissions: JsonObject | None = None
     """``GET /orgs/{org}/actions/permissions/workflow`` (default_workflow_permissions,
     can_approve_pull_request_reviews)."""
-    org_hooks: list[Json] | None = None
+    org_hooks: list[JsonObject] | None = None
     """``GET /orgs/{org}/hooks`` (id, name, active, events, config{url, content_type,
     insecure_ssl, secret}); GitHub masks a set secret as ``"********"``."""
-    saml_sso: Json | None = None
+    saml_sso: JsonObject | None = None
     """GraphQL ``organization(login) { samlIdentityProvider { ssoUrl issuer } }`` →
     ``{"samlIdentityProvider": {"ssoUrl", "issuer"} | None}``. A null provider is a collected
     answer (no SAML SSO; always so outside GitHub Enterprise Cloud). GraphQL refusals (HTTP 200
     with ``errors``, e.g. a non-owner's token) are FetchErrors, never a null provider. Whether
     SSO is *enforced* is not exposed by the API."""
-    audit_log: Json | None = None
+    audit_log: JsonObject | None = None
     """Member activity from ``GET /orgs/{org}/audit-log`` (GitHub Enterprise Cloud only; needs an
     owner's token with ``read:audit_log``): ``{"phrase": "created:>=YYYY-MM-DD", "since",
     "until", "complete", "stoppedBecause": "end_of_window" | "all_members_seen" | "page_cap",
@@ -86,7 +86,7 @@ class GithubInventory(FailureIndex):
     or None when there is none. Public repositories without their own inherit it."""
 
     # ---- Repositories (non-archived) ----
-    repos: list[Json] | None = None
+    repos: list[JsonObject] | None = None
     """Non-archived repositories from the one listing walk of ``GET /orgs/{org}/repos``
     (minimal-repository shape: full_name, name, private, visibility, default_branch, archived,
     permissions{admin, push, pull}). None when the listing failed: no repository is judged from

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from sentinel_cli import __version__
 from sentinel_cli.timeutil import parse_iso, to_iso
+from sentinel_cli.wire import Policy, RiskException, TimelinePoint
 
 REPORT_TYPES: tuple[str, ...] = (
     "SOC2_AUDIT",
@@ -99,19 +100,19 @@ class ReportData:
     status_by_severity: dict[str, dict[str, int]] = field(default_factory=dict)
     as_of: str = ""
     overall_score: float | None = None
-    end_state: dict[str, Any] = field(default_factory=dict)
+    end_state: TimelinePoint | None = None
     frameworks: dict[str, dict[str, Any]] = field(default_factory=dict)
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    policies: list[dict[str, Any]] = field(default_factory=list)
-    accepted_risks: list[dict[str, Any]] = field(default_factory=list)
-    timeline: list[dict[str, Any]] = field(default_factory=list)
+    policies: list[Policy] = field(default_factory=list)
+    accepted_risks: list[RiskException] = field(default_factory=list)
+    timeline: list[TimelinePoint] = field(default_factory=list)
     trend: str = "stable"
     previous: dict[str, Any] | None = None
     sla_days: dict[str, int] = field(default_factory=dict)
     overdue_failures: list[dict[str, Any]] = field(default_factory=list)
     overdue_failure_count: int = 0
-    overdue_reviews: list[dict[str, Any]] = field(default_factory=list)
-    expired_risks: list[dict[str, Any]] = field(default_factory=list)
+    overdue_reviews: list[Policy] = field(default_factory=list)
+    expired_risks: list[RiskException] = field(default_factory=list)
     top_failing: list[dict[str, Any]] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
 

@@ -25,16 +25,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sentinel_cli.errors import InvalidInput, PlanLimitExceeded
 from sentinel_cli.plans import DEFAULT_TIER, Plan, first_plan_allowing, get_plan, load_plans
 from sentinel_cli.store import Store
 from sentinel_cli.timeutil import add_months, parse_iso, to_iso, utcnow
+from sentinel_cli.wire import ChecksLimit, IntegrationsLimit, Subscription, Usage
+from sentinel_cli.wire import Plan as PlanShape
 
 STATUSES: tuple[str, ...] = ("TRIALING", "ACTIVE", "PAST_DUE", "CANCELED")
 ACTIVE_STATUSES: tuple[str, ...] = ("TRIALING", "ACTIVE")
 METRIC_CHECKS = "checks"
+Metric = Literal["integrations", "checks", "users"]
+METRICS: tuple[Metric, ...] = ("integrations", "checks", "users")
+"""The keys of a subscription's ``usage``, ``remaining`` and ``overLimit``, in that order."""
 
 
 @dataclass(frozen=True)
@@ -285,22 +290,22 @@ def _remaining(limit: int | None, used: int) -> int | None:
     return None if limit is None else max(0, limit - used)
 
 
-def _subscription_shape(store: Store, cur: _Current) -> dict[str, Any]:
+def _subscription_shape(store: Store, cur: _Current) -> Subscription:
     plan = cur.plan
-    usage = {
+    usage: Usage = {
         "integrations": store.integrations.count_active(),
         "checks": store.billing.usage_total(cur.row["id"], METRIC_CHECKS, cur.period_start),
         "users": store.billing.count_enabled_users(),
     }
-    limits = {
+    limits: dict[Metric, int | None] = {
         "integrations": plan.integrations,
         "checks": plan.checks_per_period,
         "users": plan.max_users,
     }
-    over = {
-        name: used - limit
-        for name, used in usage.items()
-        if (limit := limits[name]) is not None and used > limit
+    over: dict[str, int] = {
+        name: usage[name] - limit
+        for name in METRICS
+        if (limit := limits[name]) is not None and usage[name] > limit
     }
     return {
         "id": cur.row["id"],
@@ -313,7 +318,7 @@ def _subscription_shape(store: Store, cur: _Current) -> dict[str, Any]:
         "monthlyPriceUsd": plan.monthly_price_usd,
         "usage": usage,
         "limits": plan.limits(),
-        "remaining": {name: _remaining(limits[name], used) for name, used in usage.items()},
+        "remaining": {name: _remaining(limits[name], usage[name]) for name in METRICS},
         "overLimit": over,
         "features": plan.features(),
         "createdAt": cur.row["created_at"],
@@ -321,7 +326,7 @@ def _subscription_shape(store: Store, cur: _Current) -> dict[str, Any]:
     }
 
 
-def subscription(store: Store, *, now: datetime | None = None) -> dict[str, Any]:
+def subscription(store: Store, *, now: datetime | None = None) -> Subscription:
     """The spec's subscription object: tier, status, period, usage, limits, features, overage.
 
     ``usage``, ``remaining`` and ``overLimit`` are keyed ``integrations``, ``checks``, ``users``;
@@ -333,7 +338,7 @@ def subscription(store: Store, *, now: datetime | None = None) -> dict[str, Any]
 
 def limits_integrations(
     store: Store, *, enforce: bool = False, now: datetime | None = None
-) -> dict[str, Any]:
+) -> IntegrationsLimit:
     """``GET /api/billing/limits/integrations``: may one more integration be connected?"""
     cur = _current(store, now)
     used = store.integrations.count_active()
@@ -353,7 +358,7 @@ def limits_integrations(
 
 def limits_checks(
     store: Store, *, enforce: bool = False, now: datetime | None = None
-) -> dict[str, Any]:
+) -> ChecksLimit:
     """``GET /api/billing/limits/checks``: checks left in the current period and when it resets."""
     cur = _current(store, now)
     used = store.billing.usage_total(cur.row["id"], METRIC_CHECKS, cur.period_start)
@@ -373,7 +378,7 @@ def limits_checks(
     }
 
 
-def list_plans() -> list[dict[str, Any]]:
+def list_plans() -> list[PlanShape]:
     """Every plan with its price, limits and features, cheapest first."""
     return [plan.to_dict() for plan in load_plans()]
 
@@ -383,7 +388,7 @@ def list_plans() -> list[dict[str, Any]]:
 
 def set_plan(
     store: Store, tier: str, *, actor: str | None = None, now: datetime | None = None
-) -> dict[str, Any]:
+) -> Subscription:
     """Change the tier, effective at once, in the activity log. Returns the subscription.
 
     A downgrade below current usage is allowed: nothing is removed, further connects (or
@@ -394,7 +399,7 @@ def set_plan(
 
 def set_status(
     store: Store, status: str, *, actor: str | None = None, now: datetime | None = None
-) -> dict[str, Any]:
+) -> Subscription:
     """Set the subscription status (e.g. PAST_DUE when payment fails), in the activity log."""
     return update_subscription(store, status=status, actor=actor, now=now)
 
@@ -415,7 +420,7 @@ def update_subscription(
     status: str | None = None,
     actor: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> Subscription:
     """Change the tier and/or the status at once: both values are checked before anything is
     written, and both changes land in one transaction (each in the activity log)."""
     if tier is None and status is None:

@@ -9,17 +9,15 @@ store, no credentials. ``GET /api/checks`` and ``sentinel checks`` both call the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sentinel_cli.checks import PROVIDERS, all_metadata
 from sentinel_cli.checks.base import CheckMeta
 from sentinel_cli.errors import InvalidInput, NotFound
 from sentinel_cli.operations.evidence import choose_values, parse_severities
+from sentinel_cli.wire import CheckData, CheckDetail, CheckInfo, CheckList
 
-Obj = dict[str, Any]
 
-
-def check_shape(meta: CheckMeta) -> Obj:
+def check_shape(meta: CheckMeta) -> CheckInfo:
     """One check as the API and ``--json`` show it."""
     return {
         "id": meta.id,
@@ -47,7 +45,7 @@ def list_checks(
     control: str | None = None,
     severity: str | Sequence[str] | None = None,
     category: str | Sequence[str] | None = None,
-) -> Obj:
+) -> CheckList:
     """The catalogue, filtered: ``{"checks": [...], "total": N}``.
 
     ``control`` needs ``framework`` (a control id alone is ambiguous only in theory, but naming the
@@ -82,7 +80,7 @@ def list_checks(
     return {"checks": checks, "total": len(checks)}
 
 
-def get_check(check_id: str) -> Obj:
+def get_check(check_id: str) -> CheckData:
     """One check (by id or a former id kept as an alias) with the titles of its controls:
     ``{"check": {..., "controlDetails": {"SOC2": [{"id", "title"}], ...}}}``."""
     from sentinel_cli.frameworks import control_title
@@ -94,9 +92,11 @@ def get_check(check_id: str) -> Obj:
         close = [m.id for m in _distinct() if wanted and wanted.lower() in m.id][:5]
         hint = f"did you mean {', '.join(close)}?" if close else "list them: sentinel checks list"
         raise NotFound(f"no check with id {wanted!r}", hint=hint)
-    shape = check_shape(meta)
-    shape["controlDetails"] = {
-        fw: [{"id": cid, "title": control_title(fw, cid)} for cid in ids]
-        for fw, ids in meta.controls.items()
+    shape: CheckDetail = {
+        **check_shape(meta),
+        "controlDetails": {
+            fw: [{"id": cid, "title": control_title(fw, cid)} for cid in ids]
+            for fw, ids in meta.controls.items()
+        },
     }
     return {"check": shape}

@@ -35,6 +35,7 @@ from sentinel_cli.secrets import SecretStore, integration_secret_key
 from sentinel_cli.store import Store
 from sentinel_cli.store.evidence import EvidenceRecord
 from sentinel_cli.timeutil import now_iso, parse_user_date, to_iso, utcnow
+from sentinel_cli.wire import Job
 
 Progress = Callable[[int, int, str], None]
 
@@ -69,7 +70,7 @@ def start_collection(
     trigger: str = "cli",
     options: CollectionOptions | None = None,
     actor: str | None = None,
-) -> dict[str, Any]:
+) -> Job:
     """Create the RUNNING job row (refusing a second concurrent collection of one integration)."""
     integration = resolve_integration(store, integration_id)
     options = options or CollectionOptions()
@@ -153,13 +154,14 @@ def _credentials_secret(secrets: SecretStore, integration: dict[str, Any]) -> di
             f"{secrets.backend} secrets backend",
             hint="reconnect it: sentinel integrations remove ID, then sentinel integrations connect",
         )
-    return json.loads(raw)
+    secret: dict[str, str] = json.loads(raw)
+    return secret
 
 
 def _collect_inventory(
     integration: dict[str, Any],
     secret: dict[str, str] | None,
-    job: dict[str, Any],
+    job: Job,
     options: CollectionOptions,
     progress: Progress | None,
     check_settings: CheckSettings,
@@ -235,7 +237,7 @@ def run_collection(
     options: CollectionOptions | None = None,
     progress: Progress | None = None,
     actor: str | None = None,
-) -> dict[str, Any]:
+) -> Job:
     """Run a started job to its end. Never raises for a collection failure: the job records it."""
     from sentinel_cli.checks import load_checks
     from sentinel_cli.checks.base import run_checks
@@ -309,7 +311,7 @@ def run_collection(
 
 def _fail_job(
     store: Store, integration: dict[str, Any], job_id: str, message: str, actor: str | None
-) -> dict[str, Any]:
+) -> Job:
     finished = now_iso()
     with store.transaction():
         store.jobs.finish(job_id, status="FAILED", error_message=message, finished_at=finished)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sentinel_cli.errors import InvalidInput
 from sentinel_cli.operations.evidence import (
@@ -37,6 +37,14 @@ from sentinel_cli.operations.shapes import score
 from sentinel_cli.store import Store
 from sentinel_cli.store.queries import EvidenceFilter, ExceptionRules
 from sentinel_cli.timeutil import to_iso, utcnow
+from sentinel_cli.wire import (
+    Activity,
+    CategoryScore,
+    Dashboard,
+    FrameworkScore,
+    Overview,
+    TimelinePoint,
+)
 
 TIMELINE_DAYS = 30
 TREND_THRESHOLD = 2.0
@@ -45,6 +53,12 @@ ACTIVITY_LIMIT = 10
 
 
 MAX_DAYS = 365
+_CATEGORY_COUNT: dict[str, Literal["passing", "failing", "warning", "error"]] = {
+    "PASS": "passing",
+    "FAIL": "failing",
+    "WARNING": "warning",
+    "ERROR": "error",
+}
 
 
 def parse_days(value: int | str | None) -> int:
@@ -60,8 +74,8 @@ def parse_days(value: int | str | None) -> int:
     return days
 
 
-def trend_of(timeline: Sequence[dict[str, Any]], threshold: float = TREND_THRESHOLD) -> str:
-    scores = [p["score"] for p in timeline if p.get("score") is not None]
+def trend_of(timeline: Sequence[TimelinePoint], threshold: float = TREND_THRESHOLD) -> str:
+    scores = [p["score"] for p in timeline if p["score"] is not None]
     if len(scores) < 2:
         return "stable"
     delta = scores[-1] - scores[0]
@@ -86,7 +100,7 @@ def timeline(
     now: datetime | None = None,
     days: int = TIMELINE_DAYS,
     since: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[TimelinePoint]:
     """Score per day over the last ``days`` days, replaying job history (see module docstring).
 
     ``since`` (ISO) counts only collections started at or after it: a report's period."""
@@ -100,7 +114,7 @@ def timeline(
 
     latest: dict[str, dict[str, Any]] = {}
     cursor = 0
-    points: list[dict[str, Any]] = []
+    points: list[TimelinePoint] = []
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         at = now_iso if day == today else f"{day.isoformat()}T23:59:59Z"
@@ -142,7 +156,7 @@ def timeline(
     return points
 
 
-def _activity_shape(row: dict[str, Any]) -> dict[str, Any]:
+def _activity_shape(row: dict[str, Any]) -> Activity:
     return {
         "id": row["id"],
         "at": row["at"],
@@ -161,7 +175,7 @@ def dashboard(
     now: datetime | None = None,
     days: int | str | None = TIMELINE_DAYS,
     extra_sources: Sequence[ComplianceSource] | None = None,
-) -> dict[str, Any]:
+) -> Dashboard:
     """The spec's dashboard object: overview, frameworks, categories, recentActivity, issues,
     timeline, trend. Framework scores count approved policies as control evidence, as
     ``evidence compliance`` does (``extra_sources=()`` turns that off). ``days`` is checked here
@@ -176,17 +190,24 @@ def dashboard(
     excepted_rows = store.queries.excepted_counts(scope.job_ids, scope.rules)
 
     by_status = {"PASS": 0, "FAIL": 0, "WARNING": 0, "ERROR": 0}
-    categories: dict[str, dict[str, Any]] = {}
+    categories: dict[str, CategoryScore] = {}
     for row in rows:
         n = int(row["count"])
         by_status[row["status"]] += n
         cat = categories.setdefault(
             row["category"],
-            {"total": 0, "passing": 0, "failing": 0, "warning": 0, "error": 0, "excepted": 0},
+            {
+                "total": 0,
+                "passing": 0,
+                "failing": 0,
+                "warning": 0,
+                "error": 0,
+                "excepted": 0,
+                "score": None,  # set once every row is counted
+            },
         )
         cat["total"] += n
-        key = {"PASS": "passing", "FAIL": "failing", "WARNING": "warning", "ERROR": "error"}
-        cat[key[row["status"]]] += n
+        cat[_CATEGORY_COUNT[row["status"]]] += n
     excepted = {"FAIL": 0, "WARNING": 0}
     for row in excepted_rows:
         n = int(row["count"])
@@ -201,7 +222,7 @@ def dashboard(
     total = sum(by_status.values())
     excepted_total = sum(excepted.values())
     passing = by_status["PASS"] + excepted_total
-    overview = {
+    overview: Overview = {
         "totalChecks": total,
         "passingChecks": passing,
         "failingChecks": by_status["FAIL"] - excepted.get("FAIL", 0),
@@ -211,7 +232,7 @@ def dashboard(
         "complianceScore": score(passing, total),
     }
 
-    frameworks = []
+    frameworks: list[FrameworkScore] = []
     for fid in FRAMEWORK_IDS:
         summary = compliance_from_counts(
             store,

@@ -22,6 +22,7 @@ from typing import Any
 
 from sentinel_cli.config import Settings
 from sentinel_cli.errors import InvalidInput, SentinelError
+from sentinel_cli.wire import Dashboard, EvidenceItem, Integration, Job, JsonObject, Policy, Report
 
 MARKER = ".sentinel-demo"
 COMPANY = {
@@ -63,13 +64,13 @@ SCALES = {
 @dataclass
 class DemoResult:
     home: Path
-    integrations: list[dict[str, Any]] = field(default_factory=list)
-    jobs: list[dict[str, Any]] = field(default_factory=list)
-    dashboard: dict[str, Any] = field(default_factory=dict)
-    failing: list[dict[str, Any]] = field(default_factory=list)
-    soc2: dict[str, Any] = field(default_factory=dict)
-    policies: list[dict[str, Any]] = field(default_factory=list)
-    reports: list[dict[str, Any]] = field(default_factory=list)
+    integrations: list[Integration] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+    dashboard: Dashboard | None = None
+    failing: list[EvidenceItem] = field(default_factory=list)
+    soc2: JsonObject = field(default_factory=dict)
+    policies: list[Policy] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
     report_paths: list[Path] = field(default_factory=list)
 
 
@@ -233,7 +234,7 @@ def run_demo(
         approved = policy_ops.approve_policy(
             store, result.policies[0]["id"], approver=COMPANY["securityOfficerEmail"]
         )
-        result.policies[0] = approved.get("policy", approved)
+        result.policies[0] = approved
         result.dashboard = dashboard_ops.dashboard(store)
         listed = evidence_ops.list_evidence(store, status="FAIL", limit=10)
         result.failing = listed["evidence"]
@@ -266,10 +267,10 @@ def demo_admin(settings: Settings) -> tuple[str, str] | None:
     return email, password
 
 
-def _reports(store: Any, settings: Settings, step: Step) -> tuple[list[dict[str, Any]], list[Path]]:
+def _reports(store: Any, settings: Settings, step: Step) -> tuple[list[Report], list[Path]]:
     from sentinel_cli.operations import reports as report_ops
 
-    reports: list[dict[str, Any]] = []
+    reports: list[Report] = []
     paths: list[Path] = []
     out_dir = settings.home / "reports"
     out_dir.mkdir(exist_ok=True)

@@ -47,6 +47,15 @@ from sentinel_cli.operations.shapes import score
 from sentinel_cli.store import Store
 from sentinel_cli.store.queries import STATUS_ORDER, EvidenceFilter, ExceptionRules
 from sentinel_cli.timeutil import parse_user_date, to_iso, utcnow
+from sentinel_cli.wire import (
+    ControlRef,
+    EvidenceData,
+    EvidenceDetail,
+    EvidenceItem,
+    EvidencePage,
+    EvidenceStats,
+    ExceptionRef,
+)
 
 STATUSES: tuple[str, ...] = ("PASS", "FAIL", "WARNING", "ERROR")
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
@@ -326,9 +335,9 @@ def build_filter(
 # -- shapes -----------------------------------------------------------------------------------
 
 
-def item_shape(row: dict[str, Any], rules: ExceptionRules) -> dict[str, Any]:
+def item_shape(row: dict[str, Any], rules: ExceptionRules) -> EvidenceItem:
     """The API's evidence item (camelCase)."""
-    exception = None
+    exception: ExceptionRef | None = None
     exception_id = row.get("exception_id")
     if exception_id:
         exc = next((e for e in rules.exceptions if e["id"] == exception_id), None)
@@ -377,19 +386,19 @@ class EvidenceListing:
     pagination only. ``iter_items`` reads whichever there is.
     """
 
-    data: dict[str, Any]
+    data: EvidencePage
     output: str
     fail_on: tuple[str, ...]
     failing: int
     as_of: str | None = None
-    stream: Iterator[dict[str, Any]] | None = None
+    stream: Iterator[EvidenceItem] | None = None
 
-    def iter_items(self) -> Iterator[dict[str, Any]]:
+    def iter_items(self) -> Iterator[EvidenceItem]:
         """The items, page or stream (a stream can be read once)."""
         return self.stream if self.stream is not None else iter(self.data["evidence"])
 
     @property
-    def items(self) -> list[dict[str, Any]]:
+    def items(self) -> list[EvidenceItem]:
         return list(self.iter_items())
 
     @property
@@ -437,13 +446,13 @@ def evidence_listing(
     if page_limit is None:  # opened before the counts: one snapshot (see Queries.stream)
         rows = store.queries.stream(flt, rules=scope.rules, offset=page_offset)
         stream = (item_shape(r, scope.rules) for r in rows)
-        items: list[dict[str, Any]] = []
+        items: list[EvidenceItem] = []
     else:
         rows_page = store.queries.page(flt, rules=scope.rules, limit=page_limit, offset=page_offset)
         items = [item_shape(r, scope.rules) for r in rows_page]
     total = store.queries.count(flt)
     failing = store.queries.count(flt, statuses=gate_statuses, rules=scope.rules)
-    data = {
+    data: EvidencePage = {
         "evidence": items,
         "pagination": {"total": total, "limit": page_limit, "offset": page_offset},
     }
@@ -470,7 +479,7 @@ def evidence_page(
     offset: int | str | None = None,
     as_of: str | None = None,
     fail_on: str | None = None,
-) -> dict[str, Any]:
+) -> EvidencePage:
     """One page as ``GET /api/evidence`` answers it: ``evidence`` and ``pagination``, plus
     ``gate = {"failOn": [...], "failing": N}`` (the CI gate over *all* pages) when ``fail_on``
     is given, so a CLI logged in to a server exits as it would on the server's store."""
@@ -525,8 +534,8 @@ def listing_from_pages(
             hint="upgrade the server to this CLI's Sentinel version",
         )
 
-    def every_item() -> Iterator[dict[str, Any]]:
-        page: list[dict[str, Any]] = first["evidence"]
+    def every_item() -> Iterator[EvidenceItem]:
+        page: list[EvidenceItem] = first["evidence"]
         at = page_offset
         while True:
             yield from page
@@ -549,7 +558,7 @@ def listing_from_pages(
     )
 
 
-def list_evidence(store: Store, **options: Any) -> dict[str, Any]:
+def list_evidence(store: Store, **options: Any) -> EvidencePage:
     """``{"evidence": [...], "pagination": {...}}`` — what ``GET /api/evidence`` returns."""
     options.setdefault("limit", DEFAULT_LIMIT)
     return evidence_listing(store, **options).data
@@ -598,7 +607,7 @@ def _find_one(store: Store, evidence_id: str) -> dict[str, Any]:
     )
 
 
-def get_evidence(store: Store, evidence_id: str, *, now: datetime | None = None) -> dict[str, Any]:
+def get_evidence(store: Store, evidence_id: str, *, now: datetime | None = None) -> EvidenceData:
     """One item in full: raw data, description, control titles, remediation, its history."""
     row = _find_one(store, evidence_id)
     at = to_iso(now or utcnow())
@@ -607,40 +616,43 @@ def get_evidence(store: Store, evidence_id: str, *, now: datetime | None = None)
     item = item_shape(row, rules)
 
     raw_text = store.queries.raw_data(row["sha256"])
-    item["rawData"] = json.loads(raw_text) if raw_text is not None else None
 
     from sentinel_cli.checks import all_metadata
     from sentinel_cli.frameworks import load_framework
 
     meta = all_metadata().get(row["check_id"])
-    item["description"] = meta.description if meta is not None else ""
-    details: dict[str, list[dict[str, Any]]] = {}
+    details: dict[str, list[ControlRef]] = {}
     for fid in FRAMEWORK_IDS:
         controls = load_framework(fid).controls
         details[fid] = [
             {"id": cid, "title": controls[cid].title if cid in controls else None}
             for cid in item["controls"].get(fid, [])
         ]
-    item["controlDetails"] = details
     current_jobs = {j["job_id"] for j in store.queries.jobs_at(at)}
-    item["current"] = row["job_id"] in current_jobs
-    item["history"] = [
-        {
-            "evidenceId": h["id"],
-            "jobId": h["job_id"],
-            "collectedAt": h["collected_at"],
-            "status": h["status"],
-            "sha256": h["sha256"],
-        }
-        for h in store.queries.history(
-            integration_id=row["integration_id"],
-            check_id=row["check_id"],
-            resource_id=row["resource_id"],
-            until=row["collected_at"],
-        )
-        if h["id"] != row["id"]
-    ]
-    return {"evidence": item}
+    detail: EvidenceDetail = {
+        **item,
+        "rawData": json.loads(raw_text) if raw_text is not None else None,
+        "description": meta.description if meta is not None else "",
+        "controlDetails": details,
+        "current": row["job_id"] in current_jobs,
+        "history": [
+            {
+                "evidenceId": h["id"],
+                "jobId": h["job_id"],
+                "collectedAt": h["collected_at"],
+                "status": h["status"],
+                "sha256": h["sha256"],
+            }
+            for h in store.queries.history(
+                integration_id=row["integration_id"],
+                check_id=row["check_id"],
+                resource_id=row["resource_id"],
+                until=row["collected_at"],
+            )
+            if h["id"] != row["id"]
+        ],
+    }
+    return {"evidence": detail}
 
 
 # -- stats ------------------------------------------------------------------------------------
@@ -656,7 +668,7 @@ def evidence_stats(
     integration: str | None = None,
     as_of: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> EvidenceStats:
     """Counts of the current items by status, category and severity (``/api/evidence/stats``).
 
     Statuses are as recorded; ``excepted`` counts the FAIL/WARNING items covered by an exception.

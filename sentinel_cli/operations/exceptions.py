@@ -24,6 +24,7 @@ from sentinel_cli.operations.ids import resolve_id
 from sentinel_cli.store import Store
 from sentinel_cli.store.queries import ExceptionRules
 from sentinel_cli.timeutil import to_iso, utcnow
+from sentinel_cli.wire import ExceptionData, ExceptionList, RiskException
 
 EXCEPTABLE_STATUSES: tuple[str, ...] = ("FAIL", "WARNING")
 _CHECK_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -47,7 +48,7 @@ def state_of(row: dict[str, Any], at: str) -> str:
     return "ACTIVE"
 
 
-def exception_shape(row: dict[str, Any], *, at: str) -> dict[str, Any]:
+def exception_shape(row: dict[str, Any], *, at: str) -> RiskException:
     return {
         "id": row["id"],
         "checkId": row["check_id"],
@@ -118,7 +119,7 @@ def add_exception(
     resource: str | None = None,
     actor: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> ExceptionData:
     """Record an accepted risk for ``check_id`` on resources matching ``resource`` (a glob)."""
     moment = _now(now)
     check = validate_check_id(store, check_id)
@@ -170,7 +171,7 @@ def add_exception(
 
 def list_exceptions(
     store: Store, *, include_all: bool = False, now: datetime | None = None
-) -> dict[str, Any]:
+) -> ExceptionList:
     """Exceptions in force now (``include_all``: also expired and removed ones)."""
     at = to_iso(_now(now))
     items = [exception_shape(r, at=at) for r in store.exceptions.list()]
@@ -191,7 +192,7 @@ def resolve_exception(store: Store, exception_id: str) -> dict[str, Any]:
 
 def remove_exception(
     store: Store, exception_id: str, *, actor: str | None = None, now: datetime | None = None
-) -> dict[str, Any]:
+) -> ExceptionData:
     """End an exception now (kept in the store for history and audit reports)."""
     at = to_iso(_now(now))
     row = resolve_exception(store, exception_id)

@@ -20,6 +20,7 @@ from sentinel_cli.operations.ids import resolve_id
 from sentinel_cli.operations.shapes import integration_shape, job_shape
 from sentinel_cli.secrets import SecretStore, integration_secret_key
 from sentinel_cli.store import Store
+from sentinel_cli.wire import Integration, Job
 
 INTEGRATION_TYPES = ("AWS", "GITHUB")
 _REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
@@ -78,7 +79,7 @@ def _store_new_integration(
     settings: dict[str, Any] | None,
     secret: dict[str, str] | None,
     actor: str | None,
-) -> dict[str, Any]:
+) -> Integration:
     integration_id = str(uuid.uuid4())
     key = integration_secret_key(integration_id)
     with store.transaction():
@@ -122,7 +123,7 @@ def connect_aws(
     endpoint_url: str | None = None,
     verify: bool = True,
     actor: str | None = None,
-) -> dict[str, Any]:
+) -> Integration:
     """Connect an AWS account from access keys, a named profile, a role to assume, or the default chain."""
     region = validate_region(region)
     region_list = parse_regions(regions)
@@ -246,7 +247,7 @@ def connect_github(
     allowed_public_repositories: Sequence[str] | None = None,
     review_period_days: int | None = None,
     actor: str | None = None,
-) -> dict[str, Any]:
+) -> Integration:
     """Connect a GitHub organisation with a token (github.com, GHES, or a compatible API)."""
     org = (org or "").strip()
     if not org:
@@ -299,19 +300,19 @@ def resolve_integration(store: Store, integration_id: str) -> dict[str, Any]:
     )
 
 
-def get_integration(store: Store, integration_id: str) -> dict[str, Any]:
+def get_integration(store: Store, integration_id: str) -> Integration:
     row = resolve_integration(store, integration_id)
     listed = {r["id"]: r for r in store.integrations.list()}
     return integration_shape(listed.get(row["id"], row))
 
 
-def list_integrations(store: Store) -> list[dict[str, Any]]:
+def list_integrations(store: Store) -> list[Integration]:
     return [integration_shape(r) for r in store.integrations.list()]
 
 
 def remove_integration(
     store: Store, secrets: SecretStore, integration_id: str, *, actor: str | None = None
-) -> dict[str, Any]:
+) -> Integration:
     """Remove an integration and its secret. Its collected evidence stays, for audit periods past."""
     row = resolve_integration(store, integration_id)
     with store.transaction():
@@ -335,13 +336,13 @@ def parse_job_limit(limit: int) -> int:
     return limit
 
 
-def list_jobs(store: Store, integration_id: str, *, limit: int = 50) -> list[dict[str, Any]]:
+def list_jobs(store: Store, integration_id: str, *, limit: int = 50) -> list[Job]:
     limit = parse_job_limit(limit)
     row = resolve_integration(store, integration_id)
     return [job_shape(j) for j in store.jobs.list_for(row["id"], limit=limit)]
 
 
-def get_job(store: Store, job_id: str) -> dict[str, Any]:
+def get_job(store: Store, job_id: str) -> Job:
     job = store.jobs.get(job_id)
     if job is None:
         raise NotFound(f"no collection job with id {job_id!r}")

@@ -45,6 +45,8 @@ from sentinel_cli.errors import Conflict, InvalidInput, NotFound
 from sentinel_cli.operations.ids import resolve_id
 from sentinel_cli.store import Store
 from sentinel_cli.timeutil import add_months, parse_iso, to_iso, utcnow
+from sentinel_cli.wire import GeneratedPolicy, JsonObject, Policy, PolicyRevision
+from sentinel_cli.wire import PolicyTemplate as TemplateShape
 
 if TYPE_CHECKING:
     from sentinel_cli.rendering.policies import PolicyTemplate
@@ -71,7 +73,7 @@ class PolicyDocument:
 # Shapes (camelCase, as the API returns them)
 
 
-def template_shape(tpl: PolicyTemplate) -> dict[str, Any]:
+def template_shape(tpl: PolicyTemplate) -> TemplateShape:
     return {
         "id": tpl.id,
         "title": tpl.title,
@@ -96,12 +98,17 @@ def template_shape(tpl: PolicyTemplate) -> dict[str, Any]:
 def review_overdue(row: Mapping[str, Any], now: datetime) -> bool:
     """An APPROVED policy whose next review date has passed."""
     due = row.get("next_review_at")
-    return row.get("status") == "APPROVED" and bool(due) and parse_iso(due) < now
+    return (
+        row.get("status") == "APPROVED"
+        and isinstance(due, str)
+        and bool(due)
+        and parse_iso(due) < now
+    )
 
 
-def policy_shape(row: Mapping[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
+def policy_shape(row: Mapping[str, Any], *, now: datetime | None = None) -> Policy:
     moment = now or utcnow()
-    shape: dict[str, Any] = {
+    shape: Policy = {
         "id": row["id"],
         "templateId": row["template_id"],
         "templateVersion": row["template_version"],
@@ -126,7 +133,7 @@ def policy_shape(row: Mapping[str, Any], *, now: datetime | None = None) -> dict
     return shape
 
 
-def _revision_shape(row: Mapping[str, Any]) -> dict[str, Any]:
+def _revision_shape(row: Mapping[str, Any]) -> PolicyRevision:
     return {
         "id": row["id"],
         "version": row["version"],
@@ -144,7 +151,7 @@ def _revision_shape(row: Mapping[str, Any]) -> dict[str, Any]:
 # Templates and input parsing
 
 
-def list_templates() -> list[dict[str, Any]]:
+def list_templates() -> list[TemplateShape]:
     """Every bundled template with its control mappings and fields (GET /api/policies/templates)."""
     from sentinel_cli.rendering.policies import list_templates as templates
 
@@ -198,7 +205,7 @@ def load_data_file(path: str | Path) -> dict[str, Any]:
 # Company profile
 
 
-def get_profile(store: Store) -> dict[str, Any]:
+def get_profile(store: Store) -> JsonObject:
     profile = store.kv.get(PROFILE_KEY, {})
     return dict(profile) if isinstance(profile, dict) else {}
 
@@ -246,9 +253,7 @@ def _check_profile_values(values: Mapping[str, Any]) -> None:
         raise InvalidInput(f"invalid profile value(s): {problems}") from None
 
 
-def set_profile(
-    store: Store, values: Mapping[str, Any], *, actor: str | None = None
-) -> dict[str, Any]:
+def set_profile(store: Store, values: Mapping[str, Any], *, actor: str | None = None) -> JsonObject:
     """Save company-wide defaults used by every generated policy; returns the whole profile."""
     if not values:
         raise InvalidInput("give at least one NAME=VALUE", hint="e.g. companyName='Acme Corp'")
@@ -267,7 +272,7 @@ def set_profile(
     return profile
 
 
-def unset_profile(store: Store, key: str, *, actor: str | None = None) -> dict[str, Any]:
+def unset_profile(store: Store, key: str, *, actor: str | None = None) -> JsonObject:
     with store.transaction():
         profile = get_profile(store)
         if key not in profile:
@@ -314,7 +319,7 @@ def generate_policy(
     owner: str | None = None,
     actor: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> GeneratedPolicy:
     """Render a template with merged data and store it as the template's next version (DRAFT).
 
     Precedence, lowest first: template defaults < company profile < ``data_file`` <
@@ -404,13 +409,13 @@ def resolve_policy(store: Store, policy_id: str) -> dict[str, Any]:
 
 def list_policies(
     store: Store, *, all_versions: bool = False, now: datetime | None = None
-) -> list[dict[str, Any]]:
+) -> list[Policy]:
     """Each template's latest version (or every version), without the Markdown body."""
     moment = now or utcnow()
     return [policy_shape(r, now=moment) for r in store.policies.list(all_versions=all_versions)]
 
 
-def get_policy(store: Store, policy_id: str, *, now: datetime | None = None) -> dict[str, Any]:
+def get_policy(store: Store, policy_id: str, *, now: datetime | None = None) -> Policy:
     """One policy with its data, Markdown and the revision history of its template."""
     row = resolve_policy(store, policy_id)
     shape = policy_shape(row, now=now)
@@ -452,7 +457,7 @@ def approve_policy(
     review_months: int | None = None,
     actor: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> Policy:
     """Approve the latest version of a policy (again, to record a review); archive older ones.
     The approver defaults to the acting user (the API's caller)."""
     approved_by = _check_email(approver or actor, "--approver")

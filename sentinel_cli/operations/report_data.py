@@ -35,6 +35,7 @@ from sentinel_cli.inventory.report import REPORT_TYPES, Period, ReportData
 from sentinel_cli.store import Store
 from sentinel_cli.store.reports import PeriodEvidence
 from sentinel_cli.timeutil import parse_iso, parse_user_date, to_iso, utcnow
+from sentinel_cli.wire import TimelinePoint
 
 DEFAULT_PERIOD_DAYS = 90
 MAX_PERIOD_DAYS = 3660
@@ -125,7 +126,7 @@ def _sla_days(store: Store) -> dict[str, int]:
     fields = load_fields()
     out: dict[str, int] = {}
     for severity, name in SLA_FIELDS.items():
-        value = profile.get(name)
+        value: Any = profile.get(name)
         if value is None and name in fields:
             value = fields[name].default
         try:
@@ -237,8 +238,8 @@ def gather(
 
     whole_line = report_type == "EXECUTIVE_SUMMARY"
     line = _score_line(store, period, as_of_moment, whole=whole_line) if data.has_evidence else []
-    data.end_state = line[-1] if line else {}
-    data.overall_score = data.end_state.get("score")
+    data.end_state = line[-1] if line else None
+    data.overall_score = data.end_state["score"] if data.end_state else None
     if whole_line:
         data.timeline = line
         data.trend = trend_of(data.timeline)
@@ -248,7 +249,7 @@ def gather(
 
 def _score_line(
     store: Store, period: Period, as_of: datetime, *, whole: bool
-) -> list[dict[str, Any]]:
+) -> list[TimelinePoint]:
     """The dashboard's daily score counting only collections started in the period, from the
     first day with one to the day of ``as_of`` (whose point is the state at ``as_of``); only that
     last point unless ``whole``. See ``SCORE_DEFINITION``."""

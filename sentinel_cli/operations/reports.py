@@ -42,6 +42,7 @@ from sentinel_cli.operations.report_data import (
 )
 from sentinel_cli.store import Store
 from sentinel_cli.timeutil import parse_iso, to_iso, utcnow
+from sentinel_cli.wire import GeneratedReport, JsonObject, Report, ReportVerification
 
 MEDIA_TYPE = "application/pdf"
 STAGE_READING = "Reading the evidence of the period"
@@ -57,7 +58,7 @@ ProgressCallback = Callable[[str, int, int], None]
 # -- shapes -------------------------------------------------------------------------------------
 
 
-def report_shape(row: dict[str, Any]) -> dict[str, Any]:
+def report_shape(row: dict[str, Any]) -> Report:
     """The API's report object (camelCase, no content)."""
     return {
         "id": row["id"],
@@ -102,7 +103,7 @@ def generate_report(
     actor: str | None = None,
     now: datetime | None = None,
     progress: ProgressCallback | None = None,
-) -> dict[str, Any]:
+) -> GeneratedReport:
     """Generate, store and return ``{"report": shape}`` (see the module docstring)."""
     from sentinel_cli.operations.billing import ensure_report_type
 
@@ -185,7 +186,7 @@ def _build(
     moment: datetime,
     report_id: str,
     step: Callable[[str], None],
-) -> tuple[bytes, int, dict[str, Any]]:
+) -> tuple[bytes, int, JsonObject]:
     from sentinel_cli.operations.report_data import gather
     from sentinel_cli.rendering.pdf import load_layout
     from sentinel_cli.rendering.reports import render_report
@@ -207,7 +208,7 @@ def _build(
     return rendered.content, rendered.pages, summary
 
 
-def _summary(data: ReportData) -> dict[str, Any]:
+def _summary(data: ReportData) -> JsonObject:
     totals = data.totals
     return {
         "scores": {
@@ -257,7 +258,7 @@ def resolve_report(store: Store, report_id: str) -> dict[str, Any]:
     )
 
 
-def list_reports(store: Store) -> list[dict[str, Any]]:
+def list_reports(store: Store) -> list[Report]:
     """Every report, newest first, without content (``GET /api/reports``)."""
     return [report_shape(r) for r in store.reports.list()]
 
@@ -288,14 +289,14 @@ class Verification:
     sha256: str
     size: int
     path: str
-    report: dict[str, Any] | None
+    report: Report | None
     message: str
 
     @property
     def ok(self) -> bool:
         return self.verdict == "VERIFIED"
 
-    def shape(self) -> dict[str, Any]:
+    def shape(self) -> ReportVerification:
         return {
             "verdict": self.verdict,
             "ok": self.ok,
@@ -324,7 +325,7 @@ def hash_report_file(path: str | Path) -> tuple[Path, str, int]:
     return file, digest.hexdigest(), size
 
 
-def verdict_for(file: Path, sha: str, size: int, reports: Iterable[dict[str, Any]]) -> Verification:
+def verdict_for(file: Path, sha: str, size: int, reports: Iterable[Report]) -> Verification:
     """The verdict on a hashed file among candidate reports (API shapes, oldest first; only
     COMPLETED ones count): the oldest with its SHA-256, else the newest with its file name.
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sentinel_cli.wire import AwsIntegrationFields, GithubIntegrationFields, Integration, Job
+
 
 def score(passing: int, total: int) -> float | None:
     """A compliance score: passing / total x 100, rounded to 1 decimal; ``None`` with nothing to
@@ -11,9 +13,24 @@ def score(passing: int, total: int) -> float | None:
     return round(passing / total * 100, 1) if total else None
 
 
-def integration_shape(row: dict[str, Any]) -> dict[str, Any]:
+def integration_shape(row: dict[str, Any]) -> Integration:
     config = row.get("config") or {}
-    shape: dict[str, Any] = {
+    provider: AwsIntegrationFields | GithubIntegrationFields
+    if row["type"] == "AWS":
+        provider = {
+            "accountId": row.get("external_id"),
+            "region": config.get("region"),
+            "regions": config.get("regions"),
+            "credentialSource": config.get("credentialSource"),
+            "profile": config.get("profile"),
+            "roleArn": config.get("roleArn"),
+            "externalId": config.get("externalId"),
+            "endpointUrl": config.get("endpointUrl"),
+            "accessKeyId": _masked_key(config.get("accessKeyIdSuffix")),
+        }
+    else:
+        provider = {"orgName": config.get("org"), "baseUrl": config.get("baseUrl")}
+    return {
         "id": row["id"],
         "type": row["type"],
         "name": row["name"],
@@ -24,32 +41,16 @@ def integration_shape(row: dict[str, Any]) -> dict[str, Any]:
         "updatedAt": row["updated_at"],
         "lastJobId": row.get("last_job_id"),
         "lastError": row.get("last_error"),
+        **provider,
+        "settings": row.get("settings") or {},
     }
-    if row["type"] == "AWS":
-        shape.update(
-            {
-                "accountId": row.get("external_id"),
-                "region": config.get("region"),
-                "regions": config.get("regions"),
-                "credentialSource": config.get("credentialSource"),
-                "profile": config.get("profile"),
-                "roleArn": config.get("roleArn"),
-                "externalId": config.get("externalId"),
-                "endpointUrl": config.get("endpointUrl"),
-                "accessKeyId": _masked_key(config.get("accessKeyIdSuffix")),
-            }
-        )
-    else:
-        shape.update({"orgName": config.get("org"), "baseUrl": config.get("baseUrl")})
-    shape["settings"] = row.get("settings") or {}
-    return shape
 
 
 def _masked_key(suffix: str | None) -> str | None:
     return None if not suffix else f"****{suffix}"
 
 
-def job_shape(row: dict[str, Any]) -> dict[str, Any]:
+def job_shape(row: dict[str, Any]) -> Job:
     total = row.get("total_count") or 0
     passing = row.get("pass_count") or 0
     duration = None

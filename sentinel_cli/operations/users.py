@@ -28,6 +28,7 @@ from sentinel_cli.errors import Conflict, InvalidInput, NotFound, SentinelError,
 from sentinel_cli.operations import billing
 from sentinel_cli.store import Store
 from sentinel_cli.timeutil import now_iso
+from sentinel_cli.wire import User
 
 ROLES: tuple[str, ...] = ("VIEWER", "MEMBER", "ADMIN")
 """Lowest first: each role may do everything the roles before it may."""
@@ -114,7 +115,7 @@ def _dummy() -> str:
         return _dummy_hash
 
 
-def user_shape(row: dict[str, Any]) -> dict[str, Any]:
+def user_shape(row: dict[str, Any]) -> User:
     return {
         "id": row["id"],
         "email": row["email"],
@@ -152,7 +153,7 @@ def add_user(
     password: str,
     name: str | None = None,
     actor: str | None = None,
-) -> dict[str, Any]:
+) -> User:
     """Create an enabled user; 409 when the email is taken, 403 beyond the plan's user limit."""
     address = parse_email(email)
     wanted = parse_role(role)
@@ -185,11 +186,11 @@ def add_user(
     return user_shape(row)
 
 
-def list_users(store: Store) -> list[dict[str, Any]]:
+def list_users(store: Store) -> list[User]:
     return [user_shape(r) for r in store.users.list()]
 
 
-def get_user(store: Store, ident: str) -> dict[str, Any]:
+def get_user(store: Store, ident: str) -> User:
     return user_shape(resolve_user(store, ident))
 
 
@@ -201,7 +202,7 @@ def _refuse_losing_last_admin(store: Store, row: dict[str, Any], what: str) -> N
         )
 
 
-def remove_user(store: Store, ident: str, *, actor: str | None = None) -> dict[str, Any]:
+def remove_user(store: Store, ident: str, *, actor: str | None = None) -> User:
     with store.transaction():
         row = resolve_user(store, ident)
         _refuse_losing_last_admin(store, row, "removing them")
@@ -223,7 +224,7 @@ def update_user(
     role: str | None = None,
     disabled: bool | None = None,
     actor: str | None = None,
-) -> dict[str, Any]:
+) -> User:
     """Change a user's role and/or disabled flag (``PATCH /api/users/:id``)."""
     if role is None and disabled is None:
         raise InvalidInput("nothing to change: give a role, disabled, or both")
@@ -257,11 +258,11 @@ def update_user(
     return user_shape(updated)
 
 
-def set_role(store: Store, ident: str, role: str, *, actor: str | None = None) -> dict[str, Any]:
+def set_role(store: Store, ident: str, role: str, *, actor: str | None = None) -> User:
     return update_user(store, ident, role=role, actor=actor)
 
 
-def authenticate(store: Store, *, email: str, password: str) -> dict[str, Any]:
+def authenticate(store: Store, *, email: str, password: str) -> User:
     """The enabled user with this email and password, else ``Unauthorized`` (same for every cause).
 
     Exactly one argon2 verification runs whatever the cause, so the answer's timing does not tell

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
 from fpdf.outline import OutlineSection
 
 from sentinel_cli import __version__
@@ -204,13 +205,16 @@ def _status_key(value: str) -> str:
     return re.sub(r"[\s-]+", "_", value.strip().upper())
 
 
+_ALIGNS: dict[str, Align] = {"L": "L", "C": "C", "R": "R"}
+
+
 def _columns(raw: list[dict[str, Any]], where: str) -> tuple[Column, ...]:
     columns = []
     for col in raw:
-        align = str(col.get("align", "L")).upper()
-        if align not in ("L", "C", "R"):
+        align = _ALIGNS.get(str(col.get("align", "L")).upper())
+        if align is None:
             raise ValueError(f"{LAYOUT_FILE}: {where}: align must be L, C or R")
-        columns.append(Column(str(col["title"]), float(col.get("width", 1.0)), align))  # type: ignore[arg-type]
+        columns.append(Column(str(col["title"]), float(col.get("width", 1.0)), align))
     return tuple(columns)
 
 
@@ -330,11 +334,12 @@ class _Fonts:
             if family != _FALLBACK_FAMILY:
                 pdf.add_font(family, style, str(folder / filename))
         self._fonts = pdf.fonts
-        self._cmaps: dict[str, Any] = {}
-        self._widths: dict[str, Any] = {}
+        self._cmaps: dict[str, dict[int, str]] = {}
+        self._widths: dict[str, dict[int, float]] = {}
         for key in _FACES:
-            if key in self._fonts:
-                self._cmaps[key], self._widths[key] = self._fonts[key].cmap, self._fonts[key].cw
+            face = self._fonts.get(key)
+            if isinstance(face, TTFFont):  # every face Sentinel adds is a TrueType file
+                self._cmaps[key], self._widths[key] = face.cmap, face.cw
         self._picks: dict[str, dict[str, str | None]] = {style: {} for style in _CHAINS}
         self._pieces: dict[tuple[str, str, RGB | None], list[Piece]] = {}
 
@@ -344,6 +349,7 @@ class _Fonts:
         # Also for fpdf2's own text methods (this module uses none, but keep them consistent).
         pdf.set_fallback_fonts([_FALLBACK_FAMILY], exact_match=False)
         font = pdf.fonts[_FALLBACK_KEY]
+        assert isinstance(font, TTFFont)  # added from its TrueType file just above
         self._cmaps[_FALLBACK_KEY], self._widths[_FALLBACK_KEY] = font.cmap, font.cw
 
     def font(self, key: str) -> Any:
@@ -380,18 +386,18 @@ class _Fonts:
     def _split_fonts(self, text: str, style: str, colour: RGB | None) -> list[Piece]:
         out: list[Piece] = []
         run: list[str] = []
-        run_key: str | None = None
+        run_key = ""  # the font of ``run``; set whenever ``run`` is not empty
         for char in text:
             key = self._pick(style, char)
             if key is None:
                 continue
             if key != run_key and run:
-                out.append(self._piece(run_key, run, colour))  # type: ignore[arg-type]
+                out.append(self._piece(run_key, run, colour))
                 run = []
             run_key = key
             run.append(char)
         if run:
-            out.append(self._piece(run_key, run, colour))  # type: ignore[arg-type]
+            out.append(self._piece(run_key, run, colour))
         return out
 
     def _piece(self, key: str, chars: list[str], colour: RGB | None) -> Piece:
@@ -896,7 +902,8 @@ class PdfDocument:
         title_size = self._size("h1")
         title_h = self._line_height(title_size) + self._space("heading_after", 1) + 2
         # Plan first: every entry is one line, so the number of inserted pages is known up front.
-        y, page_offset, plan = pdf.y + title_h, 0, []
+        y, page_offset = pdf.y + title_h, 0
+        plan: list[tuple[int, float]] = []
         for entry in entries:
             gap = 1.2 if entry.level == 0 and plan else 0.0
             if y + gap + lh > self._bottom:
@@ -1479,19 +1486,22 @@ class _TableWriter:
             return []
         if isinstance(cell, str):
             return [Span(cell, bold=bold)]
-        if isinstance(cell, Sequence) and all(isinstance(s, Span) for s in cell):
-            return list(cell)  # type: ignore[arg-type]
+        if isinstance(cell, Sequence):
+            spans = [s for s in cell if isinstance(s, Span)]
+            if len(spans) == len(cell):
+                return spans
         return [Span(str(cell), bold=bold)]
 
     def _row(self, cells: list[Cell], index: int) -> None:
         status: StatusColours | None = None
         all_lines = []
         for col, (cell, w) in enumerate(zip(cells, self.widths, strict=True)):
-            is_status = col == self.status_index and isinstance(cell, str)
-            if is_status:
-                status = self.statuses.get(_status_key(cell))  # type: ignore[arg-type]
+            is_status = False
+            if col == self.status_index and isinstance(cell, str):
+                is_status = True
+                status = self.statuses.get(_status_key(cell))
                 if status is not None:
-                    cell = cell.replace("_", " ")  # type: ignore[union-attr]  # NOT COVERED wraps at the space
+                    cell = cell.replace("_", " ")  # NOT COVERED wraps at the space
             spans = self._cell_spans(cell, bold=is_status and status is not None)
             all_lines.append(self.doc._layout(spans, w - 2 * self.pad_x, self.size))
         aligns = [c.align for c in self.columns]
@@ -1504,7 +1514,7 @@ class _TableWriter:
         widths: list[float],
         status: StatusColours | None,
         index: int,
-        aligns: list[str],
+        aligns: Sequence[str],
     ) -> None:
         doc, pdf = self.doc, self.pdf
         lh, pad_y = self.lh, self.pad_y
@@ -1623,7 +1633,7 @@ class Canvas:
                 else:
                     continue
                 break
-            pieces = _Fonts._merge(kept) + ellipsis  # type: ignore[arg-type]
+            pieces = _Fonts._merge(kept) + ellipsis
             total = sum(p[3] for p in pieces) * mm
         line = _Line(pieces, sum(p[3] for p in pieces))
         left = x - total if align == "R" else x - total / 2 if align == "C" else x

@@ -430,9 +430,9 @@ def _parse_list(lines: list[str], i: int, blocks: list[Block]) -> int:
         texts[id(current)].append(line.strip())  # continuation of the current item
         i += 1
 
-    for block in blocks:
-        if isinstance(block, ListBlock):
-            _fill_spans(block, texts)
+    for made in blocks:
+        if isinstance(made, ListBlock):
+            _fill_spans(made, texts)
     return i
 
 

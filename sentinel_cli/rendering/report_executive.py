@@ -10,6 +10,7 @@ the result against it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sentinel_cli.inventory.report import SCORE_DEFINITION
@@ -126,7 +127,7 @@ def render_executive(
 
 
 def _score_rows(data: ReportData) -> list[list[Any]]:
-    end = data.end_state
+    end: Mapping[str, Any] = data.end_state or {}
     rows: list[list[Any]] = [
         [
             [Span("Overall (evidence items)", bold=True)],
@@ -160,7 +161,8 @@ def _trend_text(data: ReportData) -> str:
     parts = []
     if len(scored) >= 2:
         first, last = scored[0], scored[-1]
-        delta = float(last["score"]) - float(first["score"])
+        assert first["score"] is not None and last["score"] is not None  # kept only scored days
+        delta = last["score"] - first["score"]
         parts.append(
             f"Over the period the daily score moved from {first['score']:.1f}% ({first['date']}) "
             f"to {last['score']:.1f}% ({last['date']}), {delta:+.1f} points: "

@@ -44,6 +44,7 @@ from sentinel_cli.rendering.report_format import (
     percent,
     plural,
 )
+from sentinel_cli.wire import Policy
 from sentinel_cli.yamlio import load_yaml
 
 if TYPE_CHECKING:
@@ -902,13 +903,13 @@ def _groups(fw: dict[str, Any]) -> list[tuple[str, str, list[dict[str, Any]]]]:
     ]
 
 
-def _policy_state(policy: dict[str, Any]) -> str:
+def _policy_state(policy: Policy) -> str:
     if policy["status"] == "APPROVED":
         return f"approved {day(policy.get('approvedAt'))}"
-    return policy["status"].lower()
+    return str(policy["status"]).lower()
 
 
-def _approval(policy: dict[str, Any]) -> str:
+def _approval(policy: Policy) -> str:
     if policy.get("approvedBy"):
         return f"{policy['approvedBy']}, {day(policy.get('approvedAt'))}"
     return "Not approved"

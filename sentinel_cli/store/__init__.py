@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sentinel_cli.config import Settings
 from sentinel_cli.errors import StoreUnavailable
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 
 def _repo(module: str, cls: str, conn: sqlite3.Connection) -> Any:
+    """A repository of a module imported now; each caller casts it to the class it names."""
     return getattr(importlib.import_module(f"sentinel_cli.store.{module}"), cls)(conn)
 
 
@@ -51,51 +52,51 @@ class Store:
 
     @cached_property
     def integrations(self) -> IntegrationsRepo:
-        return _repo("integrations", "IntegrationsRepo", self.conn)
+        return cast("IntegrationsRepo", _repo("integrations", "IntegrationsRepo", self.conn))
 
     @cached_property
     def jobs(self) -> JobsRepo:
-        return _repo("jobs", "JobsRepo", self.conn)
+        return cast("JobsRepo", _repo("jobs", "JobsRepo", self.conn))
 
     @cached_property
     def evidence(self) -> EvidenceRepo:
-        return _repo("evidence", "EvidenceRepo", self.conn)
+        return cast("EvidenceRepo", _repo("evidence", "EvidenceRepo", self.conn))
 
     @cached_property
     def activity(self) -> ActivityRepo:
-        return _repo("activity", "ActivityRepo", self.conn)
+        return cast("ActivityRepo", _repo("activity", "ActivityRepo", self.conn))
 
     @cached_property
     def kv(self) -> KeyValueRepo:
-        return _repo("kv", "KeyValueRepo", self.conn)
+        return cast("KeyValueRepo", _repo("kv", "KeyValueRepo", self.conn))
 
     @cached_property
     def queries(self) -> EvidenceQueries:
-        return _repo("queries", "EvidenceQueries", self.conn)
+        return cast("EvidenceQueries", _repo("queries", "EvidenceQueries", self.conn))
 
     @cached_property
     def exceptions(self) -> RiskExceptionsRepo:
-        return _repo("risk_exceptions", "RiskExceptionsRepo", self.conn)
+        return cast("RiskExceptionsRepo", _repo("risk_exceptions", "RiskExceptionsRepo", self.conn))
 
     @cached_property
     def policies(self) -> PoliciesRepo:
-        return _repo("policies", "PoliciesRepo", self.conn)
+        return cast("PoliciesRepo", _repo("policies", "PoliciesRepo", self.conn))
 
     @cached_property
     def billing(self) -> BillingRepo:
-        return _repo("billing", "BillingRepo", self.conn)
+        return cast("BillingRepo", _repo("billing", "BillingRepo", self.conn))
 
     @cached_property
     def users(self) -> UsersRepo:
-        return _repo("users", "UsersRepo", self.conn)
+        return cast("UsersRepo", _repo("users", "UsersRepo", self.conn))
 
     @cached_property
     def ratelimits(self) -> RateLimitsRepo:
-        return _repo("ratelimits", "RateLimitsRepo", self.conn)
+        return cast("RateLimitsRepo", _repo("ratelimits", "RateLimitsRepo", self.conn))
 
     @cached_property
     def reports(self) -> ReportsRepo:
-        return _repo("reports", "ReportsRepo", self.conn)
+        return cast("ReportsRepo", _repo("reports", "ReportsRepo", self.conn))
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -10,6 +10,7 @@ against the store. ``missing_fields`` lists the required fields a draft shows as
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
 from typing import Any
 
@@ -96,6 +97,7 @@ class PoliciesRepo:
         ).fetchall()
         return [_row(r) for r in rows]
 
+    # Below this method, ``list`` in an annotation names it: they say ``builtins.list``.
     def list(self, *, all_versions: bool = False) -> list[dict[str, Any]]:
         """Policies ordered by title then version; only each template's latest version by default."""
         where = (
@@ -110,7 +112,7 @@ class PoliciesRepo:
         ).fetchall()
         return [_row(r) for r in rows]
 
-    def history(self, template_id: str) -> list[dict[str, Any]]:
+    def history(self, template_id: str) -> builtins.list[dict[str, Any]]:
         """Every version of one template, oldest first (the revision history)."""
         rows = self.conn.execute(
             f"SELECT {_SUMMARY_COLUMNS} FROM policies WHERE template_id = ? ORDER BY version",
@@ -118,7 +120,7 @@ class PoliciesRepo:
         ).fetchall()
         return [_row(r) for r in rows]
 
-    def in_force(self) -> list[dict[str, Any]]:
+    def in_force(self) -> builtins.list[dict[str, Any]]:
         """For each template, its newest APPROVED version (the one in force), if any."""
         rows = self.conn.execute(
             f"SELECT {_SUMMARY_COLUMNS} FROM policies WHERE status = 'APPROVED' AND version = "

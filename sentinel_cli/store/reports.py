@@ -26,6 +26,7 @@ crosswalk can cite. Timestamps are ISO 8601 UTC text, which compares correctly a
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -132,6 +133,7 @@ class ReportsRepo:
         ).fetchall()
         return [_report_row(r) for r in rows]
 
+    # Below this method, ``list`` in an annotation names it: they say ``builtins.list``.
     def list(self, *, limit: int | None = None) -> list[dict[str, Any]]:
         """Every report, newest first, without content."""
         sql = f"SELECT {_REPORT_COLUMNS} FROM reports ORDER BY created_at DESC, rowid DESC"
@@ -145,7 +147,7 @@ class ReportsRepo:
         row = self.conn.execute("SELECT content FROM reports WHERE id = ?", (report_id,)).fetchone()
         return None if row is None or row[0] is None else bytes(row[0])
 
-    def find_by_sha256(self, sha256: str) -> list[dict[str, Any]]:
+    def find_by_sha256(self, sha256: str) -> builtins.list[dict[str, Any]]:
         """Completed reports whose PDF has this SHA-256 (normally zero or one)."""
         rows = self.conn.execute(
             f"SELECT {_REPORT_COLUMNS} FROM reports WHERE sha256 = ? AND status = 'COMPLETED' "
@@ -154,7 +156,7 @@ class ReportsRepo:
         ).fetchall()
         return [_report_row(r) for r in rows]
 
-    def find_by_file_name(self, file_name: str) -> list[dict[str, Any]]:
+    def find_by_file_name(self, file_name: str) -> builtins.list[dict[str, Any]]:
         rows = self.conn.execute(
             f"SELECT {_REPORT_COLUMNS} FROM reports WHERE file_name = ? AND status = 'COMPLETED' "
             "ORDER BY created_at",

@@ -7,6 +7,7 @@ ISO 8601 UTC strings, which compare correctly as text.
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
 from typing import Any
 
@@ -59,6 +60,7 @@ class RiskExceptionsRepo:
         ).fetchall()
         return [dict(r) for r in rows]
 
+    # Below this method, ``list`` in an annotation names it: they say ``builtins.list``.
     def list(self) -> list[dict[str, Any]]:
         """Every exception ever recorded, soonest expiry first."""
         rows = self.conn.execute(
@@ -66,7 +68,7 @@ class RiskExceptionsRepo:
         ).fetchall()
         return [dict(r) for r in rows]
 
-    def active_at(self, at: str) -> list[dict[str, Any]]:
+    def active_at(self, at: str) -> builtins.list[dict[str, Any]]:
         """Exceptions in force at ``at``: created by then, not yet removed, not yet expired."""
         rows = self.conn.execute(
             f"SELECT {_COLUMNS} FROM risk_exceptions WHERE created_at <= ? AND expires_at >= ? "
@@ -75,7 +77,7 @@ class RiskExceptionsRepo:
         ).fetchall()
         return [dict(r) for r in rows]
 
-    def active_between(self, start: str, end: str) -> list[dict[str, Any]]:
+    def active_between(self, start: str, end: str) -> builtins.list[dict[str, Any]]:
         """Exceptions in force at some moment of [start, end] (for the dashboard's timeline)."""
         rows = self.conn.execute(
             f"SELECT {_COLUMNS} FROM risk_exceptions WHERE created_at <= ? AND expires_at >= ? "

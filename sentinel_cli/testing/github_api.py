@@ -36,8 +36,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from sentinel_cli.testing.github_seed import OrgSeed, RepoSeed, stable_id
-
-Json = dict[str, Any]
+from sentinel_cli.wire import JsonObject
 
 DOCS = "https://docs.github.com/rest"
 
@@ -167,6 +166,7 @@ class GithubApiServer(ThreadingHTTPServer):
     @property
     def base_url(self) -> str:
         host, port = self.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET server: (host, port)
         return f"http://{host}:{port}"
 
     def inject(self, path: str, *replies: Reply) -> None:
@@ -244,7 +244,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(injected, extra)
                 return
             token, token_spec = self._authenticate(verb, path)
-            if token is not None:
+            if token is not None and token_spec is not None:  # both, or neither (an app JWT)
                 resource = "graphql" if path in GRAPHQL_PATHS else "core"
                 remaining, reset, used = self.server._spend(token, resource)
                 extra.update(
@@ -496,7 +496,7 @@ class _Handler(BaseHTTPRequestHandler):
             return Reply(200, {"errors": [_insufficient_scopes(token)]})
         org = self.server.orgs.get(login.lower())
         if org is None:
-            error = {
+            error: dict[str, Any] = {
                 "type": "NOT_FOUND",
                 "path": ["organization"],
                 "locations": [{"line": 1, "column": 27}],
@@ -671,7 +671,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._paged(path, query, pr["_reviews"], extra)
         raise HttpError(404, "Not Found")
 
-    def _pulls(self, org: OrgSeed, repo: RepoSeed, query: dict[str, str]) -> list[Json]:
+    def _pulls(self, org: OrgSeed, repo: RepoSeed, query: dict[str, str]) -> list[JsonObject]:
         state = query.get("state", "open")
         pulls = [p for p in repo.pulls if state == "all" or p["state"] == state]
         if "base" in query:
@@ -690,7 +690,7 @@ class _Handler(BaseHTTPRequestHandler):
 # ---- JSON shapes ----------------------------------------------------------------------------
 
 
-def _user(login: str) -> Json:
+def _user(login: str) -> JsonObject:
     return {
         "login": login,
         "id": stable_id("user", login),
@@ -701,8 +701,8 @@ def _user(login: str) -> Json:
     }
 
 
-def _org_json(base: str, org: OrgSeed, owner_view: bool) -> Json:
-    body: Json = {
+def _org_json(base: str, org: OrgSeed, owner_view: bool) -> JsonObject:
+    body: JsonObject = {
         "login": org.login,
         "id": org.id,
         "node_id": f"O_{org.id}",
@@ -733,9 +733,11 @@ def _org_json(base: str, org: OrgSeed, owner_view: bool) -> Json:
     return body
 
 
-def _repo_json(base: str, org: OrgSeed, repo: RepoSeed, token: TokenSpec, *, full: bool) -> Json:
+def _repo_json(
+    base: str, org: OrgSeed, repo: RepoSeed, token: TokenSpec, *, full: bool
+) -> JsonObject:
     admin = token.repo_admin
-    body: Json = {
+    body: JsonObject = {
         "id": repo.id,
         "node_id": f"R_{repo.id}",
         "name": repo.name,
@@ -782,20 +784,20 @@ def _repo_json(base: str, org: OrgSeed, repo: RepoSeed, token: TokenSpec, *, ful
     return body
 
 
-def _with_urls(url: str, protection: Json) -> Json:
+def _with_urls(url: str, protection: JsonObject) -> JsonObject:
     """Classic protection GET bodies carry a ``url`` on the object and on most sub-objects."""
-    body: Json = {"url": url}
+    body: JsonObject = {"url": url}
     for key, value in protection.items():
         body[key] = {"url": f"{url}/{key}", **value} if isinstance(value, dict) else value
     return body
 
 
-def _with_hook_urls(base: str, path: str, hook: Json) -> Json:
+def _with_hook_urls(base: str, path: str, hook: JsonObject) -> JsonObject:
     url = f"{base}{path}/{hook['id']}"
     return {**hook, "url": url, "ping_url": f"{url}/pings", "deliveries_url": f"{url}/deliveries"}
 
 
-def _content_json(base: str, org: OrgSeed, repo: RepoSeed, file_path: str) -> Json:
+def _content_json(base: str, org: OrgSeed, repo: RepoSeed, file_path: str) -> JsonObject:
     text = repo.files[file_path]
     return {
         "type": "file",
@@ -810,7 +812,7 @@ def _content_json(base: str, org: OrgSeed, repo: RepoSeed, file_path: str) -> Js
     }
 
 
-def _ruleset_applies(org: OrgSeed, repo: RepoSeed, rs: Json) -> bool:
+def _ruleset_applies(org: OrgSeed, repo: RepoSeed, rs: JsonObject) -> bool:
     if rs.get("enforcement") != "active" or rs.get("target", "branch") != "branch":
         return False
     refs = (rs.get("conditions") or {}).get("ref_name", {}).get("include", [])
@@ -822,9 +824,9 @@ def _ruleset_applies(org: OrgSeed, repo: RepoSeed, rs: Json) -> bool:
     return branch_ok and repo_ok
 
 
-def _branch_rules(org: OrgSeed, repo: RepoSeed) -> list[Json]:
+def _branch_rules(org: OrgSeed, repo: RepoSeed) -> list[JsonObject]:
     """``GET /repos/{o}/{r}/rules/branches/{b}``: rules of *active* rulesets, with their source."""
-    out: list[Json] = []
+    out: list[JsonObject] = []
     for rs in [*repo.rulesets, *org.rulesets]:
         if not _ruleset_applies(org, repo, rs):
             continue
@@ -840,7 +842,7 @@ def _branch_rules(org: OrgSeed, repo: RepoSeed) -> list[Json]:
     return out
 
 
-def _insufficient_scopes(token: TokenSpec) -> Json:
+def _insufficient_scopes(token: TokenSpec) -> JsonObject:
     held = ", ".join(f"'{s}'" for s in token.scopes or ())
     return {
         "type": "INSUFFICIENT_SCOPES",
@@ -855,7 +857,7 @@ def _insufficient_scopes(token: TokenSpec) -> Json:
 _CREATED = re.compile(r"created:(>=|<=|>|<)?(\d{4}-\d{2}-\d{2})")
 
 
-def _audit_filter(events: list[Json], phrase: str) -> list[Json]:
+def _audit_filter(events: list[JsonObject], phrase: str) -> list[JsonObject]:
     """The ``phrase`` qualifiers Sentinel (and its remediation hints) use: ``created:`` with
     ``>=``/``>``/``<=``/``<`` or a day, ``actor:``, ``action:``; others are ignored."""
     out = list(events)
@@ -871,7 +873,7 @@ def _audit_filter(events: list[Json], phrase: str) -> list[Json]:
     return out
 
 
-def _event_day(event: Json) -> str:
+def _event_day(event: JsonObject) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(event["@timestamp"] / 1000))
 
 
@@ -885,12 +887,12 @@ def _compare_day(day: str, op: str, bound: str) -> bool:
     }[op]
 
 
-def _cursor(event: Json) -> str:
+def _cursor(event: JsonObject) -> str:
     raw = f"{event['@timestamp']}|{event['_document_id']}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _after_cursor(events: list[Json], cursor: str) -> int:
+def _after_cursor(events: list[JsonObject], cursor: str) -> int:
     """Index of the event a cursor names; an unknown cursor is a 422 as on GitHub."""
     for index, event in enumerate(events):
         if _cursor(event) == cursor:

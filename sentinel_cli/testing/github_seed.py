@@ -22,9 +22,9 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
-Json = dict[str, Any]
+from sentinel_cli.wire import JsonObject
 
 MASKED_SECRET = "********"
 
@@ -39,19 +39,19 @@ class RepoSeed:
     default_branch: str = "main"
     secret_scanning: str = "enabled"
     push_protection: str = "enabled"
-    protection: Json | None = None
+    protection: JsonObject | None = None
     """Classic protection of the default branch in the GET shape (without ``url`` keys), or None."""
-    rulesets: list[Json] = field(default_factory=list)
+    rulesets: list[JsonObject] = field(default_factory=list)
     """Repository-level rulesets (detail shape, with ``bypass_actors``)."""
     files: dict[str, str] = field(default_factory=dict)
     """Path -> text on the default branch (CODEOWNERS, SECURITY.md, ...)."""
     vulnerability_alerts: bool = True
-    dependabot_alerts: list[Json] = field(default_factory=list)
-    code_scanning: list[Json] | None = field(default_factory=list)
+    dependabot_alerts: list[JsonObject] = field(default_factory=list)
+    code_scanning: list[JsonObject] | None = field(default_factory=list)
     """Analyses, newest first; ``[]`` = "no analysis found"; None = code scanning not enabled."""
-    hooks: list[Json] = field(default_factory=list)
-    keys: list[Json] = field(default_factory=list)
-    pulls: list[Json] = field(default_factory=list)
+    hooks: list[JsonObject] = field(default_factory=list)
+    keys: list[JsonObject] = field(default_factory=list)
+    pulls: list[JsonObject] = field(default_factory=list)
     """Pull requests (REST shape) each with a private ``_reviews`` list the server serves apart."""
     id: int = 0
 
@@ -63,23 +63,23 @@ class OrgSeed:
     login: str
     id: int
     name: str
-    settings: Json
+    settings: JsonObject
     members: list[str]
     owners: list[str]
     members_2fa_disabled: list[str]
     outside_collaborators: list[str]
-    actions_permissions: Json
-    workflow_permissions: Json
-    hooks: list[Json] = field(default_factory=list)
-    rulesets: list[Json] = field(default_factory=list)
+    actions_permissions: JsonObject
+    workflow_permissions: JsonObject
+    hooks: list[JsonObject] = field(default_factory=list)
+    rulesets: list[JsonObject] = field(default_factory=list)
     """Organization-level rulesets; ``conditions.repository_name.include`` says where they apply."""
     repos: list[RepoSeed] = field(default_factory=list)
     created_at: str = "2019-03-01T10:00:00Z"
     enterprise_cloud: bool = False
     """GitHub Enterprise Cloud: the audit log API and SAML SSO exist (404 / no provider if not)."""
-    saml_idp: Json | None = None
+    saml_idp: JsonObject | None = None
     """The GraphQL ``samlIdentityProvider`` (``ssoUrl``, ``issuer``), or None: no SAML SSO."""
-    audit_events: list[Json] = field(default_factory=list)
+    audit_events: list[JsonObject] = field(default_factory=list)
     """Audit log entries (``audit_event`` shapes), any order; the stand-in serves them filtered
     by ``phrase`` and newest first, with ``after=`` cursors."""
     expected: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -121,9 +121,9 @@ def full_protection(
     deletions: bool = False,
     signatures: bool = True,
     reviews: bool = True,
-) -> Json:
+) -> JsonObject:
     """A classic branch protection body; each argument flips one setting away from hardened."""
-    body: Json = {
+    body: JsonObject = {
         "enforce_admins": {"enabled": enforce_admins},
         "required_signatures": {"enabled": signatures},
         "required_linear_history": {"enabled": False},
@@ -162,11 +162,11 @@ def ruleset(
     deletion: bool = True,
     status_checks: tuple[str, ...] = ("ci/test",),
     signatures: bool = False,
-    bypass_actors: list[Json] | None = None,
+    bypass_actors: list[JsonObject] | None = None,
     repositories: tuple[str, ...] = (),
-) -> Json:
+) -> JsonObject:
     """A branch ruleset targeting the default branch, in the ``GET .../rulesets/{id}`` shape."""
-    rules: list[Json] = [
+    rules: list[JsonObject] = [
         {
             "type": "pull_request",
             "parameters": {
@@ -194,7 +194,7 @@ def ruleset(
         )
     if signatures:
         rules.append({"type": "required_signatures"})
-    conditions: Json = {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}}
+    conditions: JsonObject = {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}}
     if source_type == "Organization":
         conditions["repository_name"] = {
             "include": list(repositories) or ["~ALL"],
@@ -224,8 +224,8 @@ def hook(
     secret: bool = True,
     insecure_ssl: str = "0",
     kind: str = "Repository",
-) -> Json:
-    config: Json = {"url": url, "content_type": "json", "insecure_ssl": insecure_ssl}
+) -> JsonObject:
+    config: JsonObject = {"url": url, "content_type": "json", "insecure_ssl": insecure_ssl}
     if secret:
         config["secret"] = MASKED_SECRET
     return {
@@ -240,7 +240,7 @@ def hook(
     }
 
 
-def deploy_key(key_id: int, title: str, *, read_only: bool = True) -> Json:
+def deploy_key(key_id: int, title: str, *, read_only: bool = True) -> JsonObject:
     return {
         "id": key_id,
         "key": f"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI{key_id:08d}",
@@ -254,7 +254,7 @@ def deploy_key(key_id: int, title: str, *, read_only: bool = True) -> Json:
     }
 
 
-def dependabot_alert(number: int, severity: str, created: datetime, package: str) -> Json:
+def dependabot_alert(number: int, severity: str, created: datetime, package: str) -> JsonObject:
     ghsa = f"GHSA-{number:04d}-sntl-{severity[:4]}"
     return {
         "number": number,
@@ -284,7 +284,7 @@ def dependabot_alert(number: int, severity: str, created: datetime, package: str
     }
 
 
-def analysis(analysis_id: int, created: datetime, *, branch: str = "main") -> Json:
+def analysis(analysis_id: int, created: datetime, *, branch: str = "main") -> JsonObject:
     return {
         "ref": f"refs/heads/{branch}",
         "commit_sha": _sha("analysis", analysis_id),
@@ -311,11 +311,11 @@ def audit_event(
     *,
     user: str | None = None,
     repo: str | None = None,
-) -> Json:
+) -> JsonObject:
     """An org audit log entry as ``GET /orgs/{org}/audit-log`` returns it: epoch-millisecond
     ``@timestamp``/``created_at``, the acting login in ``actor``, the affected one in ``user``."""
     millis = int(when.timestamp() * 1000)
-    event: Json = {
+    event: JsonObject = {
         "@timestamp": millis,
         "_document_id": f"{stable_id('audit', org, action, actor, millis):x}-{millis:x}",
         "action": action,
@@ -334,9 +334,9 @@ def audit_event(
     return event
 
 
-def active_members_log(org: str, logins: Sequence[str], now: datetime) -> list[Json]:
+def active_members_log(org: str, logins: Sequence[str], now: datetime) -> list[JsonObject]:
     """A few recent web events per login: members who clearly still work in the org."""
-    events: list[Json] = []
+    events: list[JsonObject] = []
     for index, login in enumerate(logins):
         when = now - timedelta(days=2 + 3 * index, hours=index)
         events.append(audit_event(org, "pull_request.merge", login, when, repo="api"))
@@ -344,7 +344,7 @@ def active_members_log(org: str, logins: Sequence[str], now: datetime) -> list[J
     return events
 
 
-def review(review_id: int, login: str, state: str, submitted: datetime, commit: str) -> Json:
+def review(review_id: int, login: str, state: str, submitted: datetime, commit: str) -> JsonObject:
     return {
         "id": review_id,
         "user": {"login": login, "id": stable_id("user", login), "type": "User"},
@@ -365,7 +365,7 @@ def pull(
     merged: datetime | None,
     closed: datetime,
     reviews: Sequence[tuple[str, str, datetime]] = (),
-) -> Json:
+) -> JsonObject:
     """A closed pull request; ``reviews`` are ``(login, state, submitted_at)``."""
     head_sha = _sha("pr", title, number)
     created = closed - timedelta(days=2)
@@ -504,7 +504,7 @@ def _hardened_org(name: str, now: datetime) -> OrgSeed:
     return org
 
 
-def _mixed_audit_log(org: str, now: datetime) -> list[Json]:
+def _mixed_audit_log(org: str, now: datetime) -> list[JsonObject]:
     """Activity of the mixed org: alice, bob and carol busy; dave quiet for 100 days; erin added
     20 days ago and silent since; frank's last event 250 days ago (outside the window, so the
     stand-in's ``created:>=`` filter must drop it); bots and outside collaborators act too."""

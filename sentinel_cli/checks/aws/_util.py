@@ -146,7 +146,7 @@ def policy_document(document: object) -> dict[str, Any] | None:
     return None
 
 
-def statements(document: object) -> list[dict[str, Any]]:
+def statements(document: object) -> list[Mapping[str, Any]]:
     """The statements of a policy document (a single statement object is allowed by IAM)."""
     doc = policy_document(document)
     if doc is None:

@@ -426,6 +426,8 @@ def _grants_admin(document: object) -> bool:
 def _default_version(policy: Mapping[str, Any]) -> Mapping[str, Any] | None:
     versions = policy.get("PolicyVersionList") or []
     for version in versions:
+        if not isinstance(version, Mapping):
+            continue
         if version.get("IsDefaultVersion") or version.get("VersionId") == policy.get(
             "DefaultVersionId"
         ):

@@ -91,7 +91,7 @@ def _world_port_check(
     for region, groups in regional(inv, "security_groups", partial_ok=True):
         for group in groups or []:
             gid = group.get("GroupId")
-            findings = []
+            findings: list[dict[str, Any]] = []
             for perm in group.get("IpPermissions") or []:
                 sources = _world_sources(perm)
                 if not sources:

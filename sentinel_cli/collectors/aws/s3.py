@@ -109,7 +109,8 @@ def bucket_details(ctx: Collection, bucket: dict[str, Any]) -> dict[str, Any]:
         elif resp is not None:
             out["SentinelPolicyStatus"] = resp.get("PolicyStatus")
     out["SentinelErrors"] = errors
-    return to_jsonable(out)
+    settings: dict[str, Any] = to_jsonable(out)  # a dict stays a dict
+    return settings
 
 
 def _may_allow(policy: Any) -> bool:

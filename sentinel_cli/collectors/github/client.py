@@ -87,13 +87,13 @@ class CountingRetry(GithubRetry):
 
     def new(self, **kw: Any) -> CountingRetry:
         kw["counter"] = self.counter
-        return super().new(**kw)  # type: ignore[return-value]
+        return super().new(**kw)
 
-    def increment(self, *args: Any, **kwargs: Any) -> CountingRetry:  # type: ignore[override]
+    def increment(self, *args: Any, **kwargs: Any) -> CountingRetry:
         retry = super().increment(*args, **kwargs)
         if self.counter is not None:
             self.counter.retried()
-        return retry  # type: ignore[return-value]
+        return retry  # type: ignore[return-value]  # urllib3 types it Retry; it is made by new()
 
 
 class RateGate:

@@ -37,7 +37,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 from sentinel_cli.collectors.github.client import ApiError, GithubApi
@@ -45,8 +46,9 @@ from sentinel_cli.errors import CredentialsRefused, ExternalServiceError
 from sentinel_cli.inventory.fetch import FetchError
 from sentinel_cli.inventory.github import GithubInventory
 from sentinel_cli.timeutil import parse_iso, to_iso
+from sentinel_cli.wire import JsonObject
 
-Json = dict[str, Any]
+T = TypeVar("T")
 Progress = Callable[[int, int, str], None]
 Permission = str | Callable[[ApiError], str] | None
 """What a refused org read lacks: fixed, or decided from the error (the audit log's 403/404)."""
@@ -135,7 +137,7 @@ def audit_log_permission(err: ApiError) -> str:
     return AUDIT_LOG_OWNER
 
 
-def read_org(api: GithubApi, org: str) -> Json:
+def read_org(api: GithubApi, org: str) -> JsonObject:
     """``GET /orgs/{org}``, raising the domain error a user can act on when it fails."""
     where = api.base_url
     try:
@@ -216,7 +218,7 @@ class Collection:
 
     # ---- shared, fetched-once values ----
 
-    def _once(self, key: Any, fetch: Callable[[], Any]) -> Any:
+    def _once(self, key: Any, fetch: Callable[[], T]) -> T:
         """Fetch ``key`` once per collection even when several workers ask at the same time.
 
         A failure is cached too (and re-raised to each asker): retrying it per repository would
@@ -233,11 +235,11 @@ class Collection:
             value = self._cache[key]
         if isinstance(value, ApiError):
             raise value
-        return value
+        return cast(T, value)  # what ``fetch`` returned for this key
 
     # ---- organization ----
 
-    def run(self, org_json: Json) -> GithubInventory:
+    def run(self, org_json: JsonObject) -> GithubInventory:
         org = self.org
         o = quote(org, safe="")
         org_reads: dict[str, tuple[str, Callable[[], Any], Permission]] = {
@@ -316,7 +318,8 @@ class Collection:
             raise
         pool.shutdown()
 
-        per_repo: dict[str, dict[str, Any]] = {
+        # Keyword arguments of GithubInventory: each a mapping of repository -> value.
+        per_repo: dict[str, Any] = {
             name: {}
             for name in (
                 "repo_details",
@@ -356,13 +359,13 @@ class Collection:
             **per_repo,
         )
 
-    def _members(self) -> list[Json]:
+    def _members(self) -> list[JsonObject]:
         """The one walk of ``/orgs/{org}/members``, shared by the ``members`` source and the
         audit-log read (which stops early once every member has been seen)."""
         o = quote(self.org, safe="")
         return list(self._once("members", lambda: self.api.get_all(f"/orgs/{o}/members")))
 
-    def _saml_sso(self) -> Json:
+    def _saml_sso(self) -> JsonObject:
         """GraphQL ``organization { samlIdentityProvider }``: one call, whatever the org's size.
 
         Returns the ``organization`` object; ``samlIdentityProvider`` is None when the org has no
@@ -381,7 +384,7 @@ class Collection:
             )
         return {"samlIdentityProvider": organization["samlIdentityProvider"]}
 
-    def _audit_log(self) -> Json:
+    def _audit_log(self) -> JsonObject:
         """Member activity: the audit log of the stale-member window, newest event first.
 
         One cursor walk of ``/orgs/{org}/audit-log?phrase=created:>=DAY&order=desc`` (the
@@ -398,7 +401,7 @@ class Collection:
             }
         except ApiError:
             members = None  # reported under "members"; read the whole window instead
-        events: list[Json] = []
+        events: list[JsonObject] = []
         actors: set[str] = set()
         pages = 0
         stopped = "end_of_window"
@@ -430,7 +433,7 @@ class Collection:
         if self.progress is not None:
             self.progress(done, total, label)
 
-    def _get_dict(self, path: str, params: dict[str, Any] | None = None) -> Json:
+    def _get_dict(self, path: str, params: dict[str, Any] | None = None) -> JsonObject:
         headers, data = self.api.get(path, params)
         if not isinstance(data, dict):
             raise ApiError(
@@ -441,9 +444,9 @@ class Collection:
             )
         return data
 
-    def _list_repos(self) -> tuple[list[Json] | None, list[str]]:
+    def _list_repos(self) -> tuple[list[JsonObject] | None, list[str]]:
         """The one listing walk. Archived repositories are set aside, not collected."""
-        listing: list[Json] = []
+        listing: list[JsonObject] = []
         archived: list[str] = []
         try:
             for page in self.api.pages(f"/orgs/{quote(self.org, safe='')}/repos", {"type": "all"}):
@@ -502,7 +505,7 @@ class Collection:
 
     # ---- one repository ----
 
-    def _collect_repo(self, item: Json) -> _RepoOutcome:
+    def _collect_repo(self, item: JsonObject) -> _RepoOutcome:
         full = str(item["full_name"])
         out = _RepoOutcome(full)
         branch = str(item.get("default_branch") or "main")
@@ -567,7 +570,7 @@ class Collection:
             fail("branch_rules", f"GET {base}/rules/branches/{b}", err)
             return
         out.values["branch_rules"] = rules
-        details: list[Json] = []
+        details: list[JsonObject] = []
         seen: set[tuple[str, str, int]] = set()
         for rule in rules:
             key = (
@@ -582,8 +585,10 @@ class Collection:
                 details.append(
                     self._once(
                         ("ruleset", *key),
-                        lambda rid=key[2]: self._get_dict(
-                            f"{base}/rulesets/{rid}", {"includes_parents": "true"}
+                        partial(
+                            self._get_dict,
+                            f"{base}/rulesets/{key[2]}",
+                            {"includes_parents": "true"},
                         ),
                     )
                 )
@@ -714,7 +719,7 @@ class Collection:
         Closed PRs are walked newest-updated first; a PR merged in the period was updated at or
         after its merge, so the walk stops at the first PR last updated before the period.
         """
-        population: list[Json] = []
+        population: list[JsonObject] = []
         try:
             params = {"state": "closed", "base": branch, "sort": "updated", "direction": "desc"}
             for page in self.api.pages(f"{base}/pulls", params):
