@@ -83,6 +83,25 @@ def list_users(as_json: bool = JSON_OPTION) -> None:
     console.emit({"users": items}, as_json, render)
 
 
+@app.command("activity")
+def activity(
+    limit: int = typer.Option(50, "--limit", help="Entries to show, newest first (1-1000)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """The activity log: who connected, collected, generated, approved or changed what."""
+    with context.backend() as backend:
+        entries = backend.list_activity(limit=limit)
+    console.emit(
+        {"activity": entries},
+        as_json,
+        lambda: console.table(
+            "Activity",
+            ["At (UTC)", "Actor", "Action", "What"],
+            [(e["at"], e["actor"] or "", e["action"], e["message"]) for e in entries],
+        ),
+    )
+
+
 def _emit_user(user: dict[str, Any], as_json: bool, message: str) -> None:
     console.emit({"user": user}, as_json, lambda: _say(message))
 

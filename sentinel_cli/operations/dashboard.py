@@ -50,6 +50,7 @@ TIMELINE_DAYS = 30
 TREND_THRESHOLD = 2.0
 ISSUES_LIMIT = 10
 ACTIVITY_LIMIT = 10
+MAX_ACTIVITY = 1000
 
 
 MAX_DAYS = 365
@@ -169,6 +170,14 @@ def _activity_shape(row: dict[str, Any]) -> Activity:
     }
 
 
+def list_activity(store: Store, *, limit: int = 50) -> list[Activity]:
+    """The activity log, newest first: who connected, collected, generated, approved, excepted or
+    changed what (the audit trail behind the dashboard's recent activity)."""
+    if not 1 <= limit <= MAX_ACTIVITY:
+        raise InvalidInput(f"--limit must be between 1 and {MAX_ACTIVITY} (got {limit})")
+    return [_activity_shape(a) for a in store.activity.recent(limit)]
+
+
 def dashboard(
     store: Store,
     *,
@@ -279,4 +288,4 @@ def dashboard(
     }
 
 
-__all__ = ["dashboard", "parse_days", "timeline", "trend_of"]
+__all__ = ["dashboard", "list_activity", "parse_days", "timeline", "trend_of"]

@@ -348,6 +348,17 @@ USE_CASES: tuple[UseCase, ...] = (
         summary="Overview, frameworks, categories, recent activity, issues, timeline and trend.",
         tag="dashboard",
     ),
+    UseCase(
+        "list_activity",
+        "GET",
+        "/api/activity",
+        "dashboard:list_activity",
+        "VIEWER",
+        (query("limit", type=int, default=50, doc="Entries, newest first (1-1000)"),),
+        result="activity",
+        summary="The activity log: who connected, collected, generated, approved or changed what.",
+        tag="dashboard",
+    ),
     # -- risk exceptions --------------------------------------------------------------------
     UseCase(
         "list_exceptions",

@@ -131,6 +131,7 @@ STEPS: list[tuple[str, dict[str, Value]]] = [
     ("get_user", {"ident": "new@example.com"}),
     ("update_user", {"ident": "new@example.com", "role": "MEMBER"}),
     ("remove_user", {"ident": "new@example.com"}),
+    ("list_activity", {"limit": 30}),
 ]
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -221,5 +222,7 @@ def test_each_use_case_answers_the_same_locally_and_through_the_server(
     # listed with include_all, the profile lost the unset key.
     assert [e["state"] for e in outcomes["list_exceptions"][1]["exceptions"]] == ["REMOVED"]
     assert "securityOfficer" not in outcomes["get_profile"][1]
+    actions = [entry["action"] for entry in outcomes["list_activity"][1]]
+    assert actions[0] == "user.removed" and "integration.connected" in actions, actions
     # Connect answers never carry the secrets they were given.
     assert "walk-secret" not in repr(remote.results) and "ghp_walk" not in repr(remote.results)
