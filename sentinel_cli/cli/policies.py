@@ -73,13 +73,13 @@ def generate(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Generate the next version of a policy from a template (status DRAFT)."""
+    from sentinel_cli.operations.policies import load_data_file, parse_assignments
+
+    # Read here, on this machine (a server cannot see its files): --set pairs win over --data.
+    custom = dict(load_data_file(data_file)) if data_file is not None else {}
+    custom.update(parse_assignments(assignments or []))
     with context.backend() as backend:
-        result = backend.generate_policy_from(
-            template_id=template_id,
-            data_file=data_file,
-            assignments=assignments or [],
-            owner=owner,
-        )
+        result = backend.generate_policy(template_id=template_id, custom_data=custom, owner=owner)
     for warning in result["warnings"]:
         console.notice(f"warning: {warning}")
     item = result["policy"]
@@ -256,8 +256,11 @@ def profile_set(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Save company-wide field values used by every policy (e.g. companyName=Acme)."""
+    from sentinel_cli.operations.policies import parse_assignments
+
+    values = parse_assignments(pairs, option="profile set")
     with context.backend() as backend:
-        profile = backend.set_profile_pairs(pairs)
+        profile = backend.set_profile(values=values)
     _emit_profile(profile, as_json)
 
 

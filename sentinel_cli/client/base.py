@@ -8,9 +8,8 @@ HTTP request to ``sentinel serve``. Both return the operation's value (the API's
 part of it under the row's result key) and raise the same domain errors, so output and exit codes
 are identical. There is no per-use-case method to write on either side.
 
-What is written here is composition over several rows, written once for both backends (a policy
-from a data file and ``--set`` pairs), and the few methods whose two sides genuinely
-differ (a collection followed with progress, the paged evidence listing, report verification).
+Written by hand are only the few methods whose two sides genuinely differ: a collection followed
+with progress, the paged evidence listing, report verification.
 
 This module is imported at start-up by every command: it must import nothing heavy.
 """
@@ -18,7 +17,7 @@ This module is imported at start-up by every command: it must import nothing hea
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -91,26 +90,3 @@ class Backend(ABC):
     @abstractmethod
     def verify_report_file(self, path: str) -> Verification:
         """Hash a file on this machine and judge it against the store's reports."""
-
-    # -- composed of several use cases, the same on both sides ------------------------------
-
-    def generate_policy_from(
-        self,
-        *,
-        template_id: str,
-        data_file: str | None,
-        assignments: Sequence[str],
-        owner: str | None,
-    ) -> Obj:
-        """A policy from a data file and ``--set`` pairs (pairs win), read on this machine."""
-        from sentinel_cli.operations import policies
-
-        custom: Obj = dict(policies.load_data_file(data_file)) if data_file is not None else {}
-        custom.update(policies.parse_assignments(assignments))
-        return self.generate_policy(template_id=template_id, custom_data=custom, owner=owner)  # type: ignore[no-any-return]
-
-    def set_profile_pairs(self, pairs: Sequence[str]) -> Obj:
-        from sentinel_cli.operations import policies
-
-        values = policies.parse_assignments(pairs, option="profile set")
-        return self.set_profile(values=values)  # type: ignore[no-any-return]
