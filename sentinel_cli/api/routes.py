@@ -1,18 +1,11 @@
 """Routes registered from the table of use cases (``operations.usecases``), one per row.
 
-Each row becomes an endpoint whose signature FastAPI reads like a hand-written one: path and query
-parameters under their wire names, one JSON body model built from the row's body parameters
-(unknown fields refused, secrets kept out of ``repr``), and the role dependency, so validation,
-the 401/403 checks and the OpenAPI document come from the same declaration the CLI's client uses.
-The endpoint calls the operation with the request's leased store, the secrets backend and the
-caller's email, and wraps the value in the success envelope under the row's result key.
-
-Two kinds of rows are served differently:
-
-- ``document`` rows answer with the file itself and a ``Content-Disposition`` name;
-- ``cached`` rows (the evidence list, the dashboard) are async endpoints that check the role
-  themselves and hand the raw query strings to the operation, which parses them: FastAPI's
-  dependency and per-parameter validation cost more than answering from the response cache.
+Each row becomes an endpoint whose signature FastAPI reads like a hand-written one (path and query
+parameters under their wire names, a body model from the row's body parameters with unknown fields
+refused and secrets out of ``repr``, the role dependency), so validation, 401/403 and the OpenAPI
+document come from the declaration the CLI's client uses. ``document`` rows answer with the file;
+``cached`` rows (evidence list, dashboard) are async, check the role themselves and hand the raw
+query to the operation: FastAPI's validation would cost more than answering from the cache.
 """
 
 from __future__ import annotations
@@ -46,18 +39,16 @@ def _camel(name: str) -> str:
 def body_model(case: UseCase) -> type[BaseModel] | None:
     """The request body of a row: its body parameters under their wire names."""
     fields: dict[str, Any] = {}
-    for param in case.params_in("body"):
-        kind: Any = StrictBool if param.type is bool else param.type
-        extra: dict[str, Any] = {"repr": not param.secret, "description": param.doc or None}
-        if param.max_length is not None:
-            extra["max_length"] = param.max_length
-        if param.required:
-            fields[param.wire_name] = (kind, Field(..., **extra))
-        elif isinstance(param.default, list | dict):
-            factory = type(param.default)
-            fields[param.wire_name] = (kind | None, Field(default_factory=factory, **extra))
+    for p in case.params_in("body"):
+        kind: Any = StrictBool if p.type is bool else p.type
+        options: dict[str, Any] = {"repr": not p.secret, "description": p.doc or None}
+        if isinstance(p.default, list | dict):
+            options["default_factory"] = type(p.default)
         else:
-            fields[param.wire_name] = (kind | None, Field(param.default, **extra))
+            options["default"] = ... if p.required else p.default
+        if p.max_length is not None:
+            options["max_length"] = p.max_length
+        fields[p.wire_name] = (kind if p.required else kind | None, Field(**options))
     if not fields:
         return None
     return create_model(f"{_camel(case.name)}Body", __base__=BodyModel, **fields)
@@ -124,8 +115,6 @@ def _typed_endpoint(case: UseCase) -> Callable[..., Response]:
         return respond(case, invoke(case, _values(case, kwargs), context))
 
     endpoint.__signature__ = _signature(case, model)  # type: ignore[attr-defined]  # read by FastAPI
-    endpoint.__name__ = case.name
-    endpoint.__doc__ = case.summary or None
     return endpoint
 
 
@@ -163,8 +152,6 @@ def _cached_endpoint(case: UseCase) -> Callable[..., Any]:
             cache.put(key, content)
         return Response(content, media_type="application/json")
 
-    endpoint.__name__ = case.name
-    endpoint.__doc__ = case.summary or None
     return endpoint
 
 
@@ -175,6 +162,7 @@ def use_case_router() -> APIRouter:
         options: dict[str, Any] = {
             "methods": [case.method],
             "name": case.name,
+            "description": case.summary or None,
             "tags": [case.tag] if case.tag else None,
             "status_code": case.status,
             "responses": dict(ERRORS),

@@ -1,24 +1,17 @@
 """The ``Backend`` interface: every use case a CLI command runs, whoever carries it out.
 
-A command asks ``cli.context.backend()`` for a backend and calls a use case by name, with the
-operation's own keywords: ``backend.get_integration(ident)``, ``backend.list_jobs(ident,
-limit=20)``. Any name in the table of use cases (``operations.usecases``) is answered by ``run``:
-``LocalBackend`` calls the operation on this machine's store, ``RemoteBackend`` sends the row's
-HTTP request to ``sentinel serve``. Both return the operation's value (the API's ``data``, or the
-part of it under the row's result key) and raise the same domain errors, so output and exit codes
-are identical. There is no per-use-case method to write on either side.
-
-Written by hand are only the few methods whose two sides genuinely differ: a collection followed
-with progress, the paged evidence listing, report verification.
-
-This module is imported at start-up by every command: it must import nothing heavy.
+A command calls a use case of the table (``operations.usecases``) by name with the operation's
+keywords, ``backend.list_jobs(ident, limit=20)``, and ``run`` answers it: ``LocalBackend`` on this
+machine's store, ``RemoteBackend`` as the row's HTTP request. Both return the operation's value
+and raise the same domain errors, so there is no per-use-case method on either side; only a
+collection followed with progress, the paged evidence listing and report verification differ.
+Imported by every command at start-up: it must import nothing heavy.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from sentinel_cli.wire import JsonObject
@@ -34,15 +27,6 @@ Obj = JsonObject
 Progress = Callable[[int, int, str], None]
 
 
-def use_case(name: str) -> UseCase:
-    from sentinel_cli.operations.usecases import BY_NAME
-
-    try:
-        return BY_NAME[name]
-    except KeyError:
-        raise AttributeError(name) from None
-
-
 class Backend(ABC):
     """What the CLI can do. Use as a context manager: ``with context.backend() as backend:``."""
 
@@ -52,21 +36,18 @@ class Backend(ABC):
     def __enter__(self) -> Backend:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release the store connection or the HTTP connection pool."""
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name.startswith("_"):
+        from sentinel_cli.operations.usecases import BY_NAME
+
+        case = BY_NAME.get(name)
+        if case is None or name.startswith("_"):
             raise AttributeError(name)
-        case = use_case(name)
         return lambda *args, **kwargs: self.run(case, case.bind(args, kwargs))
 
     @abstractmethod

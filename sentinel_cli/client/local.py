@@ -1,9 +1,8 @@
 """``LocalBackend``: the operations called directly on this machine's store and secrets.
 
-One store connection per command, opened on first use (``policies templates`` and ``billing
-plans`` never open one) and closed when the command ends. Every use case of the table is one
-``run``: the row's operation, imported when first called so a command loads only the modules it
-uses (start-up of ``sentinel evidence list``).
+One store connection per command, opened on first use (``billing plans`` never opens one) and
+closed when the command ends; a row's operation is imported when first called, so a command loads
+only the modules it uses (start-up of ``sentinel evidence list``).
 """
 
 from __future__ import annotations
@@ -54,11 +53,8 @@ class LocalBackend(Backend):
             self._store = None
 
     def describe(self) -> Obj:
-        return {
-            "mode": "local",
-            "home": str(self.settings.home),
-            "database": str(self.settings.db_path),
-        }
+        home, database = str(self.settings.home), str(self.settings.db_path)
+        return {"mode": "local", "home": home, "database": database}
 
     def run(self, case: UseCase, values: dict[str, Any]) -> Any:
         from sentinel_cli.operations.usecases import Context, invoke

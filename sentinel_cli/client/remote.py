@@ -1,18 +1,11 @@
 """``RemoteBackend``: the use cases as REST calls to ``sentinel serve``: same data, same errors.
 
-Every row of the table (``operations.usecases``) is one generic ``run``: the row's method and path
-(segments escaped), query and body under their wire names, and the answer's ``data`` (or the part
-under the row's result key). An error envelope becomes the domain error the operation raised on
-the server: ``X-Sentinel-Error`` names its class and ``X-Sentinel-Hint`` carries its hint, so a
-command exits and reads the same whichever backend ran it. Without them the status decides (401
-and 403 exit 8 or 5, 404 exits 3, 409 exits 7; 429, 5xx and no answer exit 4).
-
-Composed: ``collect`` starts the job and polls it, backing off from 0.25 s to 3 s and waiting out
-a 429 (polls count against the per-user rate limit); ``evidence_listing`` reads page after page
-(``operations.evidence.listing_from_pages``), later pages waiting out the rate limit;
-``verify_report_file`` hashes the file here and judges it against ``GET /api/reports``.
-
-httpx is imported here only, so local commands never load it.
+``run`` sends a row's request (path segments escaped, query and body under their wire names) and
+returns the answer's ``data``, or its part under the row's result key. An error answer becomes the
+error raised on the server (``X-Sentinel-Error`` names it, ``X-Sentinel-Hint`` carries its hint),
+else the status decides. ``collect`` polls its job, backing off from 0.25 s to 3 s and waiting out
+a 429; later pages of a listing wait out the rate limit too; ``verify_report_file`` hashes the file
+here and compares it with ``GET /api/reports``. httpx is imported here only.
 """
 
 from __future__ import annotations
@@ -300,9 +293,7 @@ class RemoteBackend(Backend):
 def _wire_values(value: Any) -> list[str]:
     if isinstance(value, bool):
         return ["true" if value else "false"]
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    return [str(value)]
+    return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
 
 
 def _document(response: httpx.Response) -> PolicyDocument:
