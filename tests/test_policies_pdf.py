@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from sentinel_cli.rendering.pdf_markdown import ListBlock, parse_markdown, plain_text
 from sentinel_cli.rendering.policy_pdf import SHA_PREFIX, _escape_inline, _protect_values
 from tests.conftest import Cli
 
@@ -145,6 +146,18 @@ def test_protect_values_escapes_only_field_values() -> None:
     assert _protect_values(md, data) == "**Acme** uses **{{ 7\\*7 }}** and | x\\_y\\|z |\n"
     assert _protect_values(md, {"companyName": "Acme"}) == md
     assert _protect_values(md, {"officeLocations": ["{{ 7*7 }}"]}).count("\\*") == 1
+
+
+def test_a_value_that_starts_a_list_item_opens_no_block() -> None:
+    """In CommonMark an item's text is block content: "1. - Evil" would nest a list, so a value's
+    leading block marker is escaped too (and reads the same)."""
+    md = "1. {} shall act.\n2. Next.\n"
+    for value in ("- Evil Corp", "+ Evil Corp", "1. Evil Corp", "2) Evil Corp", "# Evil Corp"):
+        (items,) = parse_markdown(_protect_values(md.format(value), {"companyName": value}))
+        assert isinstance(items, ListBlock)
+        assert [plain_text(i.spans) for i in items.items] == [f"{value} shall act.", "Next."]
+        assert not items.items[0].children
+    assert _protect_values(md.format("51-200"), {"employeeCount": "51-200"}) == md.format("51-200")
 
 
 def test_draft_with_missing_fields_shows_placeholders_literally(cli: Cli, tmp_path: Path) -> None:

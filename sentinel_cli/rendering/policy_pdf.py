@@ -12,12 +12,14 @@ exactly the text whose SHA-256 the cover prints. One adjustment keeps user data 
 stored Markdown holds field values as typed (``{{ ''.__class__ }}`` must read the same in the
 ``.md`` download), but as Markdown ``.__class__`` is bold "class" and ``[x](y)`` a link. So before
 drawing, each occurrence of a field value that contains inline Markdown markers gets those markers
-backslash-escaped (``_protect_values``). Escaping a character that needed none renders the same
-character, so the only cost of a value that also occurs in template text is nothing; values without
-a letter or digit, or shorter than three characters, are left alone so a value such as ``*`` cannot
-unmake the template's own emphasis. Code spans in the templates hold only the template id. The
-placeholders of a draft's missing fields (``[Security Officer]``) are protected the same way, so
-their brackets read as brackets, never as the start of a link.
+backslash-escaped (``_protect_values``), and so is the block marker a value starts with (``1.``,
+``-``, ``#``): in ``1. {{ companyName }} shall`` the value "- Evil" must not open a nested list.
+Escaping a character that needed none renders the same character, so the only cost of a value
+that also occurs in template text is nothing; values without a letter or digit, or shorter than
+three characters, are left alone so a value such as ``*`` cannot unmake the template's own
+emphasis. Code spans in the templates hold only the template id. The placeholders of a draft's
+missing fields (``[Security Officer]``) are protected the same way, so their brackets read as
+brackets, never as the start of a link.
 
 fpdf2 is imported (through ``rendering.pdf``) only when this module is, which the operations do
 lazily on a PDF download.
@@ -44,14 +46,24 @@ SHA_PREFIX = 12
 NOT_APPROVED = "Draft — not approved"
 
 
-# Inline Markdown markers of the PDF layer's dialect (emphasis, code, links, autolinks, escapes).
+# Inline Markdown markers of the PDF layer's dialect (emphasis, code, links, escapes; ``<>`` too).
 _INLINE_MARKERS = re.compile(r"([\\`*_\[\]<>])")
+# What opens a block when it starts a line: a heading, list item, rule or fence (``>`` and the
+# backtick are inline markers already). Only the first marker needs escaping.
+_BLOCK_OPENER = re.compile(r"^(?:\d{1,9}[.)]|[#+~-])")
 _MIN_PROTECTED_LENGTH = 3
 
 
 def _escape_inline(text: str) -> str:
     """Backslash-escape inline markers, keeping a table cell's ``\\|`` (from ``md_cell``) whole."""
     return "\\|".join(_INLINE_MARKERS.sub(r"\\\1", part) for part in text.split("\\|"))
+
+
+def _escape(text: str) -> str:
+    """``_escape_inline``, plus the block marker a value starts with (``1\\. Corp``)."""
+    return _BLOCK_OPENER.sub(
+        lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], _escape_inline(text)
+    )
 
 
 def _field_strings(data: Mapping[str, Any]) -> set[str]:
@@ -68,14 +80,14 @@ def _protect_values(markdown: str, data: Mapping[str, Any]) -> str:
     for text in _field_strings(data):
         if len(text) < _MIN_PROTECTED_LENGTH or not any(ch.isalnum() for ch in text):
             continue
-        if not _INLINE_MARKERS.search(text):
+        if not (_INLINE_MARKERS.search(text) or _BLOCK_OPENER.match(text)):
             continue
         variants.add(text)
         variants.add(text.replace("|", "\\|"))  # as md_cell writes it inside a table
     if not variants:
         return markdown
     pattern = re.compile("|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True)))
-    return pattern.sub(lambda m: _escape_inline(m.group(0)), markdown)
+    return pattern.sub(lambda m: _escape(m.group(0)), markdown)
 
 
 def _day(value: str | None) -> str:

@@ -26,9 +26,11 @@ from sentinel_cli.rendering.pdf import (
 )
 from sentinel_cli.rendering.pdf_markdown import (
     ListBlock,
+    Paragraph,
     Table,
     parse_inline,
     parse_markdown,
+    plain_text,
 )
 
 TITLE = "SOC 2 Audit Evidence Report"
@@ -353,6 +355,32 @@ def test_inline_markdown() -> None:
     # Unbalanced or intraword markers, HTML and template syntax stay literal.
     for literal in ("**open", "snake_case_name", "{{ 7*7 }} and 2*3", "<b>x</b>", "a * b * c"):
         assert _styles(literal) == [(literal, "")]
+
+
+def test_markdown_outside_the_dialect_stays_literal() -> None:
+    """markdown-it parses, with only the dialect's rules on: raw HTML, images, autolinks,
+    entities, strikethrough and reference links read as typed, and so do setext headings and
+    indented code. Inside a list item, heading and quote markers are text."""
+    for text in (
+        "<script>alert(1)</script> <b>x</b>",
+        "![logo](https://e.example/logo.png)",
+        "<https://e.example> <mailto:a@e.example>",
+        "&amp; &#49; &copy;",
+        "~~struck~~",
+        "[ref][1] and [ref]",
+    ):
+        assert parse_markdown(text) == [Paragraph(parse_inline(text))], text
+        assert parse_inline(text) == [Span(text)], text
+    blocks = parse_markdown("Title\n=====\n\n    indented\n\n[1]: https://e.example\n")
+    assert all(isinstance(b, Paragraph) for b in blocks)
+    assert [plain_text(b.spans) for b in blocks if isinstance(b, Paragraph)] == [
+        "Title =====",
+        "indented",
+        "[1]: https://e.example",
+    ]
+    (items,) = parse_markdown("1. # not a heading\n2. > not a quote\n")
+    assert isinstance(items, ListBlock)
+    assert [plain_text(i.spans) for i in items.items] == ["# not a heading", "> not a quote"]
 
 
 def test_block_markdown() -> None:
