@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 from sentinel_cli.config import Settings
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh SENTINEL_HOME with the file secrets backend (no OS keyring on CI machines)."""
+    """A fresh SENTINEL_HOME with the file secrets backend (no OS keyring on CI machines), for
+    every test: no test can read or write the developer's real store, keyring or login."""
     path = tmp_path / "home"
     monkeypatch.setenv("SENTINEL_HOME", str(path))
     monkeypatch.setenv("SENTINEL_SECRETS_BACKEND", "file")

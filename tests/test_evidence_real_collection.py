@@ -17,8 +17,6 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("moto")
-
 from sentinel_cli.config import Settings
 from sentinel_cli.operations import collect as collect_ops
 from sentinel_cli.operations import evidence as ops

@@ -247,8 +247,7 @@ def test_compliance_catalogue_checks_explain_not_covered(
     from sentinel_cli.checks import all_metadata
 
     metas = all_metadata()
-    if not metas:
-        pytest.skip("no check catalogue yet")
+    assert metas, "the check catalogues are empty: this test would prove nothing"
     summary = ops.compliance_summary(estate.store, framework="SOC2")
     catalogued = {cid for m in metas.values() for cid in m.controls.get("SOC2", [])}
     for control in summary["controls"]:

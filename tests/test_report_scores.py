@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-import pytest
+import pypdf
 
 from sentinel_cli.config import Settings
 from sentinel_cli.inventory.report import SCORE_DEFINITION
@@ -22,8 +22,6 @@ from sentinel_cli.operations import exceptions as exception_ops
 from sentinel_cli.operations import reports as ops
 from sentinel_cli.store import open_store
 from tests.test_evidence_support import ACCOUNT, ROOT, Estate, Spec, bucket, day_at, user
-
-pypdf = pytest.importorskip("pypdf")
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 PERIOD_START = (NOW - timedelta(days=5)).date().isoformat()

@@ -20,10 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import schemathesis  # noqa: F401  # a test dependency: missing means the install is broken
 
 from tests.api.conftest import Server, add_users, login, server_env
-
-pytest.importorskip("schemathesis")
 
 CHECKS_EXCLUDED = "positive_data_acceptance,allow_header_conformance"
 
