@@ -98,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.pop(var, None)
 
     from sentinel_cli.collectors.aws import AwsCredentials, collect_aws_with_stats
-    from sentinel_cli.testing.aws_seed import SeedScale, seed_account
-    from sentinel_cli.testing.moto_server import running_moto_server
+    from sentinel_cli.standins.aws_seed import SeedScale, seed_account
+    from sentinel_cli.standins.moto_server import running_moto_server
 
     regions = list(REGION_POOL[: args.regions])
     with running_moto_server() as endpoint:

@@ -17,8 +17,8 @@ import time
 from sentinel_cli.checks import load_checks
 from sentinel_cli.checks.base import CheckSettings, run_checks
 from sentinel_cli.collectors.github import GithubConfig, collect_github
-from sentinel_cli.testing.github_api import OWNER_TOKEN, running_github_api
-from sentinel_cli.testing.github_seed import seed_org
+from sentinel_cli.standins.github_api import OWNER_TOKEN, running_github_api
+from sentinel_cli.standins.github_seed import seed_org
 
 
 def main() -> None:

@@ -74,7 +74,7 @@ def _checks() -> list[dict[str, Any]]:
                 "title": m.title,
                 "severity": m.severity,
                 "category": m.category,
-                "controls": m.controls,
+                "controls": m.control_lists(),
                 "remediation": {"text": m.remediation.text, "cli": m.remediation.cli},
             }
             for m in sorted(metas.values(), key=lambda m: m.id)

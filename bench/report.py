@@ -165,7 +165,7 @@ def build(home: Path, *, items: int, days: int, seed: int = 11) -> tuple[str, st
                         region="eu-west-1",
                         message=f"{resource_id}: {chk.title.lower()} ({status.lower()})",
                         remediation={},
-                        controls=chk.controls,
+                        controls=chk.control_lists(),
                         raw={
                             "result": status,
                             "data": {"resource": resource_id, "check": chk.id, "status": status},
@@ -188,7 +188,7 @@ def build(home: Path, *, items: int, days: int, seed: int = 11) -> tuple[str, st
                             region=None,
                             message=f"{len(data['exceptions'])} of 50 merged without approval",
                             remediation={},
-                            controls=population_meta.controls,
+                            controls=population_meta.control_lists(),
                             raw={"result": "population", "data": data},
                         )
                     )

@@ -18,24 +18,12 @@ from typing import Any
 
 from sentinel_cli import wire
 from sentinel_cli.errors import InvalidInput
+from sentinel_cli.wire import AUDIT_FRAMEWORKS, REPORT_TYPES
 from sentinel_cli.yamlio import load_yaml
 
 TIERS: tuple[str, ...] = ("FREE", "STARTER", "PROFESSIONAL", "ENTERPRISE")
 DEFAULT_TIER = "FREE"
-REPORT_TYPES: tuple[str, ...] = (
-    "SOC2_AUDIT",
-    "ISO27001_AUDIT",
-    "COMBINED_AUDIT",
-    "EXECUTIVE_SUMMARY",
-)
 _NUMERIC_LIMITS: tuple[str, ...] = ("integrations", "checks_per_period", "max_users")
-# The frameworks a report type covers: a plan must include them to offer the report.
-_REPORT_FRAMEWORKS: dict[str, tuple[str, ...]] = {
-    "SOC2_AUDIT": ("SOC2",),
-    "ISO27001_AUDIT": ("ISO27001",),
-    "COMBINED_AUDIT": ("SOC2", "ISO27001"),
-    "EXECUTIVE_SUMMARY": (),
-}
 
 
 @dataclass(frozen=True)
@@ -118,7 +106,7 @@ def _load() -> tuple[Plan, ...]:
 
 def parse_plans(raw: Mapping[str, Any], *, source: str) -> tuple[Plan, ...]:
     """Build the plans from parsed YAML, rejecting data that would mislead users or enforcement."""
-    from sentinel_cli.frameworks import FRAMEWORK_IDS
+    from sentinel_cli.frameworks import framework_ids
 
     try:
         plans = tuple(_parse_plan(entry) for entry in raw["plans"])
@@ -141,11 +129,12 @@ def parse_plans(raw: Mapping[str, Any], *, source: str) -> tuple[Plan, ...]:
         unknown = set(plan.report_types) - set(REPORT_TYPES)
         if unknown:
             raise ValueError(f"{source}: {plan.tier} names unknown report types {sorted(unknown)}")
-        unknown = set(plan.frameworks) - set(FRAMEWORK_IDS)
+        unknown = set(plan.frameworks) - set(framework_ids())
         if unknown:
             raise ValueError(f"{source}: {plan.tier} names unknown frameworks {sorted(unknown)}")
         for report_type in plan.report_types:
-            missing = set(_REPORT_FRAMEWORKS[report_type]) - set(plan.frameworks)
+            # A plan must include the frameworks an audit report covers to offer it.
+            missing = set(AUDIT_FRAMEWORKS.get(report_type, ())) - set(plan.frameworks)
             if missing:
                 raise ValueError(
                     f"{source}: {plan.tier} offers {report_type} without the "

@@ -5,6 +5,9 @@ the CLI prints them, so each key is a contract named in one place. They are ``Ty
 dicts at run time, checked by mypy where they are built and read. A key that only some objects
 carry is ``NotRequired``; ``X | None`` is a key always present that may be ``null``. Objects whose
 keys are data rather than contract (settings, raw evidence, report summaries) are ``JsonObject``.
+The values the contract enumerates (statuses, severities, the spec's report types) are defined here
+once, with the frameworks each audit report covers and the policy-template key kept from before
+frameworks were data: the only framework names in the code (frameworks are files).
 
 Part of the base layer, so every layer may import it: it imports nothing but ``typing`` (the CLI's
 start-up budget). No ``from __future__ import annotations``: ``NotRequired`` must be seen at run
@@ -16,6 +19,29 @@ from typing import Any, NotRequired, TypedDict
 JsonObject = dict[str, Any]
 """A free-form JSON object: keys that are data, not a contract (AWS and GitHub API documents,
 settings, raw evidence)."""
+
+
+# -- the values of the contract -------------------------------------------------------------------
+
+STATUSES: tuple[str, ...] = ("PASS", "FAIL", "WARNING", "ERROR")
+"""An evidence item's status, best first (ERROR: could not be evaluated)."""
+SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
+"""A check's severity, worst first."""
+REPORT_TYPES: tuple[str, ...] = (
+    "SOC2_AUDIT",
+    "ISO27001_AUDIT",
+    "COMBINED_AUDIT",
+    "EXECUTIVE_SUMMARY",
+)
+"""The spec's report types."""
+AUDIT_FRAMEWORKS: dict[str, tuple[str, ...]] = {
+    "SOC2_AUDIT": ("SOC2",),
+    "ISO27001_AUDIT": ("ISO27001",),
+    "COMBINED_AUDIT": ("SOC2", "ISO27001"),
+}
+"""The frameworks each audit report walks control by control (a plan must include them to offer
+the report). The report types name them, so this is the one place code names a framework; the
+executive summary scores every framework and needs none."""
 
 
 # -- integrations and collection jobs ------------------------------------------------------------
@@ -122,7 +148,7 @@ class EvidenceItem(TypedDict):
     collectedAt: str
     message: str
     controls: dict[str, list[str]]
-    """Framework id -> control ids; SOC2 and ISO27001 always present."""
+    """Framework id -> control ids; every framework present."""
     remediation: Remediation
     excepted: bool
     exception: ExceptionRef | None
@@ -266,14 +292,26 @@ class TemplateField(TypedDict):
     description: str
 
 
-class PolicyTemplate(TypedDict):
+class PolicyTemplateClauses(TypedDict):
+    iso27001Clauses: list[str]
+    """``clauses["ISO27001"]`` under the key scripts read before ``clauses`` existed."""
+
+
+def policy_template_clauses(clauses: dict[str, list[str]]) -> PolicyTemplateClauses:
+    """The keys a policy template carries besides ``clauses`` for the frameworks it had first."""
+    return {"iso27001Clauses": list(clauses.get("ISO27001", []))}
+
+
+class PolicyTemplate(PolicyTemplateClauses):
     id: str
     title: str
     description: str
     version: str
     category: str
     controls: dict[str, list[str]]
-    iso27001Clauses: list[str]
+    """Framework id -> the controls the policy satisfies; every framework present."""
+    clauses: dict[str, list[str]]
+    """Framework id -> requirements outside its controls (ISO 27001's management-system clauses)."""
     fields: list[TemplateField]
 
 

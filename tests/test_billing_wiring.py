@@ -52,10 +52,9 @@ _CHECK = Check(
         description="",
         severity="low",
         category="storage",
-        soc2=("CC6.1",),
-        iso27001=(),
         remediation=Remediation(text="none"),
         sources=(),
+        controls={"SOC2": ("CC6.1",)},
     ),
     evaluate=_evaluate,
 )

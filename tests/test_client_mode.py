@@ -222,8 +222,8 @@ def test_profile_is_the_servers_remotely_and_logout_returns_to_local(sides: Side
 
 
 def test_collect_runs_on_the_server_and_prints_the_same_summary(sides: Sides) -> None:
-    from sentinel_cli.testing.github_api import OWNER_TOKEN, running_github_api
-    from sentinel_cli.testing.github_seed import seed_org
+    from sentinel_cli.standins.github_api import OWNER_TOKEN, running_github_api
+    from sentinel_cli.standins.github_seed import seed_org
 
     sides.login()
     with running_github_api(seed_org("acme")) as (base_url, _server):
@@ -287,8 +287,8 @@ def test_exports_page_through_every_item(sides: Sides, monkeypatch: pytest.Monke
 
 def test_a_provider_refusal_exits_4_on_both_sides(sides: Sides) -> None:
     """A refused GitHub token is HTTP 400 like a bad flag; ``X-Sentinel-Error`` keeps it exit 4."""
-    from sentinel_cli.testing.github_api import running_github_api
-    from sentinel_cli.testing.github_seed import seed_org
+    from sentinel_cli.standins.github_api import running_github_api
+    from sentinel_cli.standins.github_seed import seed_org
 
     sides.login()
     with running_github_api(seed_org("acme")) as (base_url, _server):

@@ -61,8 +61,12 @@ def test_overview(estate: Estate) -> None:
 
 def test_frameworks_and_categories(estate: Estate) -> None:
     data = ops.dashboard(estate.store)
-    soc2, iso = data["frameworks"]
-    assert (soc2["id"], iso["id"]) == ("SOC2", "ISO27001")
+    soc2, iso, csf = data["frameworks"]
+    assert (soc2["id"], iso["id"], csf["id"]) == ("SOC2", "ISO27001", "NIST-CSF")
+    # The estate's items were recorded with SOC 2 and ISO mappings only: every CSF subcategory
+    # is counted, none covered.
+    assert csf["totalControls"] == csf["notCoveredControls"] == 106
+    assert csf["coveredControls"] == 0 and csf["score"] is None
     assert soc2["totalControls"] == 61 and soc2["coveredControls"] == 7
     assert soc2["passingControls"] == 1 and soc2["score"] == round(1 / 7 * 100, 1)
     assert (

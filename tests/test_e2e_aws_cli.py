@@ -12,9 +12,9 @@ import pytest
 
 from sentinel_cli.collectors.aws.session import AwsCredentials
 from sentinel_cli.config import Settings
+from sentinel_cli.standins.aws_seed import SeedManifest, seed_account
+from sentinel_cli.standins.moto_server import MOTO_ENV, running_moto_server, set_moto_auth
 from sentinel_cli.store import open_store
-from sentinel_cli.testing.aws_seed import SeedManifest, seed_account
-from sentinel_cli.testing.moto_server import MOTO_ENV, running_moto_server, set_moto_auth
 from tests.conftest import Cli
 
 pytestmark = pytest.mark.e2e

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from sentinel_cli.config import Settings
+from sentinel_cli.standins.github_api import MEMBER_TOKEN, OWNER_TOKEN, running_github_api
+from sentinel_cli.standins.github_seed import seed_org
 from sentinel_cli.store import open_store
-from sentinel_cli.testing.github_api import MEMBER_TOKEN, OWNER_TOKEN, running_github_api
-from sentinel_cli.testing.github_seed import seed_org
 from tests.conftest import Cli
 
 pytestmark = pytest.mark.e2e

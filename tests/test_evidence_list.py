@@ -66,7 +66,8 @@ def test_item_shape(estate: Estate) -> None:
         "sha256",
     ):
         assert key in item, key
-    assert item["controls"] == {"SOC2": ["CC6.1", "CC6.7"], "ISO27001": ["A.8.24"]}
+    # Every framework's key is present: one the item's recorded mapping does not name is empty.
+    assert item["controls"] == {"SOC2": ["CC6.1", "CC6.7"], "ISO27001": ["A.8.24"], "NIST-CSF": []}
     assert item["remediation"] == {
         "text": "Fix aws_s3_bucket_default_encryption.",
         "cli": "fix --check aws_s3_bucket_default_encryption",
@@ -271,15 +272,12 @@ def test_cli_bad_input_exits_2_naming_allowed_values(
 
 
 def test_list_path_imports_no_yaml_rich_or_sdk(estate: Estate) -> None:
-    """The CI call must stay light: no catalogue parsing, no Rich, no SDK — and no pydantic once
-    the root group converts its --help flag through ``cli.lean`` (see that module)."""
+    """The CI call must stay light: no catalogue parsing, no Rich, no SDK, and no pydantic (which
+    Typer's option coercion would import; the console script answers this call without Typer)."""
     import json
     import os
     import subprocess
     import sys
-
-    from sentinel_cli.cli import SentinelGroup
-    from sentinel_cli.cli.lean import LeanGroup
 
     probe = (
         "import sys\n"
@@ -306,6 +304,4 @@ def test_list_path_imports_no_yaml_rich_or_sdk(estate: Estate) -> None:
     assert items and all(i["status"] == "FAIL" for i in items)
     line = [ln for ln in proc.stderr.splitlines() if ln.startswith("MODS=")][-1]
     mods = [m for m in line.removeprefix("MODS=").split(",") if m]
-    assert "yaml" not in mods and "rich" not in mods and "boto3" not in mods
-    if issubclass(SentinelGroup, LeanGroup):
-        assert "pydantic" not in mods
+    assert mods == []

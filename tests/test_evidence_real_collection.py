@@ -22,8 +22,8 @@ from sentinel_cli.operations import collect as collect_ops
 from sentinel_cli.operations import evidence as ops
 from sentinel_cli.operations import integrations as integration_ops
 from sentinel_cli.secrets import open_secrets
+from sentinel_cli.standins.moto_server import MOTO_ENV
 from sentinel_cli.store import Store, open_store
-from sentinel_cli.testing.moto_server import MOTO_ENV
 
 REGIONS = ("us-east-1", "eu-west-1")
 FAKE_ENV = {
@@ -51,7 +51,7 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Collected]:
     from moto import mock_aws
 
     from sentinel_cli.collectors.aws.session import AwsCredentials
-    from sentinel_cli.testing.aws_seed import seed_account
+    from sentinel_cli.standins.aws_seed import seed_account
 
     home: Path = tmp_path_factory.mktemp("real-collection-home")
     with pytest.MonkeyPatch.context() as mp:

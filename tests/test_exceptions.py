@@ -108,8 +108,6 @@ def test_check_ids_validated_against_the_catalogue(
         description="",
         severity="low",
         category="demo",
-        soc2=(),
-        iso27001=(),
         remediation=Remediation(text=""),
         sources=(),
     )

@@ -47,11 +47,14 @@ def test_template_listing_has_spec_shape() -> None:
     assert len(items) >= 20
     first = items[0]
     assert set(first) >= {"id", "title", "description", "version", "category", "controls", "fields"}
-    assert set(first["controls"]) == {"SOC2", "ISO27001"}
+    assert set(first["controls"]) == {"SOC2", "ISO27001", "NIST-CSF"}
     assert set(first["fields"][0]) == {"name", "type", "required", "default", "description"}
     json.dumps(items)  # JSON-ready: no tuples or dates left
     risk = next(t for t in items if t["id"] == "risk-assessment-policy")
     assert risk["controls"]["ISO27001"] == [] and risk["iso27001Clauses"]
+    # The clauses under their framework, and under the key scripts read before that existed.
+    assert risk["clauses"] == {"ISO27001": risk["iso27001Clauses"]}
+    assert risk["controls"]["NIST-CSF"]
 
 
 def test_every_template_generates_from_the_example_file(store: Store) -> None:

@@ -29,8 +29,8 @@ import pytest
 from sentinel_cli.config import Settings
 from sentinel_cli.errors import InvalidInput, PlanLimitExceeded
 from sentinel_cli.operations import reports as ops
+from sentinel_cli.standins.moto_server import MOTO_ENV
 from sentinel_cli.store import open_store
-from sentinel_cli.testing.moto_server import MOTO_ENV
 from tests.conftest import Cli
 
 REGIONS = ("us-east-1",)
@@ -87,9 +87,9 @@ def golden(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Golden]:
     from sentinel_cli.operations import exceptions as exception_ops
     from sentinel_cli.operations import integrations as integration_ops
     from sentinel_cli.secrets import open_secrets
-    from sentinel_cli.testing.aws_seed import seed_account
-    from sentinel_cli.testing.github_api import OWNER_TOKEN, running_github_api
-    from sentinel_cli.testing.github_seed import seed_org
+    from sentinel_cli.standins.aws_seed import seed_account
+    from sentinel_cli.standins.github_api import OWNER_TOKEN, running_github_api
+    from sentinel_cli.standins.github_seed import seed_org
 
     home = tmp_path_factory.mktemp("reports-golden")
     with pytest.MonkeyPatch.context() as mp:

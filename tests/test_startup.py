@@ -63,8 +63,9 @@ def test_local_evidence_list_imports_no_http_client(tmp_path: Path) -> None:
     assert _heavy_modules_for(["evidence", "list", "--json"], tmp_path) == []
 
 
-def test_lean_option_parsing_still_validates(tmp_path: Path) -> None:
-    """The entry point converts options without pydantic; bad values must still be usage errors."""
+def test_bad_option_values_are_usage_errors(tmp_path: Path) -> None:
+    """An option value of the wrong type is a usage error (exit 2) naming the option; a good one
+    reaches the operation converted."""
     env = {**os.environ, "SENTINEL_HOME": str(tmp_path), "SENTINEL_SECRETS_BACKEND": "file"}
     base = [sys.executable, "-m", "sentinel_cli", "integrations", "connect", "github"]
     bad = subprocess.run(
@@ -74,7 +75,9 @@ def test_lean_option_parsing_still_validates(tmp_path: Path) -> None:
         env=env,
         timeout=60,
     )
-    assert bad.returncode == 2 and "not a whole number" in bad.stderr
+    assert bad.returncode == 2, bad.stderr
+    assert "Invalid value for '--review-period-days'" in bad.stderr and "integer" in bad.stderr
+    assert "Traceback" not in bad.stderr
     good = subprocess.run(
         [
             *base,

@@ -10,12 +10,18 @@ from pathlib import Path
 from sentinel_cli.checks.base import Check, CheckMeta, load_catalogue, registered_function
 
 PROVIDERS: tuple[str, ...] = ("aws", "github")
+DIRECTORY = Path(__file__).parent
+"""Where ``<provider>/catalogue.yaml`` is found, read at each call (parsed once per path): a test
+points it at a copy whose mappings name one more framework."""
+
+
+def catalogue(provider: str) -> dict[str, CheckMeta]:
+    """Metadata of every check of ``provider`` (cheap: YAML only, no check code imported)."""
+    return _catalogue(DIRECTORY / provider / "catalogue.yaml", provider)
 
 
 @cache
-def catalogue(provider: str) -> dict[str, CheckMeta]:
-    """Metadata of every check of ``provider`` (cheap: YAML only, no check code imported)."""
-    path = Path(__file__).parent / provider / "catalogue.yaml"
+def _catalogue(path: Path, provider: str) -> dict[str, CheckMeta]:
     if not path.exists():
         return {}
     return load_catalogue(path, provider)

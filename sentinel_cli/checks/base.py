@@ -20,14 +20,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sentinel_cli.inventory.fetch import FetchError
+from sentinel_cli.wire import SEVERITIES, STATUSES
 from sentinel_cli.yamlio import load_yaml
 
-PASS = "PASS"
-FAIL = "FAIL"
-WARNING = "WARNING"
-ERROR = "ERROR"
-STATUSES: tuple[str, ...] = (PASS, FAIL, WARNING, ERROR)
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
+PASS, FAIL, WARNING, ERROR = STATUSES  # the evidence statuses, named for the checks' code
 
 
 class Inventory(Protocol):
@@ -75,16 +71,17 @@ class CheckMeta:
     description: str
     severity: str
     category: str
-    soc2: tuple[str, ...]
-    iso27001: tuple[str, ...]
     remediation: Remediation
     sources: tuple[str, ...]
     thresholds: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    controls: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    """Framework id -> the ids of the controls the check gives evidence for, in catalogue order
+    (``controls: {FRAMEWORK_ID: [...]}``; a framework is a file in ``sentinel_cli/frameworks``)."""
 
-    @property
-    def controls(self) -> dict[str, list[str]]:
-        return {"SOC2": list(self.soc2), "ISO27001": list(self.iso27001)}
+    def control_lists(self) -> dict[str, list[str]]:
+        """``controls`` as the JSON shapes carry it (a fresh dict the caller may keep)."""
+        return {fid: list(ids) for fid, ids in self.controls.items()}
 
 
 Evaluate = Callable[[Any, "CheckSettings"], Iterable[CheckResult]]
@@ -130,8 +127,10 @@ def load_catalogue(path: Path, provider: str) -> dict[str, CheckMeta]:
             description=entry.get("description", "").strip(),
             severity=entry["severity"],
             category=entry["category"],
-            soc2=tuple(entry.get("soc2") or ()),
-            iso27001=tuple(entry.get("iso27001") or ()),
+            controls={
+                str(fid): tuple(str(c) for c in ids or ())
+                for fid, ids in (entry.get("controls") or {}).items()
+            },
             remediation=Remediation(text=str(rem.get("text", "")).strip(), cli=rem.get("cli")),
             sources=tuple(entry.get("sources") or ()),
             thresholds=tuple(entry.get("thresholds") or ()),

@@ -90,10 +90,12 @@ def _render(result: Any, seconds: float) -> None:
         [console.Col("Severity", drop=1), console.Col("Check", "text"), console.Col("Resource")],
         [(i["severity"], i["title"], i["resourceId"]) for i in result.failing],
     )
-    soc2 = result.soc2
-    totals = soc2["totals"]
+    audited = result.audit_summary
+    totals = audited["totals"]
+    framework = audited["framework"]
     out.print(
-        f"SOC 2: score [bold]{soc2['score']}%[/bold] · {totals['passing']} controls passing, "
+        f"{framework['label']}: score [bold]{audited['score']}%[/bold] · "
+        f"{totals['passing']} controls passing, "
         f"{totals['failing']} failing, {totals['warning']} warning, "
         f"{totals['notCovered']} not covered by automated evidence (of {totals['controls']})"
     )
@@ -107,12 +109,21 @@ def _render(result: Any, seconds: float) -> None:
     console.line(f"Demo store: {escape(str(home / 'sentinel.db'))}")
     out.print("Try next:")
     quoted = shlex.quote(str(home))
+    # Examples from the data: another framework's compliance, and what evidences a control of
+    # the audited framework that failed.
+    other = next(
+        (f["id"] for f in reversed(dash["frameworks"]) if f["id"] != framework["id"]),
+        framework["id"],
+    )
+    failing = [c["id"] for c in audited.get("controls", []) if c["status"] == "FAILING"]
+    control = (failing or [c["id"] for c in audited.get("controls", [])] or ["?"])[0]
     for line in (
         f"export SENTINEL_HOME={quoted}",
         "sentinel evidence --status FAIL            # exit 1 when failures exist (CI gate)",
-        "sentinel evidence compliance --framework ISO27001",
+        f"sentinel evidence compliance --framework {other}",
         "sentinel dashboard",
-        "sentinel checks list --framework SOC2 --control CC6.1   # what gives evidence for it",
+        f"sentinel checks list --framework {framework['id']} --control {control}"
+        "   # what gives evidence for it",
         f"sentinel demo --serve --home {quoted}   # the REST API on this demo store",
         "unset SENTINEL_HOME && sentinel integrations connect aws --help   # your real account",
     ):
@@ -145,10 +156,9 @@ def _serve(settings: Any, port: int) -> None:
         host="127.0.0.1",
         port=port,
         workers=1,
-        # None is these options' own default (the environment's limit, else the built-in one);
-        # serve annotates them ``str`` so that Typer parses them without pydantic (cli/lean.py).
-        rate_limit=None,  # type: ignore[arg-type]
-        login_rate_limit=None,  # type: ignore[arg-type]
+        # None is these options' own default (the environment's limit, else the built-in one).
+        rate_limit=None,
+        login_rate_limit=None,
         log_level="info",
         graceful_timeout=10,
     )

@@ -8,9 +8,9 @@ usage errors, 3 for an unknown id — mapped once in ``SentinelGroup``.
 Start-up: these commands are the ones CI runs, and the list call must stay within 3x of a bare
 ``python -c "import sqlite3"`` doing the same query. The list's body lives in ``cli.evidence_list``
 so that ``cli.fastpath`` can run a well-formed ``sentinel evidence [list] ...`` without importing
-Typer at all; through Typer, options are plain strings handed to the operations (which validate
-them) through ``cli.lean`` so pydantic is never imported. Rich only for tables on a terminal, and
-no YAML unless a control id or an export needs the catalogues.
+Typer at all. So that both paths behave alike, the list's options stay the plain strings the user
+typed (``--limit`` too) and the operation validates them, with the same messages either way. Rich
+only for tables on a terminal, and no YAML unless a control id or an export needs the catalogues.
 
 Every command goes through ``context.backend()``; logged in to a server, the list asks the server
 for the gate over all matching items (``failOn``) and renders csv/sarif/junit here from the items,
@@ -24,11 +24,9 @@ from typing import Any
 import typer
 
 from sentinel_cli.cli import console, context, evidence_list
-from sentinel_cli.cli.lean import LeanCommand, LeanGroup
 from sentinel_cli.cli.options import JSON_OPTION, WIDE_OPTION
 
 app = typer.Typer(
-    cls=LeanGroup,
     help="List, show and summarise collected evidence; gate CI on failures.",
 )
 
@@ -69,7 +67,7 @@ def list_evidence(
         "--framework",
         "-f",
         metavar="FRAMEWORK",
-        help="Only items mapped to SOC2 or ISO27001.",
+        help="Only items mapped to this framework (an id or alias; a wrong one lists them).",
     ),
     control: str = typer.Option(
         None,
@@ -135,7 +133,7 @@ def list_evidence(
 
 
 app.callback(invoke_without_command=True)(list_evidence)
-app.command("list", cls=LeanCommand)(list_evidence)
+app.command("list")(list_evidence)
 
 
 def _render_show(item: dict[str, Any]) -> None:
@@ -187,7 +185,7 @@ def _render_show(item: dict[str, Any]) -> None:
     )
 
 
-@app.command("show", cls=LeanCommand)
+@app.command("show")
 def show_evidence(
     evidence_id: str = typer.Argument(..., metavar="ID", help="Evidence id or unique prefix."),
     as_json: bool = JSON_OPTION,
@@ -221,7 +219,7 @@ def _render_stats(stats: dict[str, Any]) -> None:
         )
 
 
-@app.command("stats", cls=LeanCommand)
+@app.command("stats")
 def evidence_stats(
     integration: str = INTEGRATION_OPTION,
     as_of: str = AS_OF_OPTION,
@@ -274,10 +272,14 @@ def _render_compliance(summary: dict[str, Any]) -> None:
     )
 
 
-@app.command("compliance", cls=LeanCommand)
+@app.command("compliance")
 def evidence_compliance(
     framework: str = typer.Option(
-        None, "--framework", "-f", metavar="FRAMEWORK", help="SOC2 or ISO27001."
+        None,
+        "--framework",
+        "-f",
+        metavar="FRAMEWORK",
+        help="A framework id or alias (required; a wrong one lists them).",
     ),
     integration: str = INTEGRATION_OPTION,
     as_of: str = AS_OF_OPTION,

@@ -12,16 +12,14 @@ from typing import Any
 import typer
 
 from sentinel_cli.cli import console, context
-from sentinel_cli.cli.lean import LeanCommand, LeanGroup
 from sentinel_cli.cli.options import JSON_OPTION
 
 app = typer.Typer(
-    cls=LeanGroup,
     help="Accepted risks: excepted FAIL items do not count against the score or CI gating.",
 )
 
 
-@app.command("add", cls=LeanCommand)
+@app.command("add")
 def add_exception(
     check: str = typer.Option(
         None, "--check", metavar="CHECK_ID", help="Check id, e.g. aws_s3_bucket_versioning."
@@ -76,7 +74,7 @@ def _render_list(items: list[dict[str, Any]]) -> None:
     )
 
 
-@app.command("list", cls=LeanCommand)
+@app.command("list")
 def list_exceptions(
     include_all: bool = typer.Option(
         False, "--all", help="Include expired and removed exceptions."
@@ -89,7 +87,7 @@ def list_exceptions(
     console.emit(data, as_json, lambda: _render_list(data["exceptions"]))
 
 
-@app.command("remove", cls=LeanCommand)
+@app.command("remove")
 def remove_exception(
     exception_id: str = typer.Argument(..., metavar="ID", help="Exception id or unique prefix."),
     as_json: bool = JSON_OPTION,

@@ -34,22 +34,27 @@ def _next_review(item: dict[str, Any]) -> Any:
 
 @app.command("templates")
 def templates(as_json: bool = JSON_OPTION) -> None:
-    """List the policy templates with the SOC 2 and ISO 27001 controls each satisfies."""
+    """List the policy templates with the controls of each framework each satisfies."""
     with context.backend() as backend:
         items = backend.list_templates()
+    # A column per framework, headed by its id: its controls, then its clauses (requirements
+    # outside its controls, such as a standard's management-system clauses).
+    frameworks = list(dict.fromkeys(fid for t in items for fid in t["controls"]))
     console.emit(
         {"templates": items},
         as_json,
         lambda: console.table(
             "Policy templates",
-            ["ID", "Title", "Version", "SOC 2", "ISO 27001", "Required fields"],
+            ["ID", "Title", "Version", *frameworks, "Required fields"],
             [
                 (
                     t["id"],
                     t["title"],
                     t["version"],
-                    ", ".join(t["controls"]["SOC2"]),
-                    ", ".join(t["controls"]["ISO27001"] + t["iso27001Clauses"]),
+                    *(
+                        ", ".join(t["controls"].get(fid, []) + t["clauses"].get(fid, []))
+                        for fid in frameworks
+                    ),
                     ", ".join(f["name"] for f in t["fields"] if f["required"]),
                 )
                 for t in items

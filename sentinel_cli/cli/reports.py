@@ -21,10 +21,11 @@ import typer
 
 from sentinel_cli.cli import console, context
 from sentinel_cli.cli.options import JSON_OPTION
+from sentinel_cli.wire import REPORT_TYPES
 
 app = typer.Typer(help="Generate auditor-ready PDF reports over a period, list, download, verify.")
 
-TYPES = "SOC2_AUDIT, ISO27001_AUDIT, COMBINED_AUDIT or EXECUTIVE_SUMMARY"
+TYPES = f"{', '.join(REPORT_TYPES[:-1])} or {REPORT_TYPES[-1]}"
 
 
 @contextmanager
@@ -141,7 +142,7 @@ def list_reports(as_json: bool = JSON_OPTION) -> None:
                 )
                 for r in items
             ],
-            empty="No reports yet: sentinel reports generate --type SOC2_AUDIT",
+            empty=f"No reports yet: sentinel reports generate --type {REPORT_TYPES[0]}",
             caption="IDs are shortened; any unique prefix works, --json shows them whole.",
         ),
     )

@@ -14,14 +14,14 @@ import sys
 from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from sentinel_cli import __version__
 from sentinel_cli.cli import console
 from sentinel_cli.cli.failure import report_failure
-from sentinel_cli.cli.lean import LeanGroup
 
 
-class SentinelGroup(LeanGroup):
+class SentinelGroup(TyperGroup):
     """Maps domain errors and crashes to exit codes, once, for every command, and loads the
     commands of ``LAZY_COMMANDS`` only when they are asked for."""
 
@@ -49,7 +49,8 @@ app = typer.Typer(
     name="sentinel",
     help=(
         "Sentinel: self-hosted compliance automation. Collect evidence from AWS and GitHub, map it "
-        "to SOC 2 and ISO 27001, and gate CI on failures. State lives in SENTINEL_HOME."
+        "to the controls of compliance frameworks, and gate CI on failures. State lives in "
+        "SENTINEL_HOME."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -76,7 +77,7 @@ def root(
         is_eager=True,
     ),
 ) -> None:
-    """Sentinel: self-hosted compliance automation for SOC 2 and ISO 27001."""
+    """Sentinel: self-hosted compliance automation over AWS and GitHub evidence."""
 
 
 # Every command except ``collect`` is loaded on first use: a command module imports its own
@@ -104,21 +105,18 @@ def _load_command(name: str) -> Any:
     """Build the click command of a lazily registered command or group."""
     import importlib
 
-    from sentinel_cli.cli.lean import LeanCommand, make_tree_lean
-
     module_name, attribute, kind = LAZY_COMMANDS[name]
     module = importlib.import_module(f"sentinel_cli.cli.{module_name}")
     target = getattr(module, attribute)
     if kind != "group":
         holder = typer.Typer(add_completion=False)
-        holder.command(name, cls=LeanCommand)(target)
+        holder.command(name)(target)
         command = typer.main.get_command(holder)
     else:
         # get_group, not get_command: the latter would treat the sub-app as a program of its own
         # and add --install-completion/--show-completion to it.
         command = typer.main.get_group(target)
     command.name = name
-    make_tree_lean(command)
     return command
 
 
@@ -133,12 +131,8 @@ _register()
 
 def run(argv: list[str]) -> None:
     """Run the Typer app on ``argv``; exits like every click program (``SystemExit``)."""
-    from sentinel_cli.cli.lean import make_tree_lean
-
     try:
-        command = typer.main.get_command(app)
-        make_tree_lean(command)
-        command(args=argv, prog_name="sentinel")
+        typer.main.get_command(app)(args=argv, prog_name="sentinel")
     except KeyboardInterrupt:  # raised outside a command (e.g. while parsing)
         console.error_line("interrupted")
         sys.exit(130)

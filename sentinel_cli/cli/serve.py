@@ -30,13 +30,13 @@ def serve(
     ),
     port: int = typer.Option(8000, "--port", help="TCP port."),
     workers: int = typer.Option(1, "--workers", help="Worker processes (state is shared)."),
-    rate_limit: str = typer.Option(
+    rate_limit: str | None = typer.Option(
         None,
         "--rate-limit",
         help="Requests per window per user, REQUESTS/SECONDS (default 100/900; env "
         "SENTINEL_RATE_LIMIT; 'off' disables).",
     ),
-    login_rate_limit: str = typer.Option(
+    login_rate_limit: str | None = typer.Option(
         None,
         "--login-rate-limit",
         help="Login attempts per client IP, REQUESTS/SECONDS (default 10/900; env "

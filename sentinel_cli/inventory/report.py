@@ -1,4 +1,4 @@
-"""What an audit report shows, as the renderer takes it: the report types, the audit ``Period``,
+"""What an audit report shows, as the renderer takes it: the audit ``Period``,
 ``ReportData`` (everything but the item rows) and ``EvidenceRows``, the row streams the item
 tables are drawn from.
 
@@ -21,18 +21,6 @@ from sentinel_cli import __version__
 from sentinel_cli.timeutil import parse_iso, to_iso
 from sentinel_cli.wire import Policy, RiskException, TimelinePoint
 
-REPORT_TYPES: tuple[str, ...] = (
-    "SOC2_AUDIT",
-    "ISO27001_AUDIT",
-    "COMBINED_AUDIT",
-    "EXECUTIVE_SUMMARY",
-)
-FRAMEWORKS_BY_REPORT: dict[str, tuple[str, ...]] = {
-    "SOC2_AUDIT": ("SOC2",),
-    "ISO27001_AUDIT": ("ISO27001",),
-    "COMBINED_AUDIT": ("SOC2", "ISO27001"),
-    "EXECUTIVE_SUMMARY": ("SOC2", "ISO27001"),
-}
 POPULATION_CHECK = "github_change_review_population"
 # What the overall score is, printed in every report (the executive summary's score line applies
 # the same definition at the end of each day).
@@ -102,6 +90,8 @@ class ReportData:
     overall_score: float | None = None
     end_state: TimelinePoint | None = None
     frameworks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Framework id -> its compliance summary over the period, for the frameworks the report
+    covers, in the order it presents them."""
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     policies: list[Policy] = field(default_factory=list)
     accepted_risks: list[RiskException] = field(default_factory=list)
@@ -192,9 +182,7 @@ class ReportData:
 
 
 __all__ = [
-    "FRAMEWORKS_BY_REPORT",
     "POPULATION_CHECK",
-    "REPORT_TYPES",
     "SCORE_DEFINITION",
     "EvidenceRows",
     "Period",

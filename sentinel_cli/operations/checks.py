@@ -1,5 +1,5 @@
-"""The check catalogue as data: what Sentinel verifies, how bad a failure is, which SOC 2 and
-ISO 27001 controls each check gives evidence for, and how to fix a failure.
+"""The check catalogue as data: what Sentinel verifies, how bad a failure is, which controls of
+each framework a check gives evidence for, and how to fix a failure.
 
 Auditors and engineers ask these questions before any collection has run ("do you cover CC7.2?",
 "what does aws_s3_tls_only look at?"), so the answers come from the shipped catalogues alone: no
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from sentinel_cli.checks import PROVIDERS, all_metadata
 from sentinel_cli.checks.base import CheckMeta
 from sentinel_cli.errors import InvalidInput, NotFound
+from sentinel_cli.frameworks import with_every_framework
 from sentinel_cli.operations.evidence import choose_values, parse_severities
 from sentinel_cli.wire import CheckData, CheckDetail, CheckInfo, CheckList
 
@@ -26,7 +27,7 @@ def check_shape(meta: CheckMeta) -> CheckInfo:
         "description": meta.description,
         "severity": meta.severity,
         "category": meta.category,
-        "controls": meta.controls,
+        "controls": with_every_framework(meta.controls),
         "remediation": {"text": meta.remediation.text, "cli": meta.remediation.cli},
         "aliases": list(meta.aliases),
         "thresholds": list(meta.thresholds),
@@ -50,7 +51,7 @@ def list_checks(
 
     ``control`` needs ``framework`` (a control id alone is ambiguous only in theory, but naming the
     framework keeps the filter the same as ``evidence list --control``'s error messages)."""
-    from sentinel_cli.frameworks import normalize_control_id, resolve_framework_id
+    from sentinel_cli.frameworks import all_frameworks, normalize_control_id, resolve_framework_id
 
     metas = _distinct()
     providers = choose_values(provider, [p.upper() for p in PROVIDERS], "--provider")
@@ -58,8 +59,10 @@ def list_checks(
     categories = choose_values(category, sorted({m.category for m in metas}), "--category")
     framework_id = resolve_framework_id(framework) if framework else None
     if control and framework_id is None:
+        first = all_frameworks()[0]
         raise InvalidInput(
-            "--control needs --framework", hint="e.g. --framework SOC2 --control CC6.1"
+            "--control needs --framework",
+            hint=f"e.g. --framework {first.id} --control {next(iter(first.controls))}",
         )
     control_id = normalize_control_id(framework_id, control) if control and framework_id else None
 
@@ -71,7 +74,7 @@ def list_checks(
         if categories and meta.category not in categories:
             return False
         if framework_id is not None:
-            mapped = meta.controls.get(framework_id, [])
+            mapped = meta.controls.get(framework_id, ())
             if not mapped or (control_id is not None and control_id not in mapped):
                 return False
         return True
@@ -82,7 +85,7 @@ def list_checks(
 
 def get_check(check_id: str) -> CheckData:
     """One check (by id or a former id kept as an alias) with the titles of its controls:
-    ``{"check": {..., "controlDetails": {"SOC2": [{"id", "title"}], ...}}}``."""
+    ``{"check": {..., "controlDetails": {FRAMEWORK_ID: [{"id", "title"}], ...}}}``."""
     from sentinel_cli.frameworks import control_title
 
     wanted = (check_id or "").strip()
@@ -92,11 +95,12 @@ def get_check(check_id: str) -> CheckData:
         close = [m.id for m in _distinct() if wanted and wanted.lower() in m.id][:5]
         hint = f"did you mean {', '.join(close)}?" if close else "list them: sentinel checks list"
         raise NotFound(f"no check with id {wanted!r}", hint=hint)
+    base = check_shape(meta)
     shape: CheckDetail = {
-        **check_shape(meta),
+        **base,
         "controlDetails": {
             fw: [{"id": cid, "title": control_title(fw, cid)} for cid in ids]
-            for fw, ids in meta.controls.items()
+            for fw, ids in base["controls"].items()
         },
     }
     return {"check": shape}

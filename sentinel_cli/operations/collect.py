@@ -221,7 +221,7 @@ def evidence_records(
                 region=res.region,
                 message=res.message,
                 remediation={"text": meta.remediation.text, "cli": meta.remediation.cli},
-                controls=meta.controls,
+                controls=meta.control_lists(),
                 raw={"result": res.message, "data": dict(res.data)},
             )
         )

@@ -25,7 +25,6 @@ from typing import Any, Literal
 
 from sentinel_cli.errors import InvalidInput
 from sentinel_cli.operations.evidence import (
-    FRAMEWORK_IDS,
     ComplianceSource,
     compliance_from_counts,
     default_sources,
@@ -190,7 +189,7 @@ def dashboard(
     ``evidence compliance`` does (``extra_sources=()`` turns that off). ``days`` is checked here
     (``--days`` / ``?days=``, as typed)."""
     days = parse_days(days)
-    from sentinel_cli.frameworks import load_framework
+    from sentinel_cli.frameworks import all_frameworks
 
     extra_sources = default_sources(store, extra_sources, now=now)
 
@@ -242,10 +241,10 @@ def dashboard(
     }
 
     frameworks: list[FrameworkScore] = []
-    for fid in FRAMEWORK_IDS:
+    for framework in all_frameworks():
         summary = compliance_from_counts(
             store,
-            load_framework(fid),
+            framework,
             scope,
             rows=rows,
             excepted_rows=excepted_rows,
@@ -257,7 +256,7 @@ def dashboard(
         totals = summary["totals"]
         frameworks.append(
             {
-                "id": fid,
+                "id": framework.id,
                 "name": summary["framework"]["name"],
                 "score": summary["score"],
                 "totalControls": totals["controls"],

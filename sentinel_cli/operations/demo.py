@@ -22,7 +22,16 @@ from typing import Any
 
 from sentinel_cli.config import Settings
 from sentinel_cli.errors import InvalidInput, SentinelError
-from sentinel_cli.wire import Dashboard, EvidenceItem, Integration, Job, JsonObject, Policy, Report
+from sentinel_cli.wire import (
+    AUDIT_FRAMEWORKS,
+    Dashboard,
+    EvidenceItem,
+    Integration,
+    Job,
+    JsonObject,
+    Policy,
+    Report,
+)
 
 MARKER = ".sentinel-demo"
 COMPANY = {
@@ -68,7 +77,8 @@ class DemoResult:
     jobs: list[Job] = field(default_factory=list)
     dashboard: Dashboard | None = None
     failing: list[EvidenceItem] = field(default_factory=list)
-    soc2: JsonObject = field(default_factory=dict)
+    audit_summary: JsonObject = field(default_factory=dict)
+    """The compliance summary of the framework the demo's audit report covers."""
     policies: list[Policy] = field(default_factory=list)
     reports: list[Report] = field(default_factory=list)
     report_paths: list[Path] = field(default_factory=list)
@@ -132,10 +142,10 @@ def embedded_services(scale: DemoScale, step: Step) -> Iterator[tuple[str, str, 
             hint="pip install 'sentinel-compliance[demo]'",
         ) from exc
     from sentinel_cli.collectors.aws.session import AwsCredentials
-    from sentinel_cli.testing.aws_seed import SeedScale, seed_account
-    from sentinel_cli.testing.github_api import OWNER_TOKEN, running_github_api
-    from sentinel_cli.testing.github_seed import seed_org
-    from sentinel_cli.testing.moto_server import MOTO_ENV, running_moto_server
+    from sentinel_cli.standins.aws_seed import SeedScale, seed_account
+    from sentinel_cli.standins.github_api import OWNER_TOKEN, running_github_api
+    from sentinel_cli.standins.github_seed import seed_org
+    from sentinel_cli.standins.moto_server import MOTO_ENV, running_moto_server
 
     env = {
         **MOTO_ENV,
@@ -238,7 +248,10 @@ def run_demo(
         result.dashboard = dashboard_ops.dashboard(store)
         listed = evidence_ops.list_evidence(store, status="FAIL", limit=10)
         result.failing = listed["evidence"]
-        result.soc2 = evidence_ops.compliance_summary(store, framework="SOC2", evidence_ids_limit=0)
+        [audited] = AUDIT_FRAMEWORKS[DEMO_REPORTS[-1]]
+        result.audit_summary = evidence_ops.compliance_summary(
+            store, framework=audited, evidence_ids_limit=0
+        )
         result.reports, result.report_paths = _reports(store, settings, step)
         _create_demo_admin(store, settings)
     return result

@@ -41,6 +41,7 @@ from datetime import datetime
 from typing import Any
 
 from sentinel_cli.errors import ExternalServiceError, InvalidInput, NotFound
+from sentinel_cli.frameworks import with_every_framework
 from sentinel_cli.operations.control_evidence import ComplianceSource, ControlEvidence
 from sentinel_cli.operations.exceptions import rules_at
 from sentinel_cli.operations.shapes import score
@@ -48,6 +49,8 @@ from sentinel_cli.store import Store
 from sentinel_cli.store.queries import STATUS_ORDER, EvidenceFilter, ExceptionRules
 from sentinel_cli.timeutil import parse_user_date, to_iso, utcnow
 from sentinel_cli.wire import (
+    SEVERITIES,
+    STATUSES,
     ControlRef,
     EvidenceData,
     EvidenceDetail,
@@ -57,9 +60,6 @@ from sentinel_cli.wire import (
     ExceptionRef,
 )
 
-STATUSES: tuple[str, ...] = ("PASS", "FAIL", "WARNING", "ERROR")
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
-FRAMEWORK_IDS: tuple[str, ...] = ("SOC2", "ISO27001")
 OUTPUT_FORMATS: tuple[str, ...] = ("table", "json", "csv", "sarif", "junit")
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "sarif", "junit")
 EVIDENCE_IDS_LIMIT = 100
@@ -195,20 +195,21 @@ def resolve_control(framework: str | None, control: str | None) -> tuple[str | N
     fw = resolve_framework(framework)
     if control is None or not control.strip():
         return fw, None
-    from sentinel_cli.frameworks import normalize_control_id
+    from sentinel_cli.frameworks import all_frameworks, normalize_control_id
 
     if fw is not None:
         return fw, normalize_control_id(fw, control)
+    frameworks = all_frameworks()
     found: list[tuple[str, str]] = []
-    for candidate in FRAMEWORK_IDS:
+    for candidate in frameworks:
         try:
-            found.append((candidate, normalize_control_id(candidate, control)))
+            found.append((candidate.id, normalize_control_id(candidate.id, control)))
         except InvalidInput:
             continue
     if not found:
         raise InvalidInput(
-            f"--control: {control!r} is not a control of {' or '.join(FRAMEWORK_IDS)}",
-            hint="SOC 2 ids look like CC6.1, ISO 27001 ids like A.8.5",
+            f"--control: {control!r} is not a control of " + " or ".join(f.id for f in frameworks),
+            hint=", ".join(f"{f.label} ids look like {next(iter(f.controls))}" for f in frameworks),
         )
     if len(found) > 1:
         raise InvalidInput(
@@ -364,8 +365,7 @@ def item_shape(row: dict[str, Any], rules: ExceptionRules) -> EvidenceItem:
         "region": row["region"],
         "collectedAt": row["collected_at"],
         "message": row["message"],
-        "controls": {fid: list(controls.get(fid) or []) for fid in FRAMEWORK_IDS}
-        | {k: list(v) for k, v in controls.items() if k not in FRAMEWORK_IDS},
+        "controls": with_every_framework(controls),
         "remediation": {"text": remediation.get("text", ""), "cli": remediation.get("cli")},
         "excepted": exception is not None,
         "exception": exception,
@@ -618,15 +618,16 @@ def get_evidence(store: Store, evidence_id: str, *, now: datetime | None = None)
     raw_text = store.queries.raw_data(row["sha256"])
 
     from sentinel_cli.checks import all_metadata
-    from sentinel_cli.frameworks import load_framework
+    from sentinel_cli.frameworks import discover
 
     meta = all_metadata().get(row["check_id"])
+    known = {f.id: f.controls for f in discover()}
     details: dict[str, list[ControlRef]] = {}
-    for fid in FRAMEWORK_IDS:
-        controls = load_framework(fid).controls
+    for fid, control_ids in item["controls"].items():
+        controls = known.get(fid, {})
         details[fid] = [
             {"id": cid, "title": controls[cid].title if cid in controls else None}
-            for cid in item["controls"].get(fid, [])
+            for cid in control_ids
         ]
     current_jobs = {j["job_id"] for j in store.queries.jobs_at(at)}
     detail: EvidenceDetail = {
@@ -859,7 +860,9 @@ def compliance_summary(
     if all_ids:
         evidence_ids_limit = None
     if framework is None or not str(framework).strip():
-        raise InvalidInput("--framework is required; allowed values: " + ", ".join(FRAMEWORK_IDS))
+        from sentinel_cli.frameworks import framework_ids
+
+        raise InvalidInput("--framework is required; allowed values: " + ", ".join(framework_ids()))
     from sentinel_cli.frameworks import load_framework
 
     fw = load_framework(framework)
@@ -944,7 +947,7 @@ def compliance_from_counts(
             excepted_total += int(row["count"])
     evidence["excepted"] = excepted_total
     result: dict[str, Any] = {
-        "framework": {"id": fw.id, "name": fw.name, "version": fw.version},
+        "framework": {"id": fw.id, "name": fw.name, "version": fw.version, "label": fw.label},
         "asOf": scope.as_of,
         "score": score(status_totals["PASSING"], covered),
         "totals": {

@@ -45,7 +45,13 @@ from sentinel_cli.errors import Conflict, InvalidInput, NotFound
 from sentinel_cli.operations.ids import resolve_id
 from sentinel_cli.store import Store
 from sentinel_cli.timeutil import add_months, parse_iso, to_iso, utcnow
-from sentinel_cli.wire import GeneratedPolicy, JsonObject, Policy, PolicyRevision
+from sentinel_cli.wire import (
+    GeneratedPolicy,
+    JsonObject,
+    Policy,
+    PolicyRevision,
+    policy_template_clauses,
+)
 from sentinel_cli.wire import PolicyTemplate as TemplateShape
 
 if TYPE_CHECKING:
@@ -74,14 +80,18 @@ class PolicyDocument:
 
 
 def template_shape(tpl: PolicyTemplate) -> TemplateShape:
+    from sentinel_cli.frameworks import with_every_framework
+
+    clauses = {fid: list(ids) for fid, ids in tpl.clauses.items()}
     return {
         "id": tpl.id,
         "title": tpl.title,
         "description": tpl.description,
         "version": tpl.version,
         "category": tpl.category,
-        "controls": {"SOC2": list(tpl.soc2), "ISO27001": list(tpl.iso27001)},
-        "iso27001Clauses": list(tpl.iso27001_clauses),
+        "controls": with_every_framework(tpl.controls),
+        "clauses": clauses,
+        **policy_template_clauses(clauses),
         "fields": [
             {
                 "name": spec.name,
@@ -241,9 +251,8 @@ def _check_profile_values(values: Mapping[str, Any]) -> None:
         version="0.0.0",
         file="",
         category="",
-        soc2=(),
-        iso27001=(),
-        iso27001_clauses=(),
+        controls={},
+        clauses={},
         fields=specs,
     )
     try:
@@ -547,9 +556,9 @@ def policy_evidence(
     """Every control id of ``framework`` -> the approved policies in force that satisfy it.
 
     Status PASS while the policy's review date is ahead, WARNING once it has passed. Drafts are not
-    evidence (see the module docstring); controls no policy covers map to ``[]``. ISO 27001
-    management-system clauses (e.g. the risk assessment policy's 6.1.2) are not Annex A controls
-    and so appear nowhere here.
+    evidence (see the module docstring); controls no policy covers map to ``[]``. A template's
+    ``clauses`` (requirements outside the framework's controls, such as a management-system
+    clause) are not controls and so appear nowhere here.
     """
     from sentinel_cli.frameworks import load_framework
     from sentinel_cli.rendering.policies import load_index
@@ -563,7 +572,7 @@ def policy_evidence(
         tpl = index.get(row["template_id"])
         if tpl is None:  # a template dropped from a later Sentinel: its controls are unknown
             continue
-        control_ids = tpl.soc2 if fw.id == "SOC2" else tpl.iso27001
+        control_ids = tpl.controls.get(fw.id, ())
         overdue = review_overdue(row, moment)
         due = (row.get("next_review_at") or "")[:10]
         approved = f"approved by {row['approved_by']} on {(row['approved_at'] or '')[:10]}"

@@ -31,11 +31,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sentinel_cli.errors import InvalidInput
-from sentinel_cli.inventory.report import REPORT_TYPES, Period, ReportData
+from sentinel_cli.inventory.report import Period, ReportData
 from sentinel_cli.store import Store
 from sentinel_cli.store.reports import PeriodEvidence
 from sentinel_cli.timeutil import parse_iso, parse_user_date, to_iso, utcnow
-from sentinel_cli.wire import TimelinePoint
+from sentinel_cli.wire import AUDIT_FRAMEWORKS, REPORT_TYPES, TimelinePoint
 
 DEFAULT_PERIOD_DAYS = 90
 MAX_PERIOD_DAYS = 3660
@@ -98,7 +98,7 @@ def parse_report_type(report_type: str | None) -> str:
         shown = repr(report_type) if report_type else "(none)"
         raise InvalidInput(
             f"unknown report type {shown}; use one of {', '.join(REPORT_TYPES)}",
-            hint="e.g. --type SOC2_AUDIT",
+            hint=f"e.g. --type {REPORT_TYPES[0]}",
         )
     return key
 
@@ -148,7 +148,7 @@ def _check_catalogue() -> dict[str, dict[str, Any]]:
             "category": meta.category,
             "provider": meta.provider,
             "sources": list(meta.sources),
-            "controls": meta.controls,
+            "controls": meta.control_lists(),
         }
         for cid, meta in all_metadata().items()
     }
@@ -163,7 +163,7 @@ def gather(
     generated_at: datetime,
 ) -> ReportData:
     """Read everything but the item rows for a report over ``period`` (see module docstring)."""
-    from sentinel_cli.frameworks import load_framework
+    from sentinel_cli.frameworks import framework_ids, load_framework
     from sentinel_cli.operations.dashboard import trend_of
     from sentinel_cli.operations.evidence import Scope, compliance_from_counts
     from sentinel_cli.operations.exceptions import exception_shape
@@ -198,7 +198,8 @@ def gather(
         bucket["excepted"] = bucket.get("excepted", 0) + int(row["count"])
     scope = Scope(at=as_of, as_of=as_of, jobs=(), rules=NO_EXCEPTIONS)
     policy_source = policy_compliance_source(store, now=as_of_moment)
-    for fid in ("SOC2", "ISO27001"):
+    # An audit report walks its frameworks; the executive summary scores every framework.
+    for fid in AUDIT_FRAMEWORKS.get(report_type) or framework_ids():
         summary = compliance_from_counts(
             store,
             load_framework(fid),

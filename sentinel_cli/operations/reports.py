@@ -42,7 +42,14 @@ from sentinel_cli.operations.report_data import (
 )
 from sentinel_cli.store import Store
 from sentinel_cli.timeutil import parse_iso, to_iso, utcnow
-from sentinel_cli.wire import GeneratedReport, JsonObject, Report, ReportVerification
+from sentinel_cli.wire import (
+    SEVERITIES,
+    STATUSES,
+    GeneratedReport,
+    JsonObject,
+    Report,
+    ReportVerification,
+)
 
 MEDIA_TYPE = "application/pdf"
 STAGE_READING = "Reading the evidence of the period"
@@ -218,13 +225,8 @@ def _summary(data: ReportData) -> JsonObject:
         "counts": {
             "items": int(totals.get("items") or 0),
             "observations": int(totals.get("observations") or 0),
-            "byStatus": {
-                s: data.status_counts.get(s, 0) for s in ("PASS", "FAIL", "WARNING", "ERROR")
-            },
-            "failingBySeverity": {
-                s: data.failing_by_severity.get(s, 0)
-                for s in ("critical", "high", "medium", "low", "info")
-            },
+            "byStatus": {s: data.status_counts.get(s, 0) for s in STATUSES},
+            "failingBySeverity": {s: data.failing_by_severity.get(s, 0) for s in SEVERITIES},
             "excepted": int(totals.get("excepted") or 0),
             "failedInPeriod": int(totals.get("failed_in_period") or 0),
             "remediated": int(totals.get("remediated") or 0),

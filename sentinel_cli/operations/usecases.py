@@ -27,6 +27,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sentinel_cli.wire import REPORT_TYPES
+
 Where = Literal["path", "query", "body", "local"]
 """``local``: a value only an in-process call can carry (a progress callback); never sent."""
 Role = Literal["VIEWER", "MEMBER", "ADMIN"]
@@ -158,6 +160,7 @@ NOTHING: frozenset[Needs] = frozenset()
 
 AS_OF = query("as_of", "asOf", doc="State at the end of this date (YYYY-MM-DD)")
 INTEGRATION = query("integration", "integrationId", doc="Only this integration")
+FRAMEWORK_DOC = "A framework id or alias (one per file in sentinel_cli/frameworks)"
 MANY = list[str]
 ENFORCE = query(
     "enforce", type=bool, default=False, doc="Answer 403 with the reason when not allowed"
@@ -284,7 +287,7 @@ USE_CASES: tuple[UseCase, ...] = (
             query("status", type=MANY, doc="PASS, FAIL, WARNING, ERROR (repeat, or a comma list)"),
             query("category", type=MANY, doc="e.g. iam, encryption (repeat, or a comma list)"),
             INTEGRATION,
-            query("framework", doc="SOC2 or ISO27001"),
+            query("framework", doc=FRAMEWORK_DOC),
             query("control", doc="e.g. CC6.1 or A.8.5"),
             query("severity", type=MANY, doc="critical, high, medium, low, info"),
             query("limit", type=int, doc="Items per page (default 50, at most 1000)"),
@@ -319,7 +322,7 @@ USE_CASES: tuple[UseCase, ...] = (
         "evidence:compliance_summary",
         "VIEWER",
         (
-            query("framework", doc="SOC2 or ISO27001 (required)"),
+            query("framework", doc=FRAMEWORK_DOC + " (required)"),
             INTEGRATION,
             AS_OF,
             query("all_ids", "allIds", bool, False, doc="Every evidence id per control"),
@@ -409,7 +412,7 @@ USE_CASES: tuple[UseCase, ...] = (
         "VIEWER",
         (
             query("provider", type=MANY, doc="AWS or GITHUB (repeat, or a comma list)"),
-            query("framework", doc="Only checks mapped to SOC2 or ISO27001"),
+            query("framework", doc="Only checks mapped to this framework (id or alias)"),
             query("control", doc="Only checks mapped to this control (needs framework)"),
             query("severity", type=MANY, doc="critical, high, medium, low, info"),
             query("category", type=MANY, doc="e.g. iam, encryption, logging"),
@@ -551,7 +554,7 @@ USE_CASES: tuple[UseCase, ...] = (
         ),
         status=201,
         needs=WRITE,
-        summary="Generate a SOC2_AUDIT, ISO27001_AUDIT, COMBINED_AUDIT or EXECUTIVE_SUMMARY PDF.",
+        summary=f"Generate a {', '.join(REPORT_TYPES[:-1])} or {REPORT_TYPES[-1]} PDF.",
         tag="reports",
     ),
     UseCase(

@@ -3,8 +3,9 @@
 The executive summary needs two small charts: the compliance score over the period and failing
 checks by severity. Drawing them directly keeps them sharp at any zoom, tiny in bytes, and avoids
 pulling matplotlib and its dependencies into a CLI. Both functions draw inside a box the caller
-has reserved on the page (``PdfDocument.line_chart`` / ``bar_chart`` do that) and cope with no
-data, a single point and long series (x labels are thinned so they never overlap).
+has reserved on the page (``ChartBlocks.line_chart`` / ``bar_chart``, below, do that for the
+document) and cope with no data, a single point and long series (x labels are thinned so they
+never overlap).
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from sentinel_cli.rendering.pdf_page import PageFlow
+
 if TYPE_CHECKING:
-    from sentinel_cli.rendering.pdf import RGB, Canvas
+    from sentinel_cli.rendering.pdf_canvas import Canvas
+    from sentinel_cli.rendering.pdf_layout import RGB, Colour
 
 
 def nice_step(span: float, target_ticks: int = 5) -> float:
@@ -217,3 +221,76 @@ def _count(value: float) -> str:
 
 def _finite(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class ChartBlocks(PageFlow):
+    """``line_chart`` and ``bar_chart``: reserve the chart's box (and title) in the flow, draw the
+    chart above into it, and move below it."""
+
+    def line_chart(
+        self,
+        points: Sequence[tuple[str, float]],
+        *,
+        title: str = "",
+        y_min: float = 0,
+        y_max: float = 100,
+        unit: str = "",
+        width: float | None = None,
+        height: float = 62,
+    ) -> None:
+        """A line chart of labelled values (e.g. the score per day); 0, 1 or many points."""
+        width = min(width or self.width, self.width)
+        total = height + (self._title_height() if title else 0)
+        self._room(total)
+        y = self._chart_title(title)
+        line_chart(
+            self.canvas,
+            self.layout.margins.left,
+            y,
+            width,
+            height,
+            list(points),
+            y_min=y_min,
+            y_max=y_max,
+            unit=unit,
+        )
+        self._pdf.y = y + height + self._space("table_after")
+
+    def bar_chart(
+        self,
+        items: Sequence[tuple[str, float, Colour | None]],
+        *,
+        title: str = "",
+        width: float | None = None,
+        bar_height: float = 5.0,
+    ) -> None:
+        """Horizontal bars with their values (e.g. failing checks by severity).
+
+        A colour is ``#rrggbb``, an RGB tuple, a layout colour/severity/status name, or None.
+        """
+        width = min(width or self.width, self.width)
+        height = bar_chart_height(len(items), bar_height)
+        self._room(height + (self._title_height() if title else 0))
+        y = self._chart_title(title)
+        resolved = [
+            (label, value, self.layout.colour(colour or "accent")) for label, value, colour in items
+        ]
+        bar_chart(self.canvas, self.layout.margins.left, y, width, resolved, bar_height=bar_height)
+        self._pdf.y = y + height + self._space("table_after")
+
+    def _title_height(self) -> float:
+        return self.canvas.line_height(self._size("chart_title")) + 1.5
+
+    def _chart_title(self, title: str) -> float:
+        y = self._pdf.y
+        if title:
+            self.canvas.text(
+                self.layout.margins.left,
+                y,
+                title,
+                size=self._size("chart_title"),
+                colour=self.layout.colours["text"],
+                bold=True,
+            )
+            y += self._title_height()
+        return y

@@ -2,7 +2,7 @@
 
 The templates are Jinja2 Markdown files in the ``policy_templates`` folder, shipped in the wheel as
 the package ``sentinel_cli.policy_templates``. ``index.yaml`` beside them describes every template
-(title, version, the SOC 2 criteria and ISO 27001:2022 controls it satisfies) and every field a
+(title, version, the controls of each framework it satisfies) and every field a
 template may use (type, whether it is required, default, description).
 
 Rendering is safe by construction: templates run in Jinja2's ``SandboxedEnvironment`` with
@@ -99,9 +99,10 @@ class PolicyTemplate:
     version: str
     file: str
     category: str
-    soc2: tuple[str, ...]
-    iso27001: tuple[str, ...]
-    iso27001_clauses: tuple[str, ...]
+    controls: Mapping[str, tuple[str, ...]]
+    """Framework id -> the controls the policy satisfies (ids as in the framework's file)."""
+    clauses: Mapping[str, tuple[str, ...]]
+    """Framework id -> requirements it satisfies outside the framework's controls."""
     fields: tuple[FieldSpec, ...]
 
     @property
@@ -257,8 +258,7 @@ def _parse_template(
     if not folder.joinpath(file).is_file():
         raise PolicyIndexError(f"{where}: template file {file!r} does not exist")
 
-    def id_list(key: str) -> tuple[str, ...]:
-        value = entry.get(key, [])
+    def id_list(key: str, value: Any) -> tuple[str, ...]:
         if value is None:
             return ()
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -266,6 +266,12 @@ def _parse_template(
         if len(set(value)) != len(value):
             raise PolicyIndexError(f"{where}: '{key}' lists an id twice")
         return tuple(value)
+
+    def by_framework(key: str) -> dict[str, tuple[str, ...]]:
+        value = entry.get(key) or {}
+        if not isinstance(value, dict):
+            raise PolicyIndexError(f"{where}: '{key}' must map framework ids to lists of ids")
+        return {str(fid): id_list(f"{key}.{fid}", ids) for fid, ids in value.items()}
 
     field_names = entry.get("fields")
     if not isinstance(field_names, list) or not field_names:
@@ -284,9 +290,8 @@ def _parse_template(
         version=version,
         file=file,
         category=entry["category"].strip(),
-        soc2=id_list("soc2"),
-        iso27001=id_list("iso27001"),
-        iso27001_clauses=tuple(str(c) for c in id_list("iso27001Clauses")),
+        controls=by_framework("controls"),
+        clauses=by_framework("clauses"),
         fields=tuple(specs),
     )
 

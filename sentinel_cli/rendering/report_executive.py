@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any
 from sentinel_cli.inventory.report import SCORE_DEFINITION
 from sentinel_cli.rendering.pdf import PdfDocument, Span, load_layout
 from sentinel_cli.rendering.report_format import (
-    FRAMEWORK_LABELS,
-    SEVERITIES,
     Progress,
     RenderedReport,
     columns,
     day,
+    framework_label,
     percent,
     plural,
 )
+from sentinel_cli.wire import SEVERITIES
 
 if TYPE_CHECKING:
     from sentinel_cli.inventory.report import ReportData
@@ -138,14 +138,11 @@ def _score_rows(data: ReportData) -> list[list[Any]]:
             f"{int(end.get('warning') or 0):,}",
         ]
     ]
-    for fid in ("SOC2", "ISO27001"):
-        summary = data.frameworks.get(fid)
-        if not summary:
-            continue
+    for fid, summary in data.frameworks.items():
         t = summary["totals"]
         rows.append(
             [
-                f"{FRAMEWORK_LABELS[fid]} (controls)",
+                f"{framework_label(fid)} (controls)",
                 percent(summary["score"]),
                 f"{t['covered']} of {t['controls']}",
                 str(t["passing"]),

@@ -17,9 +17,6 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str], None]
 
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
-FRAMEWORK_LABELS = {"SOC2": "SOC 2", "ISO27001": "ISO 27001"}
-
 
 @dataclass(frozen=True)
 class RenderedReport:
@@ -41,3 +38,11 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 def columns(doc: PdfDocument, table_id: str) -> list[Column]:
     return doc.layout.columns(table_id)
+
+
+def framework_label(framework_id: str) -> str:
+    """The framework's short label (``label`` in its file); the id itself for a framework that
+    evidence recorded but whose file is gone."""
+    from sentinel_cli.frameworks import discover
+
+    return next((f.label for f in discover() if f.id == framework_id), framework_id)

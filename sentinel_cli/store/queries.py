@@ -232,7 +232,7 @@ class EvidenceQueries:
                 parts.append(f"e.check_id IN ({placeholders(flt.check_ids)})")
                 params.extend(flt.check_ids)
             if flt.mixed_check_ids and flt.framework:
-                path = f"$.{flt.framework}"
+                path = f'$."{flt.framework}"'  # quoted: a framework id may hold a '-'
                 if flt.control:
                     mapped = (
                         "EXISTS (SELECT 1 FROM json_each(e.controls, ?) AS c WHERE c.value = ?)"

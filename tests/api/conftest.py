@@ -25,8 +25,8 @@ import httpx
 import pytest
 
 from sentinel_cli.config import Settings
-from sentinel_cli.testing.github_api import OWNER_TOKEN, running_github_api
-from sentinel_cli.testing.github_seed import seed_org
+from sentinel_cli.standins.github_api import OWNER_TOKEN, running_github_api
+from sentinel_cli.standins.github_seed import seed_org
 
 PASSWORD = "correct horse battery staple"
 ROLES = ("ADMIN", "MEMBER", "VIEWER")

@@ -30,6 +30,11 @@ PAIRS = [
         "/api/evidence/compliance?framework=ISO27001",
         ["evidence", "compliance", "-f", "ISO27001", "--json"],
     ),
+    (
+        "/api/evidence/compliance?framework=NIST-CSF",
+        ["evidence", "compliance", "--framework", "nist", "--json"],
+    ),
+    ("/api/checks?framework=NIST-CSF", ["checks", "list", "--framework", "csf", "--json"]),
     ("/api/exceptions?all=true", ["exceptions", "list", "--all", "--json"]),
     ("/api/users", ["users", "list", "--json"]),
     ("/api/dashboard/stats", ["dashboard", "--json"]),

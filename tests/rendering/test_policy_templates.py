@@ -167,7 +167,9 @@ def test_index_entries_are_well_formed() -> None:
         assert t.file == f"{t.id}.md.j2" and t.file in files
         assert t.title and t.description and t.category
         assert re.fullmatch(r"\d+\.\d+\.\d+", t.version)
-        assert t.soc2 or t.iso27001, t.id
+        assert set(t.controls) == {"SOC2", "ISO27001", "NIST-CSF"}, t.id
+        assert any(t.controls.values()), t.id
+        assert set(t.clauses) <= set(t.controls), t.id
         assert {"companyName", "securityOfficer", "securityOfficerEmail"} <= set(t.field_names)
         assert all(isinstance(spec, FieldSpec) for spec in t.fields)
     # every template file on disk is indexed
@@ -195,45 +197,47 @@ def test_load_index_is_cached() -> None:
 
 def test_soc2_ids_are_real_trust_services_criteria() -> None:
     for t in TEMPLATES:
-        for cid in t.soc2:
+        for cid in t.controls["SOC2"]:
             assert SOC2_PATTERN.match(cid), (t.id, cid)
             assert cid in SOC2_IDS, (t.id, cid)
-        assert "CC9.9" not in t.soc2
+        assert "CC9.9" not in t.controls["SOC2"]
 
 
 def test_iso_ids_are_real_annex_a_controls_and_clauses() -> None:
     for t in TEMPLATES:
-        for cid in t.iso27001:
+        for cid in t.controls["ISO27001"]:
             assert ISO_PATTERN.match(cid), (t.id, cid)
             assert cid in ISO_ANNEX_A_IDS, (t.id, cid)
-        for clause in t.iso27001_clauses:
+        for clause in t.clauses.get("ISO27001", ()):
             assert clause in ISO_CLAUSES, (t.id, clause)
 
 
 def test_ids_exist_in_the_framework_files() -> None:
-    frameworks = pytest.importorskip("sentinel_cli.frameworks")
-    load = getattr(frameworks, "load_framework", None)
-    if load is None:
-        pytest.skip("frameworks.load_framework not available yet")
-    soc2 = set(load("SOC2").controls)
-    iso = set(load("ISO27001").controls)
+    from sentinel_cli.frameworks import discover
+
+    known = {f.id: set(f.controls) for f in discover()}
     for t in TEMPLATES:
-        assert set(t.soc2) <= soc2, (t.id, set(t.soc2) - soc2)
-        assert set(t.iso27001) <= iso, (t.id, set(t.iso27001) - iso)
+        for fid, ids in t.controls.items():
+            assert fid in known, (t.id, fid)
+            assert set(ids) <= known[fid], (t.id, fid, set(ids) - known[fid])
 
 
 def test_mappings_follow_the_reference_table() -> None:
     by_id = load_index()
     isp = by_id["information-security-policy"]
-    assert {"CC1.1", "CC2.1", "CC5.3"} <= set(isp.soc2)
-    assert {"A.5.1", "A.5.36", "A.5.37"} <= set(isp.iso27001)
-    assert "5.2" in isp.iso27001_clauses
-    assert {"A.5.15", "A.5.16", "A.5.17", "A.5.18"} <= set(by_id["access-control-policy"].iso27001)
-    assert set(by_id["physical-security-policy"].iso27001) == {f"A.7.{i}" for i in range(1, 15)}
-    assert set(by_id["human-resources-security-policy"].iso27001) == {
+    assert {"CC1.1", "CC2.1", "CC5.3"} <= set(isp.controls["SOC2"])
+    assert {"A.5.1", "A.5.36", "A.5.37"} <= set(isp.controls["ISO27001"])
+    assert "5.2" in isp.clauses["ISO27001"]
+    assert {"GV.PO-01", "GV.PO-02"} <= set(isp.controls["NIST-CSF"])
+    access = by_id["access-control-policy"].controls["ISO27001"]
+    assert {"A.5.15", "A.5.16", "A.5.17", "A.5.18"} <= set(access)
+    physical = by_id["physical-security-policy"].controls["ISO27001"]
+    assert set(physical) == {f"A.7.{i}" for i in range(1, 15)}
+    assert set(by_id["human-resources-security-policy"].controls["ISO27001"]) == {
         f"A.6.{i}" for i in range(1, 7)
     }
-    assert by_id["vendor-management-policy"].soc2 == ("CC9.2",)
+    assert by_id["vendor-management-policy"].controls["SOC2"] == ("CC9.2",)
+    assert "PR.DS-11" in by_id["backup-policy"].controls["NIST-CSF"]
 
 
 # --- declared fields ------------------------------------------------------------------------------

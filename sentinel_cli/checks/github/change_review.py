@@ -1,7 +1,8 @@
 """The change-review population: every merge into a default branch in the audit period was reviewed.
 
-This is the evidence a SOC 2 CC8.1 / ISO 27001 A.8.32 auditor samples from, so it is shaped for
-sampling: one item per repository (the resource an auditor scopes by, and the unit whose branch
+This is the evidence a change-management auditor samples from (its control mappings are in the
+catalogue), so it is shaped for sampling: one item per repository (the resource an auditor scopes
+by, and the unit whose branch
 policy explains the result), whose data lists the *whole* population — number, title, author,
 merged-at, approvers, link — and, separately, the exceptions. Protection settings say what should
 happen; this says what did.

@@ -96,7 +96,6 @@ def _client(config: GithubConfig, on_pause: Callable[[float], None] | None = Non
     return GithubApi(
         token=config.token,
         base_url=config.base_url,
-        workers=config.workers,
         max_wait=config.max_rate_limit_wait,
         reserve=config.rate_limit_reserve,
         app_id=config.app_id,

@@ -20,28 +20,28 @@ instead by reacting to what the server says:
   workers *before* the budget is exhausted, leaving ``reserve`` calls for other tools.
 
 ``CallCounter`` counts what is actually sent: each call plus each retry urllib3 performs.
-Only this package imports ``github``.
+
+Each worker thread has a ``Github`` client of its own, built from the same settings. A PyGithub
+client is not safe to share between threads that send at the same time: its ``Requester`` keeps one
+connection object and splits a call in two, ``request()`` storing verb, URL, body and headers on it
+and ``getresponse()`` sending them, so two workers interleaving those steps swap requests and one
+silently receives another repository's answer (seen under load: a repository detail answered with
+a list). With a client per thread, every connection object, and the connection pool behind it,
+serves one thread, one request at a time. Only this package imports ``github``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from github import Auth, Github
 from github.GithubException import GithubException
 from github.GithubRetry import GithubRetry
-from github.Requester import (
-    HTTPRequestsConnectionClass,
-    HTTPSRequestsConnectionClass,
-    RequestsResponse,
-)
 
 # A held classic-token scope implies these narrower ones (GitHub's documented hierarchy).
 IMPLIED_SCOPES: dict[str, tuple[str, ...]] = {
@@ -247,88 +247,15 @@ def _snippet(data: Any) -> str:
     return text[:60] + ("..." if len(text) > 60 else "")
 
 
-class _PerThreadRequest:
-    """Keep the request in flight per thread, not on the connection object.
-
-    PyGithub shares one connection object between threads and splits a call in two:
-    ``request()`` stores verb, URL, body and headers on the object and ``getresponse()`` sends
-    them. Two workers interleaving those steps swap requests, so a worker silently receives
-    another repository's answer (seen under load: a repository detail answered with a list).
-    The underlying ``requests.Session`` and its connection pool are shared as before.
-    """
-
-    session: Any
-    protocol: str
-    host: str
-    port: int
-    timeout: int | None
-    verify: Any
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._pending = threading.local()
-
-    def request(
-        self, verb: str, url: str, input: Any, headers: dict[str, str], stream: bool = False
-    ) -> None:
-        self._pending.call = (verb, url, input, headers)
-
-    def getresponse(self) -> RequestsResponse:
-        verb, url, body, headers = self._pending.call
-        send = getattr(self.session, verb.lower())
-        response = send(
-            f"{self.protocol}://{self.host}:{self.port}{url}",
-            headers=headers,
-            data=body,
-            timeout=self.timeout,
-            verify=self.verify,
-            allow_redirects=False,
-        )
-        return RequestsResponse(response)
-
-
-class _HttpConnection(_PerThreadRequest, HTTPRequestsConnectionClass):
-    """PyGithub's plain-HTTP connection (local APIs), safe to share between workers."""
-
-
-class _HttpsConnection(_PerThreadRequest, HTTPSRequestsConnectionClass):
-    """PyGithub's HTTPS connection, safe to share between workers."""
-
-
-_CONNECTION_ATTRIBUTES = (
-    "_Requester__httpConnectionClass",
-    "_Requester__httpsConnectionClass",
-    "_Requester__connectionClass",
-)
-
-
-def _use_thread_safe_connections(requester: Any, base_url: str) -> bool:
-    """Make one Requester use the per-thread connection classes; False when this PyGithub does not
-    have the attributes (then the caller must not send requests from several threads at once).
-
-    PyGithub only offers ``Requester.injectConnectionClasses``, which changes every Requester in
-    the process and turns connection reuse off; the instance attributes it reads (name-mangled)
-    are set here instead, before the first request creates a connection.
-    """
-    if not all(hasattr(requester, name) for name in _CONNECTION_ATTRIBUTES):
-        return False
-    https = urlsplit(base_url).scheme == "https"
-    requester._Requester__httpConnectionClass = _HttpConnection
-    requester._Requester__httpsConnectionClass = _HttpsConnection
-    requester._Requester__connectionClass = _HttpsConnection if https else _HttpConnection
-    return True
-
-
 class GithubApi:
-    """Counted, rate-aware read access (REST GETs, GraphQL queries) to one GitHub API through one
-    PyGithub client."""
+    """Counted, rate-aware read access (REST GETs, GraphQL queries) to one GitHub API through a
+    PyGithub client per calling thread (see the module docstring for why not one shared)."""
 
     def __init__(
         self,
         *,
         token: str,
         base_url: str | None,
-        workers: int,
         max_wait: float = 300.0,
         reserve: int = 50,
         app_id: int | str | None = None,
@@ -361,24 +288,24 @@ class GithubApi:
             auth = Auth.AppInstallationAuth(Auth.AppAuth(app_id, app_private_key), installation_id)
         else:
             auth = Auth.Token(token)
-        self._gh = Github(
-            auth=auth,
-            base_url=self.base_url,
-            timeout=timeout,
-            per_page=100,
-            retry=retry,
-            pool_size=workers + 4,
-            seconds_between_requests=0.0,
-            seconds_between_writes=1.0,
-        )
-        self._requester = self._gh.requester
-        # Without the per-thread connection classes, requests are sent one at a time: slower,
-        # but a worker can never receive another worker's answer.
-        self._one_at_a_time: threading.Lock | None = (
-            None
-            if _use_thread_safe_connections(self._requester, self.base_url)
-            else threading.Lock()
-        )
+        # Every thread's client is built from these settings. The clients share the retry policy
+        # (urllib3 copies it per request, so one counter sees every retry) and the credentials (an
+        # App installation token is fetched once and reused by all). A client sends one request at
+        # a time, so its pool needs one connection to keep alive. Write spacing is per client; the
+        # only non-GET call is one GraphQL query per collection.
+        self._settings: dict[str, Any] = {
+            "auth": auth,
+            "base_url": self.base_url,
+            "timeout": timeout,
+            "per_page": 100,
+            "retry": retry,
+            "pool_size": 1,
+            "seconds_between_requests": 0.0,
+            "seconds_between_writes": 1.0,
+        }
+        self._local = threading.local()
+        self._clients: list[Github] = []
+        self._clients_lock = threading.Lock()
         self._scopes_lock = threading.Lock()
         self.token_scopes: tuple[str, ...] | None = None
 
@@ -386,8 +313,23 @@ class GithubApi:
     def calls(self) -> int:
         return self.counter.total
 
+    def _client(self) -> Github:
+        """This thread's client, created on its first call."""
+        client: Github | None = getattr(self._local, "client", None)
+        if client is None:
+            client = Github(**self._settings)
+            self._local.client = client
+            with self._clients_lock:
+                self._clients.append(client)
+        return client
+
     def close(self) -> None:
-        self._gh.close()
+        """Close every thread's client (their connection pools); a later call opens new ones."""
+        with self._clients_lock:
+            clients, self._clients = self._clients, []
+            self._local = threading.local()
+        for client in clients:
+            client.close()
 
     def redact(self, text: str) -> str:
         return text.replace(self._secret, "***") if self._secret else text
@@ -395,7 +337,7 @@ class GithubApi:
     @property
     def graphql_url(self) -> str:
         """``{base}/graphql``; for GHES bases ending ``/api/v3`` it is ``/api/graphql``."""
-        return str(self._requester.graphql_url)
+        return str(self._client().requester.graphql_url)
 
     def get(self, url: str, params: Mapping[str, Any] | None = None) -> tuple[dict[str, str], Any]:
         """GET a path (``/orgs/acme``) or a ``Link`` URL; raise ApiError when it did not work."""
@@ -455,13 +397,12 @@ class GithubApi:
         self.gate.wait()
         self.counter.call()
         try:
-            with self._one_at_a_time or contextlib.nullcontext():
-                headers, data = self._requester.requestJsonAndCheck(
-                    verb,
-                    url,
-                    parameters=dict(params) if params else None,
-                    input=dict(body) if body is not None else None,
-                )
+            headers, data = self._client().requester.requestJsonAndCheck(
+                verb,
+                url,
+                parameters=dict(params) if params else None,
+                input=dict(body) if body is not None else None,
+            )
         except GithubException as exc:
             err = _from_github_exception(exc)
             self.gate.observe(err.headers)

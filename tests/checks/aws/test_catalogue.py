@@ -85,10 +85,12 @@ def test_entry_is_complete(meta):
 
 @pytest.mark.parametrize("meta", META, ids=lambda m: m.id)
 def test_entry_maps_to_real_controls(meta):
-    assert meta.soc2 and meta.iso27001
-    assert set(meta.soc2) <= SOC2_IDS, set(meta.soc2) - SOC2_IDS
-    assert set(meta.iso27001) <= ISO_IDS, set(meta.iso27001) - ISO_IDS
-    assert len(set(meta.soc2)) == len(meta.soc2) and len(set(meta.iso27001)) == len(meta.iso27001)
+    soc2, iso, csf = (meta.controls.get(f, ()) for f in ("SOC2", "ISO27001", "NIST-CSF"))
+    assert soc2 and iso and csf
+    assert set(soc2) <= SOC2_IDS, set(soc2) - SOC2_IDS
+    assert set(iso) <= ISO_IDS, set(iso) - ISO_IDS
+    assert all(re.fullmatch(r"(GV|ID|PR|DE|RS|RC)\.[A-Z]{2}-\d{2}", c) for c in csf), csf
+    assert all(len(set(ids)) == len(ids) for ids in meta.controls.values())
 
 
 def test_all_critical_and_high_rows_of_the_starting_table_are_implemented():

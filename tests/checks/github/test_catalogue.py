@@ -61,7 +61,8 @@ def test_metadata_is_complete():
         assert len(meta.description) > 40, meta.id
         assert meta.severity in SEVERITIES
         assert meta.category in CATEGORIES, (meta.id, meta.category)
-        assert meta.soc2 and meta.iso27001, meta.id
+        assert set(meta.controls) == {"SOC2", "ISO27001", "NIST-CSF"}, meta.id
+        assert all(meta.controls.values()), meta.id
         assert meta.remediation.text, meta.id
         if meta.remediation.cli:
             assert meta.remediation.cli.startswith("gh "), meta.id

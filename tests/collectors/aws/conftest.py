@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from sentinel_cli.collectors.aws import AwsCollection, AwsCredentials, collect_aws_with_stats
-from sentinel_cli.testing.aws_seed import SeedManifest, seed_account
-from sentinel_cli.testing.moto_server import MOTO_ENV, running_moto_server
+from sentinel_cli.standins.aws_seed import SeedManifest, seed_account
+from sentinel_cli.standins.moto_server import MOTO_ENV, running_moto_server
 
 REGIONS = ("us-east-1", "eu-west-1")
 FAKE_ENV = {

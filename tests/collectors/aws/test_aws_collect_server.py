@@ -15,8 +15,8 @@ from sentinel_cli.collectors.aws.engine import Collection
 from sentinel_cli.collectors.aws.s3 import fetch_account_public_access_block
 from sentinel_cli.collectors.aws.session import build_session
 from sentinel_cli.errors import CredentialsRefused
-from sentinel_cli.testing.aws_seed import seed_account
-from sentinel_cli.testing.moto_server import reset_moto_server, set_moto_auth
+from sentinel_cli.standins.aws_seed import seed_account
+from sentinel_cli.standins.moto_server import reset_moto_server, set_moto_auth
 
 REGIONS = ["us-east-1", "eu-west-1"]
 POLICY = Path(__file__).resolve().parents[3] / "examples" / "aws-iam-policy.json"

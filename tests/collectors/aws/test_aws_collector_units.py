@@ -151,8 +151,8 @@ def test_unreachable_endpoint_is_an_external_service_error() -> None:
 
 def test_importing_the_package_does_not_import_boto3() -> None:
     code = (
-        "import sys; import sentinel_cli.collectors.aws, sentinel_cli.testing.aws_seed, "
-        "sentinel_cli.testing.moto_server, sentinel_cli.inventory.aws; "
+        "import sys; import sentinel_cli.collectors.aws, sentinel_cli.standins.aws_seed, "
+        "sentinel_cli.standins.moto_server, sentinel_cli.inventory.aws; "
         "bad = [m for m in ('boto3', 'botocore', 'moto') if m in sys.modules]; "
         "assert not bad, bad"
     )
@@ -160,7 +160,7 @@ def test_importing_the_package_does_not_import_boto3() -> None:
 
 
 def test_threaded_moto_server_is_reachable_on_loopback() -> None:
-    from sentinel_cli.testing.moto_server import running_moto_server
+    from sentinel_cli.standins.moto_server import running_moto_server
 
     with running_moto_server(threaded=True) as endpoint:
         assert endpoint.startswith("http://127.0.0.1:")

@@ -1,6 +1,6 @@
 """The GitHub collector end to end: PyGithub over real HTTP against the local stand-in.
 
-No PyGithub class is mocked: ``collect_github`` talks to ``sentinel_cli.testing.github_api`` on
+No PyGithub class is mocked: ``collect_github`` talks to ``sentinel_cli.standins.github_api`` on
 127.0.0.1, and the checks run on what it collected. The seeded org pairs each misconfiguration
 with a correct twin and carries the expected status per (check, resource), written by hand in the
 seed. Collections are module-scoped so the suite stays fast.
@@ -27,7 +27,7 @@ from sentinel_cli.collectors.github import GithubConfig, collect_github, verify_
 from sentinel_cli.collectors.github.client import GithubApi, RateGate
 from sentinel_cli.errors import CredentialsRefused, ExternalServiceError, InvalidInput
 from sentinel_cli.inventory.github import GithubInventory
-from sentinel_cli.testing.github_api import (
+from sentinel_cli.standins.github_api import (
     MEMBER_TOKEN,
     NO_AUDIT_LOG_TOKEN,
     NO_SECURITY_EVENTS_TOKEN,
@@ -37,7 +37,7 @@ from sentinel_cli.testing.github_api import (
     TokenSpec,
     running_github_api,
 )
-from sentinel_cli.testing.github_seed import OrgSeed, audit_event, pull, seed_org
+from sentinel_cli.standins.github_seed import OrgSeed, audit_event, pull, seed_org
 from tests.checks.result_text import leftovers
 
 pytestmark = pytest.mark.e2e
@@ -593,15 +593,29 @@ def test_rate_gate_ignores_other_budgets_than_core():
     assert slept == [30.5]
 
 
+def _count_connections(server: GithubApiServer) -> list[tuple[str, int]]:
+    """The client addresses of the TCP connections ``server`` accepts from now on."""
+    opened: list[tuple[str, int]] = []
+    accept = server.process_request
+
+    def counted(request: Any, client_address: Any) -> None:
+        opened.append(client_address)
+        accept(request, client_address)
+
+    server.process_request = counted  # type: ignore[method-assign]
+    return opened
+
+
 def test_concurrent_requests_never_swap_answers():
-    """PyGithub keeps a pending request on a connection shared by every thread; with frequent
-    thread switches, workers used to receive each other's answers (a repository detail answered
-    with another repository, or with a list). Each answer must match its own request."""
+    """PyGithub keeps a pending request on the connection object of its client; with one client
+    shared by every thread and frequent thread switches, workers used to receive each other's
+    answers (a repository detail answered with another repository, or with a list). Each thread
+    has a client of its own: every answer must match its own request."""
     seed = seed_org("race", repos=120)
     names = [r.name for r in seed.repos] * 4
     interval = sys.getswitchinterval()
     with running_github_api(seed) as (base_url, server):
-        api = GithubApi(token=OWNER_TOKEN, base_url=base_url, workers=16)
+        api = GithubApi(token=OWNER_TOKEN, base_url=base_url)
         sys.setswitchinterval(1e-6)
         try:
             with ThreadPoolExecutor(16) as pool:
@@ -613,26 +627,29 @@ def test_concurrent_requests_never_swap_answers():
     assert answers == names
 
 
-def test_without_the_connection_hook_requests_go_one_at_a_time(monkeypatch):
-    """On a PyGithub without the attributes the per-thread hook sets, the client falls back to
-    sending one request at a time: slower, but answers still match their requests."""
-    from sentinel_cli.collectors.github import client as client_module
-
-    monkeypatch.setattr(client_module, "_CONNECTION_ATTRIBUTES", ("_Requester__noSuchAttribute",))
-    seed = seed_org("serial", repos=40)
-    names = [r.name for r in seed.repos] * 2
-    interval = sys.getswitchinterval()
-    with running_github_api(seed) as (base_url, _server):
-        api = GithubApi(token=OWNER_TOKEN, base_url=base_url, workers=8)
-        assert api._one_at_a_time is not None
-        sys.setswitchinterval(1e-6)
+def test_each_thread_keeps_one_connection_alive():
+    """A client per thread must not mean a connection per request: each worker's client reuses
+    its keep-alive connection, so the server sees at most one connection per worker thread, and
+    ``close`` releases them (a later call opens a new one)."""
+    seed = seed_org("pooled", repos=40)
+    names = [r.name for r in seed.repos] * 3
+    with running_github_api(seed) as (base_url, server):
+        opened = _count_connections(server)
+        api = GithubApi(token=OWNER_TOKEN, base_url=base_url)
         try:
-            with ThreadPoolExecutor(8) as pool:
-                answers = list(pool.map(lambda n: api.get(f"/repos/serial/{n}")[1]["name"], names))
-        finally:
-            sys.setswitchinterval(interval)
+            with ThreadPoolExecutor(4, thread_name_prefix="worker") as pool:
+                answers = list(pool.map(lambda n: api.get(f"/repos/pooled/{n}")[1]["name"], names))
+            assert answers == names
+            assert 1 <= len(opened) <= 4, opened
+            assert api.get("/repos/pooled/" + names[0])[1]["name"] == names[0]
+            assert len(opened) <= 5  # the calling thread's own client
             api.close()
-    assert answers == names
+            before = len(opened)
+            assert api.get("/repos/pooled/" + names[1])[1]["name"] == names[1]
+            assert len(opened) == before + 1
+        finally:
+            api.close()
+        assert api.calls == server.total_requests == len(names) + 2
 
 
 def test_a_proxy_404_page_is_not_read_as_a_missing_file():

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from sentinel_cli.testing.github_api import (
+from sentinel_cli.standins.github_api import (
     MEMBER_TOKEN,
     NO_AUDIT_LOG_TOKEN,
     NO_SECURITY_EVENTS_TOKEN,
@@ -25,7 +25,7 @@ from sentinel_cli.testing.github_api import (
     TokenSpec,
     running_github_api,
 )
-from sentinel_cli.testing.github_seed import audit_event, seed_org
+from sentinel_cli.standins.github_seed import audit_event, seed_org
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ and GHES-style ``/api/v3/…`` paths are served, and GraphQL at ``/graphql`` and
 (only the ``organization { samlIdentityProvider }`` query Sentinel sends, answering refusals with
 HTTP 200 and ``errors`` as GitHub does). The Enterprise Cloud audit log is served with opaque
 ``after=`` cursors in ``Link`` headers, filtered by the ``phrase`` qualifiers Sentinel uses. Stdlib only: no test framework, usable by the demo; ``python -m
-sentinel_cli.testing.github_api --repos 50`` serves a seeded org by hand and prints its tokens.
+sentinel_cli.standins.github_api --repos 50`` serves a seeded org by hand and prints its tokens.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-from sentinel_cli.testing.github_seed import OrgSeed, RepoSeed, stable_id
+from sentinel_cli.standins.github_seed import OrgSeed, RepoSeed, stable_id
 from sentinel_cli.wire import JsonObject
 
 DOCS = "https://docs.github.com/rest"
@@ -937,10 +937,10 @@ def running_github_api(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve a seeded org until interrupted: ``python -m sentinel_cli.testing.github_api``."""
+    """Serve a seeded org until interrupted: ``python -m sentinel_cli.standins.github_api``."""
     import argparse
 
-    from sentinel_cli.testing.github_seed import seed_org
+    from sentinel_cli.standins.github_seed import seed_org
 
     parser = argparse.ArgumentParser(description="Local GitHub API stand-in (127.0.0.1 only).")
     parser.add_argument("--org", default="acme")

@@ -577,7 +577,7 @@ def _zip_handler() -> bytes:
 def _seed_compute(s: _Seeder, m: SeedManifest) -> None:
     ra, p = m.region_a, m.prefix
     ec2 = s.client("ec2", ra)
-    # With moto's default AMIs switched off (see testing.moto_server.MOTO_ENV) any well-formed
+    # With moto's default AMIs switched off (see standins.moto_server.MOTO_ENV) any well-formed
     # image id is accepted.
     images = ec2.describe_images(Owners=["amazon"])["Images"]
     image = images[0]["ImageId"] if images else "ami-0123456789abcdef0"

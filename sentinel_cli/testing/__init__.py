@@ -1,1 +1,0 @@
-"""Local stand-ins for external services (a GitHub REST API), shared by tests, bench and the demo."""
