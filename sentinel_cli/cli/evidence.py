@@ -1,5 +1,6 @@
 """``sentinel evidence``: list (also the default, for CI: ``sentinel evidence --status FAIL``), show,
-stats and compliance. Thin adapters over ``operations.evidence``.
+stats and compliance. Thin adapters over ``operations.evidence`` (the listing),
+``evidence_item``, ``evidence_stats`` and ``compliance``.
 
 Exit codes: 0, or 1 when the matching items (all of them, not just the printed page) include a
 non-excepted item whose status ``--fail-on`` names (default FAIL; ``none`` never fails); 2 for

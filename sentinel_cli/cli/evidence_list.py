@@ -93,9 +93,10 @@ def list_evidence(
     A listing of every item (``--all``, exports) is a stream read from the store or the server
     while it is printed, so it is printed before the backend closes.
     """
-    from sentinel_cli.operations import evidence as ops
+    from sentinel_cli.operations.evidence import render_listing
+    from sentinel_cli.operations.evidence_query import EXPORT_FORMATS, resolve_format
 
-    fmt = ops.resolve_format(output, as_json=as_json)
+    fmt = resolve_format(output, as_json=as_json)
     with context.backend() as backend:
         listing = backend.evidence_listing(
             status=status,
@@ -111,8 +112,8 @@ def list_evidence(
             output=fmt,
             all_items=all_items,
         )
-        if fmt in ops.EXPORT_FORMATS:
-            sys.stdout.write(ops.render_listing(listing))
+        if fmt in EXPORT_FORMATS:
+            sys.stdout.write(render_listing(listing))
         elif fmt == "json" and listing.stream is not None:
             console.print_json_streamed(listing.data, "evidence", listing.stream)
         else:

@@ -7,7 +7,7 @@ options in ``LIST_OPTIONS`` is run on this path; anything else — ``--help``, a
 abbreviated option, a missing value, a value that starts with ``-``, a positional argument, another
 command — returns ``None`` and the Typer app runs as usual (and prints its usual usage error).
 
-The option table must describe the Typer command exactly: ``tests/test_fastpath.py`` compares it
+The option table must describe the Typer command exactly: ``tests/cli/test_fastpath.py`` compares it
 with the click parameters of ``sentinel evidence list`` and runs both paths on the same arguments.
 """
 

@@ -14,7 +14,7 @@ from sentinel_cli.checks import PROVIDERS, all_metadata
 from sentinel_cli.checks.base import CheckMeta
 from sentinel_cli.errors import InvalidInput, NotFound
 from sentinel_cli.frameworks import with_every_framework
-from sentinel_cli.operations.evidence import choose_values, parse_severities
+from sentinel_cli.operations.evidence_query import choose_values, parse_severities
 from sentinel_cli.wire import CheckData, CheckDetail, CheckInfo, CheckList
 
 

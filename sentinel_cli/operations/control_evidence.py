@@ -1,8 +1,9 @@
 """Evidence for a control from a source other than collected checks (an approved policy, say),
 and the ``ComplianceSource`` type that contributes it to a framework's compliance.
 
-A module of its own so the two sides need not import each other: ``operations.evidence`` computes
-compliance from any sources it is given, and ``operations.policies`` builds one such source.
+A module of its own so the two sides need not import each other: ``operations.compliance``
+computes compliance from any sources it is given, and ``operations.policies`` builds one such
+source.
 """
 
 from __future__ import annotations

@@ -24,15 +24,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sentinel_cli.errors import InvalidInput
-from sentinel_cli.operations.evidence import (
-    ComplianceSource,
-    compliance_from_counts,
-    default_sources,
-    item_shape,
-    resolve_scope,
-)
+from sentinel_cli.operations.compliance import compliance_from_counts, default_sources
+from sentinel_cli.operations.control_evidence import ComplianceSource
+from sentinel_cli.operations.evidence_query import resolve_scope
 from sentinel_cli.operations.exceptions import EXCEPTABLE_STATUSES
-from sentinel_cli.operations.shapes import score
+from sentinel_cli.operations.shapes import item_shape, score
 from sentinel_cli.store import Store
 from sentinel_cli.store.queries import EvidenceFilter, ExceptionRules
 from sentinel_cli.timeutil import to_iso, utcnow

@@ -189,6 +189,7 @@ def run_demo(
 ) -> DemoResult:
     """Connect, collect, summarise, write policies and reports in the demo store."""
     from sentinel_cli.operations import collect as collect_ops
+    from sentinel_cli.operations import compliance as compliance_ops
     from sentinel_cli.operations import dashboard as dashboard_ops
     from sentinel_cli.operations import evidence as evidence_ops
     from sentinel_cli.operations import integrations as integration_ops
@@ -249,7 +250,7 @@ def run_demo(
         listed = evidence_ops.list_evidence(store, status="FAIL", limit=10)
         result.failing = listed["evidence"]
         [audited] = AUDIT_FRAMEWORKS[DEMO_REPORTS[-1]]
-        result.audit_summary = evidence_ops.compliance_summary(
+        result.audit_summary = compliance_ops.compliance_summary(
             store, framework=audited, evidence_ids_limit=0
         )
         result.reports, result.report_paths = _reports(store, settings, step)

@@ -13,7 +13,7 @@ report prints are the numbers the rest of Sentinel computes:
   latest observation in the period, with the number of observations, first/last failure and the
   time it passed again (remediated). Earlier observations are counted, not listed, which keeps a
   90-day report of daily collections the size of one collection.
-* **Scores** reuse ``operations.evidence.compliance_from_counts`` over the period's items (a
+* **Scores** reuse ``operations.compliance.compliance_from_counts`` over the period's items (a
   control is PASSING, FAILING, WARNING or NOT_COVERED exactly as ``evidence compliance`` decides,
   approved policies counting as evidence). The overall score and the score line are one
   computation, ``operations.dashboard.timeline`` restricted to collections started in the period
@@ -164,8 +164,9 @@ def gather(
 ) -> ReportData:
     """Read everything but the item rows for a report over ``period`` (see module docstring)."""
     from sentinel_cli.frameworks import framework_ids, load_framework
+    from sentinel_cli.operations.compliance import compliance_from_counts
     from sentinel_cli.operations.dashboard import trend_of
-    from sentinel_cli.operations.evidence import Scope, compliance_from_counts
+    from sentinel_cli.operations.evidence_query import Scope
     from sentinel_cli.operations.exceptions import exception_shape
     from sentinel_cli.operations.policies import list_policies, policy_compliance_source
     from sentinel_cli.store.queries import NO_EXCEPTIONS

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sentinel_cli.wire import AwsIntegrationFields, GithubIntegrationFields, Integration, Job
+from sentinel_cli.frameworks import with_every_framework
+from sentinel_cli.wire import (
+    AwsIntegrationFields,
+    EvidenceItem,
+    ExceptionRef,
+    GithubIntegrationFields,
+    Integration,
+    Job,
+)
+
+if TYPE_CHECKING:
+    from sentinel_cli.store.queries import ExceptionRules
 
 
 def score(passing: int, total: int) -> float | None:
@@ -76,4 +87,41 @@ def job_shape(row: dict[str, Any]) -> Job:
         "apiCalls": row.get("api_calls") or 0,
         "durationSeconds": duration,
         "errorMessage": row.get("error_message"),
+    }
+
+
+def item_shape(row: dict[str, Any], rules: ExceptionRules) -> EvidenceItem:
+    """The API's evidence item (camelCase)."""
+    exception: ExceptionRef | None = None
+    exception_id = row.get("exception_id")
+    if exception_id:
+        exc = next((e for e in rules.exceptions if e["id"] == exception_id), None)
+        if exc is not None:
+            exception = {
+                "id": exc["id"],
+                "reason": exc["reason"],
+                "owner": exc["owner"],
+                "expiresAt": exc["expires_at"],
+            }
+    controls = row.get("controls") or {}
+    remediation = row.get("remediation") or {}
+    return {
+        "id": row["id"],
+        "integrationId": row["integration_id"],
+        "jobId": row["job_id"],
+        "checkId": row["check_id"],
+        "title": row["title"],
+        "status": row["status"],
+        "severity": row["severity"],
+        "category": row["category"],
+        "resourceId": row["resource_id"],
+        "resourceType": row["resource_type"],
+        "region": row["region"],
+        "collectedAt": row["collected_at"],
+        "message": row["message"],
+        "controls": with_every_framework(controls),
+        "remediation": {"text": remediation.get("text", ""), "cli": remediation.get("cli")},
+        "excepted": exception is not None,
+        "exception": exception,
+        "sha256": row["sha256"],
     }

@@ -348,7 +348,7 @@ class PeriodEvidence:
 
     def counts(self, *, excepted_only: bool = False) -> list[dict[str, Any]]:
         """Items grouped like ``evidence_check_counts`` rows (``controls`` parsed), so the
-        compliance logic of ``operations.evidence`` scores a period exactly as it scores now."""
+        compliance logic of ``operations.compliance`` scores a period exactly as it scores now."""
         where = "WHERE exception_id IS NOT NULL" if excepted_only else ""
         rows = self.conn.execute(
             "SELECT 'period' AS job_id, check_id, status, severity, category, controls, "
