@@ -1,18 +1,17 @@
-"""Shared fixtures: an isolated SENTINEL_HOME per test and a CLI runner over the real app."""
+"""Shared fixtures: an isolated SENTINEL_HOME per test, a CLI runner over the real app and the
+evidence estate (the classes and functions behind them live in ``tests/helpers/``)."""
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from sentinel_cli.config import Settings
+from sentinel_cli.store import open_store
+from tests.helpers.cli import Cli
+from tests.helpers.estate import Estate, build_estate
 
 
 @pytest.fixture(autouse=True)
@@ -34,48 +33,13 @@ def settings(home: Path) -> Settings:
     return Settings.from_env()
 
 
-@dataclass
-class CliResult:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        # An in-process moto server may print notices to stdout before the command's JSON.
-        text = self.stdout
-        start = text.find("\n{") + 1 if not text.startswith("{") else 0
-        return json.loads(text[start:])
-
-
-class Cli:
-    """Runs ``sentinel`` in-process through the console-script entry point (``cli.main``: the
-    Typer-free fast path for ``evidence list``, the Typer app for everything else), with stdin,
-    stdout and stderr isolated by Typer's test runner."""
-
-    def __init__(self) -> None:
-        self.runner = CliRunner()
-
-    def __call__(self, *args: str, input: str | None = None) -> CliResult:
-        from sentinel_cli.cli import main
-
-        with self.runner.isolation(input=input) as (stdout, stderr, _):
-            try:
-                main(list(args))
-                code: Any = 0
-            except SystemExit as exc:
-                code = exc.code
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-            out = stdout.getvalue().decode()
-            err = stderr.getvalue().decode("utf-8", "backslashreplace")
-        if code is None:
-            code = 0
-        elif not isinstance(code, int):  # sys.exit("message"), as click does with a string
-            err, code = err + f"{code}\n", 1
-        return CliResult(code, out, err)
-
-
 @pytest.fixture
 def cli(home: Path) -> Cli:
     return Cli()
+
+
+@pytest.fixture
+def estate(settings: Settings) -> Iterator[Estate]:
+    """The evidence estate of ``tests/helpers/estate.py``, written to this test's fresh store."""
+    with open_store(settings) as store:
+        yield build_estate(store)

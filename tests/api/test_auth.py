@@ -9,7 +9,7 @@ import uuid
 import jwt
 import pytest
 
-from tests.api.conftest import PASSWORD, Api, add_users, assert_error, data_of, login
+from tests.helpers.server import PASSWORD, Api, add_users, assert_error, data_of, login
 
 
 def test_login_returns_user_and_a_hs256_token_with_the_documented_claims(api: Api) -> None:

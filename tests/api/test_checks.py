@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from sentinel_cli.checks import all_metadata
-from tests.api.conftest import ROLES, Api, assert_error, data_of
+from tests.helpers.server import ROLES, Api, assert_error, data_of
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -10,7 +10,7 @@ import pytest
 from sentinel_cli.errors import Conflict
 from sentinel_cli.operations import collect
 from sentinel_cli.store import open_store
-from tests.api.conftest import Api, assert_error, data_of, wait_for_job
+from tests.helpers.server import Api, assert_error, data_of, wait_for_job
 
 
 def test_collect_answers_202_with_a_running_job_at_once(collected: dict[str, Any]) -> None:

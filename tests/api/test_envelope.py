@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import Api, assert_error, data_of
+from tests.helpers.server import Api, assert_error, data_of
 
 
 def test_health_needs_no_token(api: Api) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import Api, assert_error, data_of
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
+from tests.helpers.server import Api, assert_error, data_of
 
 
 @pytest.mark.parametrize(("days", "fragment"), [("0", "between 1 and 3650"), ("100000", "3650")])

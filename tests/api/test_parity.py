@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import Api, data_of
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
+from tests.helpers.server import Api, data_of
 
 PAIRS = [
     ("/api/integrations", ["integrations", "list", "--json"]),

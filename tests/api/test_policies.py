@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import Api, assert_error, data_of
+from tests.helpers.server import Api, assert_error, data_of
 
 COMPANY = {
     "companyName": "Acme Corp",

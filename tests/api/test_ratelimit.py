@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.api.conftest import Server, add_users, assert_error, data_of, login, server_env
+from tests.helpers.server import Server, add_users, assert_error, data_of, login, server_env
 
 LIMIT = 6
 LOGIN_LIMIT = 3

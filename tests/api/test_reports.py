@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from tests.api.conftest import Api, assert_error, data_of
+from tests.helpers.server import Api, assert_error, data_of
 
 
 def test_generate_list_and_download(api: Api, collected: dict[str, Any]) -> None:

@@ -3,22 +3,12 @@ the cache answers from memory only while it has not moved."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
-
 from sentinel_cli.api.cache import ResponseCache
-from sentinel_cli.config import Settings
 from sentinel_cli.operations import exceptions as exception_ops
-from sentinel_cli.store import Store, open_store
-from tests.test_evidence_support import Estate, build_estate
-
-
-@pytest.fixture
-def estate(settings: Settings) -> Iterator[Estate]:
-    with open_store(settings) as store:
-        yield build_estate(store)
+from sentinel_cli.store import Store
+from tests.helpers.estate import Estate
 
 
 def test_generation_moves_with_each_write_views_read(estate: Estate) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sentinel_cli.store import open_store
-from tests.api.conftest import Server, add_users, data_of, login, server_env
+from tests.helpers.server import Server, add_users, data_of, login, server_env
 
 
 def _dead_pid() -> int:

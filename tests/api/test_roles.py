@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import PASSWORD, Api, assert_error, data_of
+from tests.helpers.server import PASSWORD, Api, assert_error, data_of
 
 GH = {"orgName": "acme", "token": "ghp_rolesTestToken000000000000000000", "verify": False}
 NOBODY = "00000000-0000-0000-0000-000000000000"

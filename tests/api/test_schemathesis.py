@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import schemathesis  # noqa: F401  # a test dependency: missing means the install is broken
 
-from tests.api.conftest import Server, add_users, login, server_env
+from tests.helpers.server import Server, add_users, login, server_env
 
 CHECKS_EXCLUDED = "positive_data_acceptance,allow_header_conformance"
 

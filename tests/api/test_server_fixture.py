@@ -11,7 +11,7 @@ import http.server
 import threading
 from pathlib import Path
 
-from tests.api.conftest import Server, server_env
+from tests.helpers.server import Server, server_env
 
 
 class _Stranger(http.server.BaseHTTPRequestHandler):

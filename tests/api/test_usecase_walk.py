@@ -1,7 +1,7 @@
 """Every row of the table of use cases, run locally and through a real server: same results.
 
 Two homes start as byte-for-byte copies of one seeded store (the evidence estate of
-``tests/test_evidence_support.py`` plus users). ``sentinel serve`` serves the first; the second is
+``tests/helpers/estate.py`` plus users). ``sentinel serve`` serves the first; the second is
 used by a ``LocalBackend`` on this machine. The walk runs each use case once on each side, in the
 same order, so state changes (an exception added, a policy generated, a user removed) happen on
 both, and compares what came back: the same value (ids, times and hashes the two sides generate
@@ -26,8 +26,8 @@ from sentinel_cli.config import Settings
 from sentinel_cli.errors import SentinelError
 from sentinel_cli.operations.usecases import BY_NAME, USE_CASES
 from sentinel_cli.store import open_store
-from tests.api.conftest import Server, add_users, login, server_env
-from tests.test_evidence_support import build_estate
+from tests.helpers.estate import build_estate
+from tests.helpers.server import Server, add_users, login, server_env
 
 ADMIN = "walk-admin@example.com"
 Value = Any | Callable[["Side"], Any]

@@ -11,7 +11,7 @@ from sentinel_cli.config import Settings
 from sentinel_cli.errors import Conflict, InvalidInput, NotFound, PlanLimitExceeded, Unauthorized
 from sentinel_cli.operations import users
 from sentinel_cli.store import Store, open_store
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 PASSWORD = "correct horse battery staple"
 

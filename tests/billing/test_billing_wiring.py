@@ -21,7 +21,7 @@ from sentinel_cli.operations import collect as collect_ops
 from sentinel_cli.operations import integrations as integration_ops
 from sentinel_cli.secrets import SecretStore, open_secrets
 from sentinel_cli.store import Store, open_store
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 ITEMS_PER_RUN = 50
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sentinel_cli.checks import all_metadata
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 
 def test_list_json_is_every_check_once(cli: Cli) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 
 def test_activity_lists_what_was_done_newest_first(cli: Cli) -> None:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 pytestmark = pytest.mark.e2e
 

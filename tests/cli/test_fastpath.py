@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sentinel_cli.cli.fastpath import LIST_OPTIONS, parse_list_args, run_fast
-from tests.test_evidence_support import Estate, estate_fixture  # noqa: F401 - provides `estate`
+from tests.helpers.estate import Estate
 
 
 def _typer_list_command() -> Any:

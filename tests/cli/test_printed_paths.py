@@ -9,11 +9,10 @@ import pytest
 from rich.console import Console
 
 from sentinel_cli.cli import console
-from tests.conftest import Cli
-from tests.test_evidence_support import Estate
-from tests.test_evidence_support import estate_fixture as estate_fixture  # provides `estate`
+from tests.helpers.cli import Cli
+from tests.helpers.estate import Estate
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "company.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "company.yaml"
 
 
 @pytest.fixture

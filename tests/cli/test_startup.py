@@ -7,60 +7,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = (
-    "boto3",
-    "botocore",
-    "github",
-    "fpdf",
-    "fastapi",
-    "uvicorn",
-    "moto",
-    "jinja2",
-    "keyring",
-    "httpx",
-)
-
-PROBE = """
-import sys
-from sentinel_cli.cli import main
-code = "none"  # main always ends with SystemExit; "none" means it returned instead
-try:
-    main(sys.argv[1:])
-except SystemExit as exc:
-    code = 0 if exc.code is None else exc.code
-sys.stdout.flush()
-print(f"CODE={code}", file=sys.stderr)
-heavy = sorted({m.split('.')[0] for m in sys.modules} & set(%r))
-print("HEAVY=" + ",".join(heavy), file=sys.stderr)
-"""
-
-
-def _heavy_modules_for(args: list[str], home: Path, *, exit_code: int = 0) -> list[str]:
-    """The heavy modules imported by a run of ``sentinel *args`` that ended with ``exit_code``."""
-    env = {**os.environ, "SENTINEL_HOME": str(home), "SENTINEL_SECRETS_BACKEND": "file"}
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE % (HEAVY,), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert f"CODE={exit_code}" in proc.stderr.splitlines(), (args, proc.stderr)
-    line = [ln for ln in proc.stderr.splitlines() if ln.startswith("HEAVY=")][-1]
-    return [m for m in line.removeprefix("HEAVY=").split(",") if m]
+from tests.helpers.imports import heavy_modules_for
 
 
 def test_help_imports_no_heavy_library(tmp_path: Path) -> None:
-    assert _heavy_modules_for(["--help"], tmp_path) == []
+    assert heavy_modules_for(["--help"], tmp_path) == []
 
 
 def test_listing_imports_no_heavy_library(tmp_path: Path) -> None:
-    assert _heavy_modules_for(["integrations", "list", "--json"], tmp_path) == []
+    assert heavy_modules_for(["integrations", "list", "--json"], tmp_path) == []
 
 
 def test_local_evidence_list_imports_no_http_client(tmp_path: Path) -> None:
     """Client mode (``sentinel login``) must cost the local CI path nothing: no httpx."""
-    assert _heavy_modules_for(["evidence", "list", "--json"], tmp_path) == []
+    assert heavy_modules_for(["evidence", "list", "--json"], tmp_path) == []
 
 
 def test_bad_option_values_are_usage_errors(tmp_path: Path) -> None:
@@ -103,4 +63,4 @@ def test_compliance_and_dashboard_import_no_renderer(tmp_path: Path) -> None:
     """They read the policy template index (control mappings) but render nothing: no Jinja2, no
     fpdf, no SDK."""
     for args in (["evidence", "compliance", "--framework", "SOC2", "--json"], ["dashboard"]):
-        assert _heavy_modules_for(args, tmp_path) == [], args
+        assert heavy_modules_for(args, tmp_path) == [], args

@@ -12,9 +12,8 @@ from rich.console import Console
 
 from sentinel_cli.cli import console
 from sentinel_cli.cli.tables import GAP, MIN_TEXT, Layout, fit
-from tests.conftest import Cli
-from tests.test_evidence_support import CHECKS, Estate, bucket, day_at
-from tests.test_evidence_support import estate_fixture as estate_fixture  # provides `estate`
+from tests.helpers.cli import Cli
+from tests.helpers.estate import CHECKS, Estate, bucket, day_at
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -1,10 +1,10 @@
 """The CLI as a client of ``sentinel serve``: same output and exit codes as on the server's store.
 
-One real server process (uvicorn on 127.0.0.1, a free port) serves a home seeded with the evidence
-estate of ``tests/test_evidence_support.py`` and two users. The CLI runs in-process through Typer's
-runner with its own ``SENTINEL_HOME`` (the client machine), logs in with ``--password-stdin``, and
-each command's output and exit code are compared with the same command run locally with
-``SENTINEL_HOME`` pointing at the server's home and no login.
+One real server process (uvicorn on 127.0.0.1, a free port; ``tests/client/conftest.py``) serves a
+home seeded with the evidence estate of ``tests/helpers/estate.py`` and two users. The CLI runs
+in-process through Typer's runner with its own ``SENTINEL_HOME`` (the client machine), logs in with
+``--password-stdin``, and each command's output and exit code are compared with the same command
+run locally with ``SENTINEL_HOME`` pointing at the server's home and no login.
 """
 
 from __future__ import annotations
@@ -12,90 +12,16 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sentinel_cli.cli import login_state
 from sentinel_cli.client.connection import TOKEN_KEY, ClientConfig
-from sentinel_cli.config import Settings
 from sentinel_cli.secrets import FileSecrets
 from sentinel_cli.store import open_store
-from tests.api.conftest import PASSWORD, Server, add_users, free_port, server_env
-from tests.conftest import Cli, CliResult
-from tests.test_evidence_support import build_estate
-
-ADMIN = "admin@example.com"
-VIEWER = "viewer@example.com"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    home = tmp_path_factory.mktemp("client-mode") / "server-home"
-    home.mkdir(parents=True)
-    srv = Server(
-        home,
-        server_env(home, SENTINEL_RATE_LIMIT="100000/900", SENTINEL_LOGIN_RATE_LIMIT="1000/900"),
-    )
-    with open_store(srv.settings) as store:
-        build_estate(store)
-    add_users(srv.settings, (ADMIN, "ADMIN"), (VIEWER, "VIEWER"))
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
-
-
-class Sides:
-    """Run one command as the client (logged in) and as a local user of the server's home."""
-
-    def __init__(self, server: Server, client_home: Path, monkeypatch: pytest.MonkeyPatch):
-        self.server = server
-        self.client_home = client_home
-        self.monkeypatch = monkeypatch
-        self.cli = Cli()
-
-    def client(self, *args: str, input: str | None = None) -> CliResult:
-        self.monkeypatch.setenv("SENTINEL_HOME", str(self.client_home))
-        return self.cli(*args, input=input)
-
-    def local(self, *args: str) -> CliResult:
-        self.monkeypatch.setenv("SENTINEL_HOME", str(self.server.home))
-        return self.cli(*args)
-
-    def login(self, email: str = ADMIN) -> CliResult:
-        result = self.client(
-            "login",
-            "--server",
-            self.server.url,
-            "--email",
-            email,
-            "--password-stdin",
-            input=PASSWORD + "\n",
-        )
-        assert result.exit_code == 0, result.stderr
-        return result
-
-    @property
-    def client_settings(self) -> Settings:
-        return Settings.from_env(
-            {"SENTINEL_HOME": str(self.client_home), "SENTINEL_SECRETS_BACKEND": "file"}
-        )
-
-    def set_token(self, token: str) -> None:
-        FileSecrets(self.client_home / "secrets.json").set(TOKEN_KEY, token)
-
-
-@pytest.fixture
-def sides(server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sides:
-    monkeypatch.setenv("SENTINEL_SECRETS_BACKEND", "file")
-    for name in ("SENTINEL_DB", "SENTINEL_DEBUG", "GITHUB_TOKEN", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return Sides(server, tmp_path / "client-home", monkeypatch)
-
+from tests.helpers.client_mode import ADMIN, VIEWER, Sides
+from tests.helpers.server import Server, data_of, free_port, login
 
 SAME = [
     (["evidence", "--status", "FAIL", "--json"], 1),
@@ -257,8 +183,6 @@ def test_collect_runs_on_the_server_and_prints_the_same_summary(sides: Sides) ->
 
 
 def test_the_evidence_list_reports_the_gate_over_all_pages_only_when_asked(server: Server) -> None:
-    from tests.api.conftest import data_of, login
-
     with server.client(login(server, VIEWER)) as client:
         plain = data_of(client.get("/api/evidence", params={"status": "FAIL", "limit": 1}))
         assert set(plain) == {"evidence", "pagination"}  # unchanged without failOn

@@ -1,8 +1,8 @@
 """``sentinel reports`` as a client of ``sentinel serve``: generated, listed, downloaded and verified
 on the server's store, with the output and exit codes of the same commands run locally there.
 
-Reuses the real server (the evidence estate of ``tests/test_evidence_support.py``) and the
-client/local runner of ``tests/test_client_mode.py``.
+Reuses the real server (the evidence estate of ``tests/helpers/estate.py``) and the client/local
+runner of ``tests/client/conftest.py``; this module gets a server of its own.
 """
 
 from __future__ import annotations
@@ -10,11 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from tests import test_client_mode
-from tests.test_client_mode import Sides
-
-server = test_client_mode.server  # the fixtures: a server of its own for this module
-sides = test_client_mode.sides
+from tests.helpers.client_mode import Sides
 
 
 def test_reports_round_trip_through_the_server(sides: Sides, tmp_path: Path) -> None:

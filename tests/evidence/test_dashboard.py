@@ -9,12 +9,8 @@ import pytest
 
 from sentinel_cli.operations import dashboard as ops
 from sentinel_cli.operations import exceptions as exc_ops
-from tests.conftest import Cli
-from tests.test_evidence_support import (
-    Estate,
-    day_at,
-    estate_fixture,  # noqa: F401 - provides the `estate` fixture
-)
+from tests.helpers.cli import Cli
+from tests.helpers.estate import Estate, day_at
 
 SPEC_KEYS = {
     "overview",

@@ -23,10 +23,10 @@ from sentinel_cli.client.connection import ClientConfig
 from sentinel_cli.config import Settings
 from sentinel_cli.operations import evidence as ops
 from sentinel_cli.store import Store, open_store
-from tests.api.conftest import Server, add_users, login, server_env
-from tests.conftest import Cli, CliResult
-from tests.test_client_mode import ADMIN, Sides
-from tests.test_evidence_support import Estate, bucket, day_at
+from tests.helpers.cli import Cli, CliResult
+from tests.helpers.client_mode import ADMIN, Sides
+from tests.helpers.estate import Estate, bucket, day_at
+from tests.helpers.server import Server, add_users, login, server_env
 
 FAILING = 1234
 PASSING = 56

@@ -10,12 +10,8 @@ import pytest
 
 from sentinel_cli.operations import evidence as ops
 from sentinel_cli.operations import exceptions as exc_ops
-from tests.conftest import Cli
-from tests.test_evidence_support import (
-    Estate,
-    day_at,
-    estate_fixture,  # noqa: F401 - provides the `estate` fixture
-)
+from tests.helpers.cli import Cli
+from tests.helpers.estate import Estate, day_at
 
 FAILING_CHECKS = (
     "aws_iam_root_mfa",
@@ -215,10 +211,10 @@ def test_the_ci_example_gates_and_writes_valid_sarif(cli: Cli, estate: Estate) -
 
     import yaml
 
-    from tests.test_sarif_junit import validate_sarif
+    from tests.helpers.sarif import validate_sarif
 
     workflow = yaml.safe_load(
-        (Path(__file__).parents[1] / "examples" / "ci-gate.yml").read_text("utf-8")
+        (Path(__file__).parents[2] / "examples" / "ci-gate.yml").read_text("utf-8")
     )
     steps = workflow["jobs"]["gate"]["steps"]
     gate = next(s for s in steps if s.get("name") == "Gate on failing evidence")

@@ -9,14 +9,14 @@ import pytest
 
 from sentinel_cli.errors import InvalidInput, NotFound
 from sentinel_cli.operations import evidence as ops
-from tests.conftest import Cli
-from tests.test_evidence_support import (
+from sentinel_cli.wire import SEVERITIES
+from tests.helpers.cli import Cli
+from tests.helpers.estate import (
     CHECKS,
     LEGACY_OLD,
     PROD_2_DAYS_AGO,
     Estate,
     day_at,
-    estate_fixture,  # noqa: F401 - provides the `estate` fixture
     keys,
     rkeys,
     squash,
@@ -79,7 +79,7 @@ def test_item_shape(estate: Estate) -> None:
 def test_order_is_worst_first(estate: Estate) -> None:
     items = _all(estate)
     status_rank = {"FAIL": 0, "ERROR": 1, "WARNING": 2, "PASS": 3}
-    sev_rank = {s: i for i, s in enumerate(ops.SEVERITIES)}
+    sev_rank = {s: i for i, s in enumerate(SEVERITIES)}
     ranks = [(status_rank[i["status"]], sev_rank[i["severity"]]) for i in items]
     assert ranks == sorted(ranks)
     assert items[0]["checkId"] == "aws_iam_root_mfa"  # the critical FAIL

@@ -3,20 +3,11 @@ sorting every matching item would, for any limit and offset."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from sentinel_cli.config import Settings
-from sentinel_cli.store import Store, open_store
+from sentinel_cli.store import Store
 from sentinel_cli.store.queries import NO_EXCEPTIONS, EvidenceFilter
-from tests.test_evidence_support import Estate, build_estate
-
-
-@pytest.fixture
-def estate(settings: Settings) -> Iterator[Estate]:
-    with open_store(settings) as store:
-        yield build_estate(store)
+from tests.helpers.estate import Estate
 
 
 def _sorted_all(store: Store, flt: EvidenceFilter) -> list[str]:

@@ -19,6 +19,7 @@ import pytest
 
 from sentinel_cli.config import Settings
 from sentinel_cli.operations import collect as collect_ops
+from sentinel_cli.operations import compliance, evidence_item, evidence_stats
 from sentinel_cli.operations import evidence as ops
 from sentinel_cli.operations import integrations as integration_ops
 from sentinel_cli.secrets import open_secrets
@@ -151,10 +152,10 @@ def test_gate_stats_and_compliance(collected: Collected) -> None:
     listing = ops.evidence_listing(collected.store, status="FAIL", limit=1)
     assert listing.failing == fails and listing.exit_code == 1
     assert ops.evidence_listing(collected.store, fail_on="none").exit_code == 0
-    stats = ops.evidence_stats(collected.store)
+    stats = evidence_stats.evidence_stats(collected.store)
     assert stats["total"] == len(items)
     assert stats["byStatus"]["FAIL"] == fails
-    summary = ops.compliance_summary(collected.store, framework="SOC2")
+    summary = compliance.compliance_summary(collected.store, framework="SOC2")
     failing_controls = {c["id"] for c in summary["controls"] if c["status"] == "FAILING"}
     expected_failing = {
         cid for i in items if i["status"] == "FAIL" for cid in i["controls"].get("SOC2", [])
@@ -164,10 +165,10 @@ def test_gate_stats_and_compliance(collected: Collected) -> None:
 
 def test_show_and_exports(collected: Collected) -> None:
     item = next(i for i in collected.items if i["status"] == "FAIL")
-    shown = ops.get_evidence(collected.store, item["id"])["evidence"]
+    shown = evidence_item.get_evidence(collected.store, item["id"])["evidence"]
     assert shown["rawData"] is not None and shown["description"]
     sarif = json.loads(ops.render_listing(ops.evidence_listing(collected.store, output="sarif")))
-    from tests.test_sarif_junit import validate_sarif
+    from tests.helpers.sarif import validate_sarif
 
     validate_sarif(sarif)
     assert len(sarif["runs"][0]["results"]) == len(collected.items)

@@ -10,15 +10,15 @@ from dataclasses import replace
 import pytest
 
 from sentinel_cli.errors import InvalidInput, NotFound
+from sentinel_cli.operations import compliance, control_evidence, evidence_item, evidence_stats
 from sentinel_cli.operations import evidence as ops
 from sentinel_cli.operations import exceptions as exc_ops
 from sentinel_cli.store.evidence import canonical_json
-from tests.conftest import Cli
-from tests.test_evidence_support import (
+from tests.helpers.cli import Cli
+from tests.helpers.estate import (
     Estate,
     bucket,
     day_at,
-    estate_fixture,  # noqa: F401 - provides the `estate` fixture
     records,
     squash,
 )
@@ -32,7 +32,7 @@ def _current_record(est: Estate, check_id: str, resource_id: str):
 
 def test_show_full_item_with_history(estate: Estate) -> None:
     rec = _current_record(estate, "aws_s3_bucket_default_encryption", bucket("acme-data"))
-    item = ops.get_evidence(estate.store, rec.id[:10])["evidence"]
+    item = evidence_item.get_evidence(estate.store, rec.id[:10])["evidence"]
     assert item["id"] == rec.id and item["status"] == "FAIL" and item["current"] is True
     assert item["rawData"] == rec.raw
     # The SHA-256 is recomputable from the raw data shown.
@@ -59,7 +59,7 @@ def test_show_an_old_item_is_not_current_and_has_earlier_history_only(estate: Es
         for r in estate.items["prod-2"]
         if r.check_id == "aws_s3_bucket_default_encryption" and r.resource_id == bucket("acme-data")
     )
-    item = ops.get_evidence(estate.store, rec.id)["evidence"]
+    item = evidence_item.get_evidence(estate.store, rec.id)["evidence"]
     assert item["current"] is False
     assert [h["jobId"] for h in item["history"]] == [estate.jobs["prod-3"]]
 
@@ -74,15 +74,15 @@ def test_show_reports_the_exception(estate: Estate) -> None:
         expires="2999-01-01",
         now=day_at(1),
     )
-    item = ops.get_evidence(estate.store, rec.id)["evidence"]
+    item = evidence_item.get_evidence(estate.store, rec.id)["evidence"]
     assert item["excepted"] is True and item["exception"]["reason"] == "key on order"
 
 
 def test_show_unknown_short_and_ambiguous_ids(estate: Estate) -> None:
     with pytest.raises(NotFound):
-        ops.get_evidence(estate.store, "ffffffff-ffff")
+        evidence_item.get_evidence(estate.store, "ffffffff-ffff")
     with pytest.raises(NotFound):
-        ops.get_evidence(estate.store, "a")  # too short to be a prefix
+        evidence_item.get_evidence(estate.store, "a")  # too short to be a prefix
     # Two items whose ids share a prefix: the prefix is ambiguous, a longer one is not.
     recs = records(
         [("aws_iam_root_mfa", "r1", "PASS", None), ("aws_iam_root_mfa", "r2", "PASS", None)]
@@ -97,8 +97,8 @@ def test_show_unknown_short_and_ambiguous_ids(estate: Estate) -> None:
             collected_at="2020-01-01T00:00:00Z",
         )
     with pytest.raises(InvalidInput, match="ambiguous"):
-        ops.get_evidence(estate.store, "dddd")
-    assert ops.get_evidence(estate.store, "dddd1")["evidence"]["resourceId"] == "r2"
+        evidence_item.get_evidence(estate.store, "dddd")
+    assert evidence_item.get_evidence(estate.store, "dddd1")["evidence"]["resourceId"] == "r2"
 
 
 def test_cli_show(cli: Cli, estate: Estate) -> None:
@@ -115,7 +115,7 @@ def test_cli_show(cli: Cli, estate: Estate) -> None:
 
 
 def test_stats(estate: Estate) -> None:
-    stats = ops.evidence_stats(estate.store)
+    stats = evidence_stats.evidence_stats(estate.store)
     current = estate.current()
     assert stats["total"] == len(current)
     for status in ("PASS", "FAIL", "WARNING", "ERROR"):
@@ -137,11 +137,11 @@ def test_stats(estate: Estate) -> None:
         expires="2999-01-01",
         now=day_at(1),
     )
-    stats = ops.evidence_stats(estate.store)
+    stats = evidence_stats.evidence_stats(estate.store)
     assert stats["excepted"] == 2 and stats["byCategory"]["encryption"]["excepted"] == 2
-    as_of = ops.evidence_stats(estate.store, as_of=day_at(2).date().isoformat())
+    as_of = evidence_stats.evidence_stats(estate.store, as_of=day_at(2).date().isoformat())
     assert as_of["total"] == len(estate.items["prod-2"]) + len(estate.items["acme-2"])
-    only_acme = ops.evidence_stats(estate.store, integration=estate.integrations["acme"])
+    only_acme = evidence_stats.evidence_stats(estate.store, integration=estate.integrations["acme"])
     assert only_acme["total"] == len(estate.items["acme-2"])
 
 
@@ -157,7 +157,7 @@ def _controls(summary: dict) -> dict[str, dict]:
 
 
 def test_compliance_soc2(estate: Estate) -> None:
-    summary = ops.compliance_summary(estate.store, framework="soc2")
+    summary = compliance.compliance_summary(estate.store, framework="soc2")
     controls = _controls(summary)
     assert summary["framework"]["id"] == "SOC2"
     assert len(controls) == summary["totals"]["controls"] == 61
@@ -201,7 +201,7 @@ def test_compliance_excepted_failures_pass_and_limit_ids(estate: Estate) -> None
         expires="2999-01-01",
         now=day_at(1),
     )
-    summary = ops.compliance_summary(estate.store, framework="SOC2", evidence_ids_limit=1)
+    summary = compliance.compliance_summary(estate.store, framework="SOC2", evidence_ids_limit=1)
     cc81 = _controls(summary)["CC8.1"]
     assert cc81["status"] == "PASSING" and cc81["counts"]["excepted"] == 1
     assert summary["totals"]["passing"] == 2
@@ -209,13 +209,13 @@ def test_compliance_excepted_failures_pass_and_limit_ids(estate: Estate) -> None
 
 
 def test_compliance_iso_and_as_of(estate: Estate) -> None:
-    summary = ops.compliance_summary(estate.store, framework="ISO-27001")
+    summary = compliance.compliance_summary(estate.store, framework="ISO-27001")
     controls = _controls(summary)
     assert summary["framework"]["id"] == "ISO27001" and len(controls) == 93
     assert controls["A.8.5"]["status"] == "FAILING"
     assert controls["A.8.13"]["status"] == "FAILING"
     assert controls["A.5.1"]["status"] == "NOT_COVERED"
-    old = ops.compliance_summary(
+    old = compliance.compliance_summary(
         estate.store, framework="ISO27001", as_of=day_at(3).date().isoformat()
     )
     # Three days ago CloudTrail could still be evaluated (and passed); GitHub was not connected.
@@ -229,10 +229,12 @@ def test_compliance_merges_extra_sources(estate: Estate) -> None:
 
     def policies(framework_id: str):
         if framework_id == "SOC2":
-            yield ops.ControlEvidence("CC1.1", "policy-code-of-conduct", "PASS")
-            yield ops.ControlEvidence("CC6.2", "policy-access-control", "FAIL")
+            yield control_evidence.ControlEvidence("CC1.1", "policy-code-of-conduct", "PASS")
+            yield control_evidence.ControlEvidence("CC6.2", "policy-access-control", "FAIL")
 
-    summary = ops.compliance_summary(estate.store, framework="SOC2", extra_sources=[policies])
+    summary = compliance.compliance_summary(
+        estate.store, framework="SOC2", extra_sources=[policies]
+    )
     controls = _controls(summary)
     assert controls["CC1.1"]["status"] == "PASSING"
     assert controls["CC1.1"]["evidenceIds"] == ["policy-code-of-conduct"]
@@ -248,7 +250,7 @@ def test_compliance_catalogue_checks_explain_not_covered(
 
     metas = all_metadata()
     assert metas, "the check catalogues are empty: this test would prove nothing"
-    summary = ops.compliance_summary(estate.store, framework="SOC2")
+    summary = compliance.compliance_summary(estate.store, framework="SOC2")
     catalogued = {cid for m in metas.values() for cid in m.controls.get("SOC2", [])}
     for control in summary["controls"]:
         if control["id"] in catalogued:

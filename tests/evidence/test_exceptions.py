@@ -10,13 +10,8 @@ from sentinel_cli.checks.base import CheckMeta, Remediation
 from sentinel_cli.errors import Conflict, InvalidInput, NotFound
 from sentinel_cli.operations import exceptions as ops
 from sentinel_cli.store import open_store
-from tests.conftest import Cli
-from tests.test_evidence_support import (
-    Estate,
-    day_at,
-    estate_fixture,  # noqa: F401 - provides the `estate` fixture
-    squash,
-)
+from tests.helpers.cli import Cli
+from tests.helpers.estate import Estate, day_at, squash
 
 FUTURE = (day_at(0) + timedelta(days=90)).date().isoformat()
 

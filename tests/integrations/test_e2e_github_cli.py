@@ -14,7 +14,7 @@ from sentinel_cli.config import Settings
 from sentinel_cli.standins.github_api import MEMBER_TOKEN, OWNER_TOKEN, running_github_api
 from sentinel_cli.standins.github_seed import seed_org
 from sentinel_cli.store import open_store
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 pytestmark = pytest.mark.e2e
 

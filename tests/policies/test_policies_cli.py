@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from sentinel_cli.config import Settings
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "company.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "company.yaml"
 BASE_SET = (
     "--set",
     "companyName=Acme Corp",
@@ -303,10 +303,10 @@ def test_overdue_review_is_highlighted(cli: Cli, settings: Settings) -> None:
 
 
 def test_listing_policies_imports_no_heavy_library(tmp_path: Path) -> None:
-    from tests.test_startup import _heavy_modules_for
+    from tests.helpers.imports import heavy_modules_for
 
-    assert _heavy_modules_for(["policies", "list", "--json"], tmp_path) == []
-    assert _heavy_modules_for(["policies", "--help"], tmp_path) == []
+    assert heavy_modules_for(["policies", "list", "--json"], tmp_path) == []
+    assert heavy_modules_for(["policies", "--help"], tmp_path) == []
 
 
 def test_json_output_is_valid_json_for_every_read_command(cli: Cli) -> None:

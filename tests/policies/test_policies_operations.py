@@ -13,11 +13,12 @@ from sentinel_cli.cli.files import write_document
 from sentinel_cli.config import Settings
 from sentinel_cli.errors import Conflict, InvalidInput, NotFound
 from sentinel_cli.frameworks import load_framework
+from sentinel_cli.operations import compliance
 from sentinel_cli.operations import policies as ops
 from sentinel_cli.rendering.policies import list_templates
 from sentinel_cli.store import Store, open_store
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "company.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "company.yaml"
 T0 = dt.datetime(2025, 3, 1, 9, 30, tzinfo=dt.UTC)
 BASE = {
     "companyName": "Acme Corp",
@@ -356,14 +357,13 @@ def test_approved_policy_is_control_evidence_in_compliance_and_dashboard(store) 
     an overdue review makes them WARNING; a draft is not evidence."""
     from datetime import UTC, datetime
 
-    from sentinel_cli.operations import evidence as evidence_ops
     from sentinel_cli.operations import policies as ops
     from sentinel_cli.operations.dashboard import dashboard
 
     data = {"companyName": "Acme", "securityOfficer": "Zoë", "securityOfficerEmail": "z@acme.test"}
     generated = ops.generate_policy(store, template_id="backup-policy", custom_data=data)
     policy_id = generated["policy"]["id"]
-    before = evidence_ops.compliance_summary(store, framework="ISO27001")
+    before = compliance.compliance_summary(store, framework="ISO27001")
     a813 = next(c for c in before["controls"] if c["id"] == "A.8.13")
     assert a813["status"] == "NOT_COVERED" and a813["policies"] == []
 
@@ -371,7 +371,7 @@ def test_approved_policy_is_control_evidence_in_compliance_and_dashboard(store) 
     ops.approve_policy(
         store, policy_id, approver="ceo@acme.test", review_months=12, now=approved_at
     )
-    during = evidence_ops.compliance_summary(
+    during = compliance.compliance_summary(
         store, framework="ISO27001", now=datetime(2026, 6, 1, tzinfo=UTC)
     )
     a813 = next(c for c in during["controls"] if c["id"] == "A.8.13")
@@ -380,7 +380,7 @@ def test_approved_policy_is_control_evidence_in_compliance_and_dashboard(store) 
     assert a813["policies"][0]["id"] == policy_id and a813["policies"][0]["status"] == "PASS"
     assert during["score"] is not None
 
-    overdue = evidence_ops.compliance_summary(
+    overdue = compliance.compliance_summary(
         store, framework="ISO27001", now=datetime(2027, 2, 1, tzinfo=UTC)
     )
     a813 = next(c for c in overdue["controls"] if c["id"] == "A.8.13")

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from sentinel_cli.rendering.pdf_markdown import ListBlock, parse_markdown, plain_text
 from sentinel_cli.rendering.policy_pdf import SHA_PREFIX, _escape_inline, _protect_values
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 COMPANY = "株式会社 Example"
 OFFICER = "Zoë Müller"

@@ -21,7 +21,7 @@ from sentinel_cli.operations import billing
 from sentinel_cli.operations import exceptions as exception_ops
 from sentinel_cli.operations import reports as ops
 from sentinel_cli.store import open_store
-from tests.test_evidence_support import ACCOUNT, ROOT, Estate, Spec, bucket, day_at, user
+from tests.helpers.estate import ACCOUNT, ROOT, Estate, Spec, bucket, day_at, user
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 PERIOD_START = (NOW - timedelta(days=5)).date().isoformat()

@@ -31,7 +31,7 @@ from sentinel_cli.errors import InvalidInput, PlanLimitExceeded
 from sentinel_cli.operations import reports as ops
 from sentinel_cli.standins.moto_server import MOTO_ENV
 from sentinel_cli.store import open_store
-from tests.conftest import Cli
+from tests.helpers.cli import Cli
 
 REGIONS = ("us-east-1",)
 FAKE_ENV = {
@@ -498,6 +498,6 @@ def test_cli_errors(cli: Cli, store_home: Path) -> None:
 
 
 def test_listing_reports_imports_no_pdf_library(tmp_path: Path) -> None:
-    from tests.test_startup import _heavy_modules_for
+    from tests.helpers.imports import heavy_modules_for
 
-    assert _heavy_modules_for(["reports", "list", "--json"], tmp_path) == []
+    assert heavy_modules_for(["reports", "list", "--json"], tmp_path) == []

@@ -8,6 +8,7 @@ import uuid
 
 from sentinel_cli.config import Settings
 from sentinel_cli.operations import evidence as ops
+from sentinel_cli.operations import evidence_stats
 from sentinel_cli.store import connection, open_store
 from sentinel_cli.store.migrations import MIGRATIONS
 from sentinel_cli.timeutil import now_iso
@@ -75,7 +76,7 @@ def test_migrating_a_version_1_store(settings: Settings) -> None:
             ("b3", "critical"),
             ("b2", "high"),
         ]
-        assert ops.evidence_stats(store)["byStatus"] == {
+        assert evidence_stats.evidence_stats(store)["byStatus"] == {
             "PASS": 1,
             "FAIL": 2,
             "WARNING": 0,

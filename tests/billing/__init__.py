@@ -1,0 +1,1 @@
+"""Billing: plans, metering, enforced limits and the CLI."""

@@ -1,0 +1,1 @@
+"""The CLI as a client of a real ``sentinel serve``."""

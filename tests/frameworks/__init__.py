@@ -1,0 +1,1 @@
+"""The framework catalogues as data."""

@@ -1,0 +1,1 @@
+"""Policies: operations, the CLI and the generated PDFs."""

@@ -1,0 +1,1 @@
+"""Audit reports: generation from real collections, the period semantics and the scores."""

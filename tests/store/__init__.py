@@ -1,0 +1,1 @@
+"""The store: migrations, crash recovery and the secrets backends."""
