@@ -95,7 +95,7 @@ def file_name_for(report_type: str, period: Period, report_id: str) -> str:
 
 def stages(report_type: str) -> list[str]:
     """The progress stages of generating a report of this type, in order."""
-    from sentinel_cli.rendering.pdf import load_layout
+    from sentinel_cli.rendering.pdf_layout import load_layout
 
     sections = [s.title for s in load_layout().report(parse_report_type(report_type)).sections]
     return [STAGE_READING, *sections, STAGE_STORING]
@@ -195,7 +195,7 @@ def _build(
     step: Callable[[str], None],
 ) -> tuple[bytes, int, JsonObject]:
     from sentinel_cli.operations.report_data import gather
-    from sentinel_cli.rendering.pdf import load_layout
+    from sentinel_cli.rendering.pdf_layout import load_layout
     from sentinel_cli.rendering.reports import render_report
 
     step(STAGE_READING)
