@@ -68,6 +68,22 @@ class Settings:
             )
         return self.home
 
+    def exposed_home(self) -> str | None:
+        """A warning when the home directory lets other local users in; ``None`` when private.
+
+        The store never prints: the CLI and ``serve`` show this. One ``stat``, cheap at start-up.
+        """
+        try:
+            mode = self.home.stat().st_mode
+        except OSError:
+            return None
+        if os.name != "posix" or not mode & 0o077:
+            return None
+        return (
+            f"warning: the Sentinel home {self.home} is accessible to other local users "
+            f"(mode {mode & 0o777:04o}); run: chmod 700 {self.home}"
+        )
+
     @property
     def settings_file(self) -> Path:
         return self.home / "settings.yaml"

@@ -6,6 +6,11 @@ there we fall back to ``secrets.json`` in ``SENTINEL_HOME``, created with mode 0
 atomically, and say so once on stderr. ``SENTINEL_SECRETS_BACKEND=file|keyring`` forces one; forcing
 ``keyring`` where none is usable is an error rather than a silent downgrade.
 
+Several processes share the file (``serve --workers N``, a CLI command beside the server), so every
+read-modify-write holds an exclusive ``flock`` on ``.secrets.json.lock`` beside it; a thread lock
+covers threads of one process. Without ``fcntl`` (Windows) only the thread lock applies, as for the
+JWT key lock in ``api/auth.py``.
+
 The file fallback is as safe as the home directory's permissions: it protects against other users on
 the machine, not against someone who can read your files. That trade-off is documented in the README.
 """
@@ -18,6 +23,7 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -80,6 +86,33 @@ class FileSecrets:
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(f".{self.path.name}.lock")
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Exclusive across threads and, where ``fcntl`` exists, across processes."""
+        with _file_lock:
+            try:
+                import fcntl
+            except ImportError:  # pragma: no cover - Windows: the thread lock only
+                yield
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError as exc:
+                raise SecretsUnavailable(
+                    f"cannot open the lock file {self.lock_path}: {exc.strerror}",
+                    hint="check the permissions of the Sentinel home directory",
+                ) from exc
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)  # releases the flock
+
     def _read(self) -> dict[str, str]:
         try:
             raw = self.path.read_text(encoding="utf-8")
@@ -114,20 +147,31 @@ class FileSecrets:
             raise
 
     def get(self, key: str) -> str | None:
+        # The file is replaced atomically, so a read needs no lock against other processes.
         with _file_lock:
             return self._read().get(key)
 
-    def set(self, key: str, value: str) -> None:
+    def names(self) -> list[str]:
         with _file_lock:
+            return sorted(self._read())
+
+    def set(self, key: str, value: str) -> None:
+        with self._locked():
             data = self._read()
             data[key] = value
             self._write(data)
 
     def delete(self, key: str) -> None:
-        with _file_lock:
+        self.delete_many([key])
+
+    def delete_many(self, keys: Iterable[str]) -> int:
+        """Remove the given keys in one write; returns how many were present."""
+        with self._locked():
             data = self._read()
-            if data.pop(key, None) is not None:
+            removed = sum(data.pop(key, None) is not None for key in set(keys))
+            if removed:
                 self._write(data)
+            return removed
 
 
 def keyring_usable() -> bool:

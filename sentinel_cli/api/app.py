@@ -22,7 +22,8 @@ from sentinel_cli import __version__
 from sentinel_cli.api import auth
 from sentinel_cli.api.cache import ResponseCache
 from sentinel_cli.api.config import ApiSettings
-from sentinel_cli.api.deps import ApiState, StorePool, make_secrets
+from sentinel_cli.api.deps import REQUEST_BUSY_TIMEOUT_MS, ApiState, StorePool, make_secrets
+from sentinel_cli.api.docs import DOCS_PATH, OAUTH2_REDIRECT_PATH, assets_dir, install_docs
 from sentinel_cli.api.errors import install_error_handlers
 from sentinel_cli.api.jobs import CollectionRunner
 from sentinel_cli.api.middleware import ApiMiddleware
@@ -31,6 +32,7 @@ from sentinel_cli.api.routers import auth as auth_routes
 from sentinel_cli.api.routers import collect, health
 from sentinel_cli.api.routes import use_case_router
 from sentinel_cli.config import Settings
+from sentinel_cli.operations import integrations as integration_ops
 from sentinel_cli.operations import users as user_ops
 from sentinel_cli.store import open_store
 
@@ -55,10 +57,14 @@ def create_app(settings: ApiSettings | Settings | None = None) -> FastAPI:
     else:
         api_settings = settings
     base = api_settings.base
-    open_store(base).close()
+    with open_store(base) as store:
+        # Drop secrets an interrupted removal left behind (cheap; the file backend only).
+        integration_ops.forget_removed_secrets(store, make_secrets(base))
     state = ApiState(
         settings=api_settings,
-        pool=StorePool(base, max_idle=api_settings.pool_size),
+        pool=StorePool(
+            base, max_idle=api_settings.pool_size, busy_timeout_ms=REQUEST_BUSY_TIMEOUT_MS
+        ),
         limiter=RateLimiter(api_settings.rate_limit, api_settings.login_rate_limit),
         signing_key=auth.load_or_create_signing_key(base),
         runner=CollectionRunner(base),
@@ -79,16 +85,19 @@ def create_app(settings: ApiSettings | Settings | None = None) -> FastAPI:
             )
         state.pool.close()
 
+    local_docs = assets_dir() is not None
     app = FastAPI(
         title="Sentinel API",
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None if local_docs else DOCS_PATH,
         redoc_url=None,
-        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
+        swagger_ui_oauth2_redirect_url=None if local_docs else OAUTH2_REDIRECT_PATH,
         lifespan=lifespan,
     )
+    if local_docs:
+        install_docs(app, title=app.title, openapi_url="/api/openapi.json")
     app.state.api = state
     install_error_handlers(app)
     app.add_middleware(ApiMiddleware, state=state)

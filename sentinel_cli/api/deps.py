@@ -28,10 +28,21 @@ if TYPE_CHECKING:
     from sentinel_cli.api.ratelimit import RateLimiter
 
 
+# How long a request waits for another process's write lock before it is answered 503 with
+# ``Retry-After`` (``middleware``). Shorter than the CLI's 15 s: a person at a terminal would rather
+# wait, but a server thread held that long per request exhausts the thread pool (every request,
+# health checks included, then queues behind the lock) and outlasts client and proxy timeouts. Our
+# own write transactions (a collection's evidence, a login stamp) take well under this.
+REQUEST_BUSY_TIMEOUT_MS = 3_000
+
+
 class StorePool:
-    def __init__(self, settings: Settings, *, max_idle: int = 8) -> None:
+    def __init__(
+        self, settings: Settings, *, max_idle: int = 8, busy_timeout_ms: int | None = None
+    ) -> None:
         self.settings = settings
         self.max_idle = max_idle
+        self.busy_timeout_ms = busy_timeout_ms
         self._idle: list[Store] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -40,7 +51,10 @@ class StorePool:
         with self._lock:
             if self._idle:
                 return self._idle.pop()
-        return open_store(self.settings)
+        store = open_store(self.settings)
+        if self.busy_timeout_ms is not None:
+            store.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        return store
 
     def release(self, store: Store) -> None:
         try:

@@ -9,6 +9,8 @@ Success is ``{"status": "success", "data": {...}}``; every error, whatever raise
   the server;
 - FastAPI's request validation (422) -> 400 with the fields at fault; malformed JSON -> 400;
 - Starlette's 404 (unknown route) and 405 (wrong method) -> the envelope, keeping ``Allow``;
+- the store locked by another process's write for longer than a request waits
+  (``deps.REQUEST_BUSY_TIMEOUT_MS``) -> 503 with ``Retry-After`` (``is_store_busy``);
 - anything else -> 500 "internal server error", handled by ``middleware.ApiMiddleware`` (outside
   Starlette's exception middleware) so the 500 still carries the rate-limit headers. The traceback
   goes to the server log, never to the client.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -43,6 +46,28 @@ ERROR_HEADER = "X-Sentinel-Error"
 # The error's hint (what to do next), percent-encoded: the CLI logged in to a server prints the
 # same hint it would print locally, without the envelope growing a field the spec does not have.
 HINT_HEADER = "X-Sentinel-Hint"
+
+
+# A write lock that outlasted the request's busy timeout is a long commit: a few seconds more.
+BUSY_RETRY_AFTER_SECONDS = 5
+BUSY_MESSAGE = "the server's store is busy with another write; retry in a few seconds"
+
+
+def is_store_busy(exc: BaseException) -> bool:
+    """Whether SQLite's "database is locked/busy" caused ``exc`` (directly or as its cause)."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, sqlite3.OperationalError):
+            text = str(seen).lower()
+            return "locked" in text or "busy" in text
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def busy_response() -> JSONResponse:
+    return error_response(503, BUSY_MESSAGE, {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)})
 
 
 def ok(data: Any, status_code: int = 200, headers: Mapping[str, str] | None = None) -> JSONResponse:
@@ -87,6 +112,9 @@ def validation_message(errors: Sequence[Mapping[str, Any]]) -> str:
 def _sentinel_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SentinelError)
     status = exc.http_status
+    if isinstance(exc, StoreUnavailable) and is_store_busy(exc):
+        log.warning("store busy on %s %s: %s", request.method, request.url.path, exc.message)
+        return busy_response()
     if isinstance(exc, StoreUnavailable):
         log.error("store unavailable on %s %s: %s", request.method, request.url.path, exc.message)
         return error_response(status, "the server's store is unavailable; see the server log")

@@ -8,8 +8,13 @@ For each HTTP request it, in one trip to the thread pool:
    removed user's token counts as invalid);
 3. counts the request against the caller's rate-limit bucket.
 
-A refused request gets the 429 envelope with ``Retry-After`` without reaching the app. Every other
-response gets the ``X-RateLimit-*`` headers added as it starts. An exception that escaped the app's
+A refused request gets the 429 envelope with ``Retry-After`` without reaching the app; a request
+that meets the store locked by another process's write (longer than ``REQUEST_BUSY_TIMEOUT_MS``)
+gets 503 with ``Retry-After``, and a login attempt that cannot be counted is refused that way before
+its password is checked. Every response gets the ``X-RateLimit-*`` headers added as it starts, and
+``X-Content-Type-Options: nosniff`` and ``Cache-Control: no-store``: API answers are per caller
+(tokens, evidence), so no browser or proxy may keep them; only the docs page's static assets may be
+cached. An exception that escaped the app's
 handlers becomes the 500 envelope here, after the traceback is logged, so the client never sees one
 and still gets the headers (Starlette's own 500 handler sits outside this middleware and would drop
 them).
@@ -25,14 +30,29 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sentinel_cli.api.auth import AuthContext, Principal, TokenVerifier, bearer_token
 from sentinel_cli.api.deps import ApiState
-from sentinel_cli.api.errors import error_bytes
-from sentinel_cli.api.ratelimit import Verdict
+from sentinel_cli.api.docs import STATIC_PATH
+from sentinel_cli.api.errors import (
+    BUSY_MESSAGE,
+    BUSY_RETRY_AFTER_SECONDS,
+    error_bytes,
+    is_store_busy,
+)
+from sentinel_cli.api.ratelimit import LoginNotCounted, Verdict
 from sentinel_cli.store import Store
 
 log = logging.getLogger("sentinel.api")
 
 LOGIN_PATH = "/api/auth/login"
 UNCOUNTED_PATHS = frozenset({"/api/health"})
+NOSNIFF = (b"x-content-type-options", b"nosniff")
+NO_STORE = (b"cache-control", b"no-store")
+BUSY_HEADERS = [(b"retry-after", str(BUSY_RETRY_AFTER_SECONDS).encode())]
+
+
+def _security_headers(path: str) -> list[tuple[bytes, bytes]]:
+    if path.startswith(STATIC_PATH + "/"):
+        return [NOSNIFF]
+    return [NOSNIFF, NO_STORE]
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -79,15 +99,20 @@ class ApiMiddleware:
             return
         client = scope["client"][0] if scope.get("client") else "unknown"
         token = bearer_token(_header(scope, b"authorization"))
+        security = _security_headers(scope["path"])
         try:
             store, auth, verdict = await to_thread.run_sync(
                 self._prepare, token, client, scope["path"], scope["method"]
             )
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, LoginNotCounted) or is_store_busy(exc):
+                log.warning("store busy: refused %s %s (%s)", scope["method"], scope["path"], exc)
+                await _send_error(send, 503, BUSY_MESSAGE, [*security, *BUSY_HEADERS])
+                return
             log.exception("cannot prepare %s %s", scope["method"], scope["path"])
-            await _send_error(send, 500, "internal server error", [])
+            await _send_error(send, 500, "internal server error", security)
             return
-        extra = verdict.headers() if verdict is not None else []
+        extra = [*security, *(verdict.headers() if verdict is not None else [])]
         try:
             if verdict is not None and verdict.exceeded:
                 await _send_error(
@@ -107,13 +132,19 @@ class ApiMiddleware:
                 nonlocal started
                 if message["type"] == "http.response.start":
                     started = True
-                    if extra:
-                        message = {**message, "headers": [*message.get("headers", ()), *extra]}
+                    headers = list(message.get("headers", ()))
+                    present = {bytes(key).lower() for key, _ in headers}
+                    headers += [(k, v) for k, v in extra if k not in present]
+                    message = {**message, "headers": headers}
                 await send(message)
 
             try:
                 await self.app(scope, receive, send_with_headers)
-            except Exception:
+            except Exception as exc:
+                if is_store_busy(exc) and not started:
+                    log.warning("store busy on %s %s: %s", scope["method"], scope["path"], exc)
+                    await _send_error(send, 503, BUSY_MESSAGE, [*extra, *BUSY_HEADERS])
+                    return
                 log.exception("unhandled error on %s %s", scope["method"], scope["path"])
                 if started:
                     raise

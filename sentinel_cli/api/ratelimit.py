@@ -11,7 +11,9 @@ request, or else the one with the fewest requests left. ``/api/health`` is never
 
 If the store is locked for longer than its busy timeout (a large collection committing), the limiter
 fails open for that request and logs it: refusing all traffic because a counter could not be written
-would turn a slow commit into an outage.
+would turn a slow commit into an outage. Except for a login: a password is never checked without
+counting the attempt (else holding the write lock would make guessing free), so ``check`` raises
+``LoginNotCounted`` and the middleware answers 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from sentinel_cli.store import Store
 
 log = logging.getLogger("sentinel.api")
 PRUNE_EVERY_SECONDS = 600
+
+
+class LoginNotCounted(Exception):
+    """A login attempt could not be counted (the store is locked): refuse it unchecked."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,8 @@ class RateLimiter:
             verdicts = [self._one(store, rule, name, moment, count) for rule, name in checks]
             self._maybe_prune(store, moment)
         except sqlite3.OperationalError as exc:
+            if login and count and self.login is not None:
+                raise LoginNotCounted(str(exc)) from exc
             log.warning("rate limiter skipped for %s: %s", bucket, exc)
             return None
         refused = [v for v in verdicts if v.exceeded]

@@ -31,7 +31,17 @@ def backend() -> Backend:
     from sentinel_cli.client import open_backend
 
     current = settings()
-    return open_backend(current, login_state.load(current))
+    login = login_state.load(current)
+    if login is None:
+        warn_exposed_home(current)
+    return open_backend(current, login)
+
+
+def warn_exposed_home(current: Settings) -> None:
+    """One line on stderr when other local users can enter the home (store, secrets file)."""
+    warning = current.exposed_home()
+    if warning:
+        print(f"sentinel: {warning}", file=sys.stderr)
 
 
 def read_stdin_secret(what: str) -> str:

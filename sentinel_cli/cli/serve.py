@@ -76,6 +76,11 @@ def serve(
     with open_store(settings.base) as store:
         has_users = users.has_users(store)
     load_or_create_signing_key(settings.base)
+    exposed = settings.base.exposed_home()
+    if exposed:
+        import logging
+
+        logging.getLogger("sentinel.api").warning(exposed)
 
     shown = f"[{host}]" if ":" in host else host
     typer.echo(
@@ -101,4 +106,5 @@ def serve(
         workers=workers if workers > 1 else None,
         log_level=log_level.lower(),
         timeout_graceful_shutdown=graceful_timeout,
+        server_header=False,  # no "server: uvicorn" banner telling a scanner what to try
     )

@@ -103,6 +103,7 @@ def _store_new_integration(
         )
         if secret is not None:
             secrets.set(key, json.dumps(secret))
+    forget_removed_secrets(store, secrets)
     row = store.integrations.get(integration_id)
     assert row is not None
     return integration_shape(row)
@@ -325,9 +326,33 @@ def remove_integration(
             target_id=row["id"],
         )
     secrets.delete(integration_secret_key(row["id"]))
+    forget_removed_secrets(store, secrets)
     removed = store.integrations.get(row["id"], include_removed=True)
     assert removed is not None
     return integration_shape(removed)
+
+
+def forget_removed_secrets(store: Store, secrets: SecretStore) -> int:
+    """Drop the secrets a removal left behind when it stopped between its commit and the delete.
+
+    Called by every connect and remove and by each API worker as it starts, so the server and the
+    CLI both repair the file on their next write. Only a secret whose integration the store knows
+    as removed goes: a secret with no row may belong to a connect still in its transaction, or to
+    another database sharing this home. Only the file backend can list its keys; the keyring is not
+    swept. Returns how many secrets were dropped.
+    """
+    from sentinel_cli.secrets import FileSecrets
+
+    if not isinstance(secrets, FileSecrets):
+        return 0
+    prefix = integration_secret_key("")
+    held = [key for key in secrets.names() if key.startswith(prefix)]
+    orphans = []
+    for key in held:
+        row = store.integrations.get(key[len(prefix) :], include_removed=True)
+        if row is not None and row["removed_at"] is not None:
+            orphans.append(key)
+    return secrets.delete_many(orphans) if orphans else 0
 
 
 def parse_job_limit(limit: int) -> int:

@@ -31,6 +31,7 @@ def connect(path: Path) -> sqlite3.Connection:
             f"the database {path} is not readable and writable by you",
             hint="fix its permissions, or point SENTINEL_DB / SENTINEL_HOME elsewhere",
         )
+    _create_private(path)
     try:
         conn = sqlite3.connect(
             path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
@@ -43,6 +44,27 @@ def connect(path: Path) -> sqlite3.Connection:
         return conn
     except sqlite3.DatabaseError as exc:
         raise _database_error(path, exc) from exc
+
+
+def _create_private(path: Path) -> None:
+    """Create a missing database file as mode 0600 whatever the umask, before SQLite opens it.
+
+    SQLite creates ``-wal`` and ``-shm`` with the permissions of the database file, so those follow.
+    An existing file keeps the mode its owner gave it. ``:memory:`` and URIs are left to SQLite.
+    """
+    if str(path) == ":memory:" or str(path).startswith("file:"):
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # SQLite reports the same failure with its own, clearer, message
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)  # an unusual umask (e.g. 0o277) must not leave it unwritable
+    finally:
+        os.close(fd)
 
 
 def _database_error(path: Path, exc: sqlite3.DatabaseError) -> StoreUnavailable:

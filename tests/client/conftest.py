@@ -18,7 +18,7 @@ from tests.helpers.server import Server, add_users, server_env
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server of its own for each module, serving the evidence estate to an ADMIN and a VIEWER."""
     home = tmp_path_factory.mktemp("client-mode") / "server-home"
-    home.mkdir(parents=True)
+    home.mkdir(parents=True, mode=0o700)  # as a real home: no warning about other users
     srv = Server(
         home,
         server_env(home, SENTINEL_RATE_LIMIT="100000/900", SENTINEL_LOGIN_RATE_LIMIT="1000/900"),
