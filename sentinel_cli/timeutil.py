@@ -48,9 +48,27 @@ def parse_user_date(value: str, *, option: str, end_of_day: bool = False) -> dat
             f"{option}: {value!r} is not a date",
             hint="use YYYY-MM-DD or an ISO 8601 timestamp such as 2025-01-31T00:00:00Z",
         ) from exc
+    except OverflowError as exc:  # an offset that moves the moment outside year 1..9999
+        raise _out_of_range(option, value) from exc
+    if not MIN_USER_DATE <= parsed.date() <= MAX_USER_DATE:
+        # The views and the collectors add and subtract days (end of day, review periods):
+        # refusing the first and last representable years keeps that arithmetic from overflowing.
+        raise _out_of_range(option, value)
     if end_of_day and len(value.strip()) == 10:
         parsed = parsed + timedelta(days=1) - timedelta(seconds=1)
     return parsed
+
+
+MIN_USER_DATE = date(1970, 1, 1)
+MAX_USER_DATE = date(9998, 12, 31)
+
+
+def _out_of_range(option: str, value: str) -> InvalidInput:
+    return InvalidInput(
+        f"{option}: {value!r} is out of range: dates must be between "
+        f"{MIN_USER_DATE.isoformat()} and {MAX_USER_DATE.isoformat()}",
+        hint="use YYYY-MM-DD, e.g. 2025-01-31",
+    )
 
 
 def add_months(moment: DateLike, months: int) -> DateLike:

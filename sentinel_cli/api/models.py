@@ -17,14 +17,44 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic_core import PydanticCustomError
 
 
 class Body(BaseModel):
     """Request bodies. Secret fields are ``repr=False``: a body in a log line or a traceback
-    shows everything but the password, token or secret key."""
+    shows everything but the password, token or secret key.
+
+    JSON may escape a lone UTF-16 surrogate (``"\\ud800"``), which Python decodes into a string
+    that cannot be encoded as UTF-8, so the store (or any file) would fail on it later with a 500.
+    Every string, nested ones (``customData``) and keys included, is refused here, naming the
+    field."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_lone_surrogates(cls, value: Any) -> Any:
+        if _has_surrogate(value):
+            raise PydanticCustomError(
+                "lone_surrogate",
+                "contains an unpaired UTF-16 surrogate (e.g. \\ud800), which is not valid text",
+            )
+        return value
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_surrogate(v) for v in value)
+    return False
 
 
 class LoginBody(Body):

@@ -111,6 +111,7 @@ def _typed_endpoint(case: UseCase) -> Callable[..., Response]:
             store=lambda: leased_store(request),
             secrets=lambda: state_of(request).secrets,
             actor=principal.email,
+            role=principal.role,
         )
         return respond(case, invoke(case, _values(case, kwargs), context))
 
@@ -145,7 +146,7 @@ def _cached_endpoint(case: UseCase) -> Callable[..., Any]:
         cache = state_of(request).cache
         content = cache.get(key)
         if content is None:
-            context = Context(store=lambda: store, actor=principal.email)
+            context = Context(store=lambda: store, actor=principal.email, role=principal.role)
             values = _raw_values(case, request)
             response = await run_in_threadpool(lambda: respond(case, invoke(case, values, context)))
             content = bytes(response.body)

@@ -25,7 +25,9 @@ def add_exception(
         None, "--check", metavar="CHECK_ID", help="Check id, e.g. aws_s3_bucket_versioning."
     ),
     resource: str = typer.Option(
-        None, "--resource", help="Resource id or glob (fnmatch: * ? \\[abc]); default * (all)."
+        None,
+        "--resource",
+        help="Resource id or glob (fnmatch: * ? \\[abc]); default * (all: ADMIN only on a server).",
     ),
     reason: str = typer.Option(None, "--reason", help="Why the risk is accepted."),
     owner: str = typer.Option(None, "--owner", help="Email of the person accountable."),
@@ -57,7 +59,16 @@ def add_exception(
 def _render_list(items: list[dict[str, Any]]) -> None:
     console.table(
         "Risk exceptions",
-        ["ID", "State", "Check", "Resources", "Owner", "Expires", console.Col("Reason", "text")],
+        [
+            "ID",
+            "State",
+            "Check",
+            "Resources",
+            "Owner",
+            "Created by",
+            "Expires",
+            console.Col("Reason", "text"),
+        ],
         [
             (
                 e["id"][:8],
@@ -65,6 +76,7 @@ def _render_list(items: list[dict[str, Any]]) -> None:
                 e["checkId"],
                 e["resourcePattern"],
                 e["owner"],
+                e.get("createdBy") or "local",
                 e["expiresAt"][:10],
                 e["reason"],
             )

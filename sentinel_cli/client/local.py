@@ -59,7 +59,8 @@ class LocalBackend(Backend):
     def run(self, case: UseCase, values: dict[str, Any]) -> Any:
         from sentinel_cli.operations.usecases import Context, invoke
 
-        context = Context(store=lambda: self.store, secrets=lambda: self.secrets)
+        # The local CLI is the machine's owner: an ADMIN for rules that depend on the role.
+        context = Context(store=lambda: self.store, secrets=lambda: self.secrets, role="ADMIN")
         return invoke(case, values, context)
 
     def collect(self, target_id: str, *, options: CollectionOptions, progress: Progress) -> Job:

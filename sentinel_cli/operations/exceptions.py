@@ -11,15 +11,21 @@ the score or for CI gating.
 Every clock reading goes through the ``now`` argument so tests move time instead of sleeping.
 Removal is a soft delete, so past views (``--as-of``) and audit reports see which exceptions were in
 force when. Adding and removing write activity entries for the dashboard and the audit trail.
+
+Accepting a risk is bounded so one MEMBER cannot silence a check everywhere for ever: an exception
+a MEMBER sets lasts at most ``exceptions.maxDays`` days (``settings.yaml`` in the Sentinel home,
+which only the machine's owner or the server's operator can edit; 365 by default), and a pattern
+matching every resource (only ``*`` and ``?``) needs an ADMIN. ADMINs, who answer for the risk
+register, are not capped; the local CLI is the machine's owner (ADMIN).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sentinel_cli.errors import Conflict, InvalidInput
+from sentinel_cli.errors import Conflict, Forbidden, InvalidInput
 from sentinel_cli.operations.ids import resolve_id
 from sentinel_cli.store import Store
 from sentinel_cli.store.queries import ExceptionRules
@@ -29,6 +35,7 @@ from sentinel_cli.wire import ExceptionData, ExceptionList, RiskException
 EXCEPTABLE_STATUSES: tuple[str, ...] = ("FAIL", "WARNING")
 _CHECK_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_REASON = 2000
+DEFAULT_MAX_DAYS = 365
 
 
 def _now(now: datetime | None) -> datetime:
@@ -109,6 +116,41 @@ def parse_expiry(value: str, *, now: datetime) -> str:
     return expires_at
 
 
+def max_days() -> int:
+    """The longest an exception may last: ``exceptions.maxDays`` in ``settings.yaml``."""
+    from sentinel_cli.config import Settings, load_user_settings
+
+    settings = Settings.from_env()
+    section = load_user_settings(settings).get("exceptions") or {}
+    value = section.get("maxDays", DEFAULT_MAX_DAYS) if isinstance(section, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInput(
+            f"{settings.settings_file}: exceptions.maxDays must be a whole number of days >= 1",
+            hint=f"e.g. exceptions: {{maxDays: {DEFAULT_MAX_DAYS}}}",
+        )
+    return value
+
+
+def matches_everything(pattern: str) -> bool:
+    """A glob made only of ``*`` and ``?`` matches (nearly) every resource id."""
+    return set(pattern) <= {"*", "?"}
+
+
+def _check_duration(expires_at: str, moment: datetime) -> None:
+    """A non-ADMIN's exception may last at most ``max_days()`` days from today."""
+    limit = max_days()
+    try:
+        last_day = (moment + timedelta(days=limit)).date().isoformat()
+    except OverflowError:
+        last_day = date.max.isoformat()
+    if expires_at[:10] > last_day:
+        raise InvalidInput(
+            f"--expires {expires_at[:10]} is more than {limit} days away: an exception lasts at "
+            f"most {limit} days (exceptions.maxDays in settings.yaml), so {last_day} at the latest",
+            hint=f"use --expires {last_day} or earlier, and renew it when it expires",
+        )
+
+
 def add_exception(
     store: Store,
     *,
@@ -118,14 +160,23 @@ def add_exception(
     expires: str,
     resource: str | None = None,
     actor: str | None = None,
+    role: str | None = None,
     now: datetime | None = None,
 ) -> ExceptionData:
-    """Record an accepted risk for ``check_id`` on resources matching ``resource`` (a glob)."""
+    """Record an accepted risk for ``check_id`` on resources matching ``resource`` (a glob).
+
+    ``role`` is the caller's (the API passes the principal's); ``None`` is the local owner."""
     moment = _now(now)
     check = validate_check_id(store, check_id)
     pattern = (resource or "*").strip() or "*"
     if len(pattern) > 1000:
         raise InvalidInput("--resource is longer than 1000 characters")
+    if matches_everything(pattern) and role not in (None, "ADMIN"):
+        raise Forbidden(
+            f"only an ADMIN may except every resource ({pattern!r}); "
+            "name a resource pattern with --resource (resourcePattern)",
+            hint="e.g. --resource 'arn:aws:s3:::my-bucket*'",
+        )
     why = (reason or "").strip()
     if not why:
         raise InvalidInput("--reason is required: say why the risk is accepted")
@@ -140,6 +191,8 @@ def add_exception(
             hint="name the person accountable for the risk, e.g. --owner cto@example.com",
         )
     expires_at = parse_expiry(expires, now=moment)
+    if role not in (None, "ADMIN"):
+        _check_duration(expires_at, moment)
     import uuid
 
     exception_id = str(uuid.uuid4())

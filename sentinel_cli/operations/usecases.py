@@ -3,8 +3,9 @@
 A row names the operation (``module:function`` under ``sentinel_cli.operations``), its HTTP method
 and path, its parameters with their wire names and where they travel (path, query or JSON body),
 the key of the response's ``data`` its result sits under, the minimum role, and what the operation
-needs besides its parameters (the store, the secrets backend, the acting user's email). Three
-things are derived from it and from nothing else:
+needs besides its parameters (the store, the secrets backend, the acting user's email, the
+caller's role: the API passes the principal's, the local CLI is the owner, ADMIN). Three things
+are derived from it and from nothing else:
 
 - ``api.routes`` registers one FastAPI route per row (validation, role check, envelope, OpenAPI);
 - ``client.remote`` turns a call into that HTTP request and unwraps the answer;
@@ -32,7 +33,7 @@ from sentinel_cli.wire import REPORT_TYPES
 Where = Literal["path", "query", "body", "local"]
 """``local``: a value only an in-process call can carry (a progress callback); never sent."""
 Role = Literal["VIEWER", "MEMBER", "ADMIN"]
-Needs = Literal["store", "secrets", "actor"]
+Needs = Literal["store", "secrets", "actor", "role"]
 
 _MISSING: Any = object()
 
@@ -139,6 +140,8 @@ class Context:
     store: Callable[[], Any]
     secrets: Callable[[], Any] = field(default=lambda: None)
     actor: str | None = None
+    role: str | None = None
+    """The caller's role, for operations whose rules depend on it (``needs`` "role")."""
 
 
 def invoke(case: UseCase, values: Mapping[str, Any], context: Context) -> Any:
@@ -151,6 +154,8 @@ def invoke(case: UseCase, values: Mapping[str, Any], context: Context) -> Any:
     kwargs = {p.name: values[p.name] for p in case.params if p.name in values}
     if "actor" in case.needs:
         kwargs["actor"] = context.actor
+    if "role" in case.needs:
+        kwargs["role"] = context.role
     return case.function()(*args, **kwargs)
 
 
@@ -387,7 +392,7 @@ USE_CASES: tuple[UseCase, ...] = (
             body("resource", "resourcePattern"),
         ),
         status=201,
-        needs=WRITE,
+        needs=WRITE | {"role"},
         summary="Accept a risk: a check's FAIL/WARNING items on matching resources stop counting "
         "until expires (inclusive).",
         tag="exceptions",

@@ -3,6 +3,7 @@ evidence, dashboard and exceptions routes over what it collected; 409 for a conc
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -103,9 +104,10 @@ def test_exceptions_round_trip(api: Api, collected: dict[str, Any]) -> None:
     check_id = failing["evidence"][0]["checkId"]
     body = {
         "checkId": check_id,
+        "resourcePattern": failing["evidence"][0]["resourceId"],
         "reason": "Accepted until the migration ends",
         "owner": "cto@example.com",
-        "expires": "2099-12-31",
+        "expires": (datetime.now(UTC) + timedelta(days=300)).date().isoformat(),
     }
     exc = data_of(api.as_("MEMBER").post("/api/exceptions", json=body), 201)["exception"]
     assert exc["checkId"] == check_id and exc["state"] == "ACTIVE"

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from sentinel_cli.checks.base import CheckMeta, Remediation
-from sentinel_cli.errors import Conflict, InvalidInput, NotFound
+from sentinel_cli.config import Settings
+from sentinel_cli.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sentinel_cli.operations import exceptions as ops
 from sentinel_cli.store import open_store
 from tests.helpers.cli import Cli
@@ -183,3 +184,69 @@ def test_cli_bad_input_exits_2(cli: Cli, estate: Estate, args: list[str], text: 
     result = cli("exceptions", "add", *flat)
     assert result.exit_code == 2, result.stderr
     assert text in squash(result.stderr)
+
+
+# -- risk acceptance bounds (issue 17, item 10) ------------------------------------------------
+
+
+@pytest.mark.parametrize("pattern", [None, "*", "**", "?*", " * "])
+def test_a_member_cannot_except_every_resource(estate: Estate, pattern: str | None) -> None:
+    with pytest.raises(Forbidden, match="only an ADMIN may except every resource") as caught:
+        _add(estate, resource=pattern, role="MEMBER")
+    assert "name a resource pattern" in caught.value.message
+    assert ops.list_exceptions(estate.store)["exceptions"] == []
+
+
+def test_an_admin_and_the_local_owner_may_except_every_resource(estate: Estate) -> None:
+    assert _add(estate, role="ADMIN")["resourcePattern"] == "*"
+    assert _add(estate, check_id="aws_s3_versioning")["resourcePattern"] == "*"
+
+
+def test_a_members_exception_lasts_at_most_365_days(estate: Estate) -> None:
+    now = day_at(0)
+    last = (now + timedelta(days=365)).date().isoformat()
+    ok = _add(estate, resource="arn:aws:iam::1*", role="MEMBER", expires=last, now=now)
+    assert ok["expiresAt"] == f"{last}T23:59:59Z"
+    too_far = (now + timedelta(days=366)).date().isoformat()
+    with pytest.raises(InvalidInput, match="at most 365 days") as caught:
+        _add(estate, resource="arn:aws:iam::2*", role="MEMBER", expires=too_far, now=now)
+    assert last in caught.value.message
+    with pytest.raises(InvalidInput, match="at most 365 days"):
+        _add(estate, resource="arn:aws:iam::3*", role="MEMBER", expires="9999-12-31", now=now)
+    # An ADMIN answers for the register and is not capped.
+    assert _add(estate, resource="arn:aws:iam::4*", role="ADMIN", expires="9999-12-31", now=now)
+
+
+def test_the_cap_is_read_from_settings_yaml(settings: Settings, estate: Estate) -> None:
+    settings.settings_file.write_text("exceptions:\n  maxDays: 30\n", encoding="utf-8")
+    now = day_at(0)
+    with pytest.raises(InvalidInput, match="at most 30 days"):
+        _add(
+            estate,
+            resource="arn:aws:iam::1*",
+            role="MEMBER",
+            expires=(now + timedelta(days=31)).date().isoformat(),
+            now=now,
+        )
+    settings.settings_file.write_text("exceptions:\n  maxDays: soon\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"exceptions\.maxDays must be a whole number"):
+        _add(estate, resource="arn:aws:iam::1*", role="MEMBER", now=now)
+
+
+def test_cli_table_shows_who_created_each_exception(cli: Cli, estate: Estate) -> None:
+    ops.add_exception(
+        estate.store,
+        check_id="aws_s3_versioning",
+        resource="arn:aws:s3:::acme-*",
+        reason="r",
+        owner="ops@example.com",
+        expires=FUTURE,
+        actor="member@example.com",
+        role="MEMBER",
+    )
+    _add(estate, resource="arn:aws:iam::*")  # the local owner: no actor recorded
+    table = cli("exceptions", "list")
+    assert table.exit_code == 0, table.stderr
+    assert "Created by" in table.stdout
+    assert "member@example.com" in squash(table.stdout)
+    assert "local" in table.stdout

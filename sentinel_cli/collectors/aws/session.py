@@ -181,9 +181,13 @@ def build_session(creds: AwsCredentials) -> boto3.Session:
     params: dict[str, Any] = {"RoleArn": creds.role_arn, "RoleSessionName": SESSION_NAME}
     if creds.external_id:
         params["ExternalId"] = creds.external_id
+    from botocore.parsers import ResponseParserError
+
     try:
         sts = base.client("sts", endpoint_url=creds.endpoint_url, config=_sts_config())
         assumed = sts.assume_role(**params)["Credentials"]
+    except (ResponseParserError, KeyError, TypeError) as exc:
+        raise _not_sts(creds.endpoint_url) from exc
     except (bce.ClientError, bce.BotoCoreError) as exc:
         if isinstance(exc, bce.ClientError):
             code = _client_error_code(exc)
@@ -208,13 +212,27 @@ def build_session(creds: AwsCredentials) -> boto3.Session:
 def caller_identity(sts_client: Any) -> dict[str, str]:
     """STS GetCallerIdentity as ``{"accountId", "arn", "userId"}``, with errors mapped."""
     from botocore import exceptions as bce
+    from botocore.parsers import ResponseParserError
 
     try:
         resp = sts_client.get_caller_identity()
+        return {"accountId": resp["Account"], "arn": resp["Arn"], "userId": resp["UserId"]}
+    except (ResponseParserError, KeyError, TypeError) as exc:
+        # An endpoint that is not STS (a web page, a proxy's error page): botocore's XML parser
+        # fails (ResponseParserError) or finds no result element (KeyError) in the answer.
+        raise _not_sts(getattr(getattr(sts_client, "meta", None), "endpoint_url", None)) from exc
     except (bce.ClientError, bce.BotoCoreError) as exc:
         _raise_for_botocore(exc, "checking the caller identity")
         raise  # unreachable
-    return {"accountId": resp["Account"], "arn": resp["Arn"], "userId": resp["UserId"]}
+
+
+def _not_sts(endpoint: str | None) -> InvalidInput:
+    return InvalidInput(
+        f"{endpoint or 'the endpoint'} did not answer like AWS STS: the response is not the "
+        "expected XML",
+        hint="Check the custom endpoint URL (endpointUrl / --endpoint-url); it must be an AWS "
+        "API endpoint or an emulator such as LocalStack or moto.",
+    )
 
 
 def verify_aws(creds: AwsCredentials) -> dict[str, str]:
