@@ -159,6 +159,7 @@ def _serve(settings: Any, port: int) -> None:
         # None is these options' own default (the environment's limit, else the built-in one).
         rate_limit=None,
         login_rate_limit=None,
+        forwarded_allow_ips=None,
         log_level="info",
         graceful_timeout=10,
     )

@@ -21,6 +21,7 @@ import typer
 from sentinel_cli.cli import console
 
 APP_FACTORY = "sentinel_cli.api.app:create_app_from_env"
+ENV_FORWARDED_ALLOW_IPS = "SENTINEL_FORWARDED_ALLOW_IPS"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
@@ -41,6 +42,13 @@ def serve(
         "--login-rate-limit",
         help="Login attempts per client IP, REQUESTS/SECONDS (default 10/900; env "
         "SENTINEL_LOGIN_RATE_LIMIT).",
+    ),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        "--forwarded-allow-ips",
+        help="Comma-separated proxy IPs or CIDR ranges whose X-Forwarded-For/-Proto headers are "
+        "trusted (env SENTINEL_FORWARDED_ALLOW_IPS; default: none, the socket address is the "
+        "client).",
     ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
     graceful_timeout: int = typer.Option(
@@ -69,6 +77,9 @@ def serve(
     if login_rate_limit is not None:
         os.environ[ENV_LOGIN_RATE_LIMIT] = login_rate_limit
     settings = ApiSettings.from_env()  # validates the limits before any worker starts
+    if forwarded_allow_ips is not None:
+        os.environ[ENV_FORWARDED_ALLOW_IPS] = forwarded_allow_ips
+    trusted_proxies = _trusted_proxies(os.environ.get(ENV_FORWARDED_ALLOW_IPS, ""))
 
     from sentinel_cli.operations import users
     from sentinel_cli.store import open_store
@@ -87,6 +98,8 @@ def serve(
         f"Sentinel API on http://{shown}:{port}/api (docs: /api/docs; "
         f"store: {settings.base.db_path}; rate limit: {settings.rate_limit or 'off'} per user)"
     )
+    if trusted_proxies:
+        typer.echo(f"Client addresses from X-Forwarded-For of: {', '.join(trusted_proxies)}")
     if host not in LOOPBACK:
         console.notice(
             "warning: listening beyond loopback; serve it behind a TLS-terminating proxy so "
@@ -107,4 +120,37 @@ def serve(
         log_level=log_level.lower(),
         timeout_graceful_shutdown=graceful_timeout,
         server_header=False,  # no "server: uvicorn" banner telling a scanner what to try
+        # uvicorn would trust X-Forwarded-For from 127.0.0.1 (or FORWARDED_ALLOW_IPS) by default,
+        # letting any local process pick its client address, and with it a fresh login bucket.
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=",".join(trusted_proxies) if trusted_proxies else "",
     )
+
+
+def _trusted_proxies(value: str) -> list[str]:
+    """The proxies the operator named, validated, so a typo fails at start, not as silent trust.
+
+    uvicorn's own ``FORWARDED_ALLOW_IPS`` is deliberately not honoured: a variable left over in the
+    environment must not widen whose word is taken for the client's address.
+    """
+    import ipaddress
+
+    from sentinel_cli.errors import InvalidInput
+
+    entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+    for entry in entries:
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise InvalidInput(
+                f"--forwarded-allow-ips: {entry!r} is not an IP address, CIDR range or '*'",
+                hint="name the reverse proxy's address, e.g. --forwarded-allow-ips 127.0.0.1",
+            ) from None
+    if not entries and os.environ.get("FORWARDED_ALLOW_IPS"):
+        console.notice(
+            "FORWARDED_ALLOW_IPS is ignored: name trusted proxies with --forwarded-allow-ips "
+            f"(env {ENV_FORWARDED_ALLOW_IPS}); client addresses are the socket addresses"
+        )
+    return entries

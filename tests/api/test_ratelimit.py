@@ -31,6 +31,9 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             home,
             SENTINEL_RATE_LIMIT=f"{LIMIT}/{DAY}",
             SENTINEL_LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT}/{DAY}",
+            # The tests act as a reverse proxy on 127.0.0.1, so each X-Forwarded-For address is
+            # its own client (the default, trusting no proxy, is in test_client_address.py).
+            SENTINEL_FORWARDED_ALLOW_IPS="127.0.0.1",
         ),
     )
     server.start()
@@ -80,7 +83,7 @@ def test_headers_count_down_then_429_with_retry_after(limited: Server) -> None:
 
 def test_login_attempts_are_limited_per_ip(limited: Server) -> None:
     """Any client IP gets LOGIN_LIMIT attempts per window (the two logins above used two)."""
-    forwarded = {"X-Forwarded-For": "203.0.113.7"}  # uvicorn trusts it from 127.0.0.1
+    forwarded = {"X-Forwarded-For": "203.0.113.7"}  # trusted from 127.0.0.1 (see the fixture)
     codes = []
     for _ in range(LOGIN_LIMIT + 1):
         response = httpx.post(

@@ -57,6 +57,7 @@ class Server:
     env: dict[str, str]
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
+    args: tuple[str, ...] = ()  # extra ``sentinel serve`` options
 
     @property
     def url(self) -> str:
@@ -87,9 +88,10 @@ class Server:
     def _start_once(self, timeout: float) -> bool:
         """True once serving; False when the port was taken (the process has exited)."""
         self.home.mkdir(parents=True, exist_ok=True)
+        serve = ["serve", "--port", str(self.port), *self.args]
         with self.log_path.open("wb") as log:  # the server keeps its own descriptor
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "sentinel_cli", "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "sentinel_cli", *serve],
                 env=self.env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
