@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 
 from sentinel_cli.config import Settings
 from sentinel_cli.errors import InvalidInput
+from sentinel_cli.operations.limits import MAX_BODY_BYTES
 
 ENV_RATE_LIMIT = "SENTINEL_RATE_LIMIT"
+ENV_MAX_BODY_BYTES = "SENTINEL_MAX_BODY_BYTES"
 ENV_LOGIN_RATE_LIMIT = "SENTINEL_LOGIN_RATE_LIMIT"
 ENV_BENCH = "SENTINEL_BENCH"
 TOKEN_TTL_SECONDS = 12 * 3600
@@ -66,6 +68,9 @@ class ApiSettings:
     job_shutdown_grace: float = 10.0
     """Seconds a stopping server waits for running collections before it leaves them to recovery."""
     pool_size: int = field(default=8)
+    max_body_bytes: int = MAX_BODY_BYTES
+    """Largest request body (declared or streamed); a larger one gets 413. No route needs more:
+    report verification hashes the file on the caller's machine."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiSettings:
@@ -81,4 +86,17 @@ class ApiSettings:
                 else DEFAULT_LOGIN_RATE_LIMIT
             ),
             bench=env.get(ENV_BENCH, "") not in ("", "0", "false"),
+            max_body_bytes=_byte_count(env.get(ENV_MAX_BODY_BYTES), name=ENV_MAX_BODY_BYTES),
         )
+
+
+def _byte_count(text: str | None, *, name: str) -> int:
+    if not text:
+        return MAX_BODY_BYTES
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise InvalidInput(f"{name}={text!r} is not a byte count", hint="e.g. 1048576 (1 MiB)")
+    return value

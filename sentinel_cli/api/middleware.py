@@ -8,7 +8,10 @@ For each HTTP request it, in one trip to the thread pool:
    removed user's token counts as invalid);
 3. counts the request against the caller's rate-limit bucket.
 
-A refused request gets the 429 envelope with ``Retry-After`` without reaching the app; a request
+A body over ``ApiSettings.max_body_bytes`` gets the 413 envelope: a declared ``Content-Length``
+before anything is read, a chunked body as soon as the bytes received pass the limit (the app's
+read then fails and whatever it answers is dropped). A refused request gets the 429 envelope
+with ``Retry-After`` without reaching the app; a request
 that meets the store locked by another process's write (longer than ``REQUEST_BUSY_TIMEOUT_MS``)
 gets 503 with ``Retry-After``, and a login attempt that cannot be counted is refused that way before
 its password is checked. Every response gets the ``X-RateLimit-*`` headers added as it starts, and
@@ -100,6 +103,11 @@ class ApiMiddleware:
         client = scope["client"][0] if scope.get("client") else "unknown"
         token = bearer_token(_header(scope, b"authorization"))
         security = _security_headers(scope["path"])
+        limit = self.state.settings.max_body_bytes
+        if _declared_length(scope) > limit:
+            # Refused before a byte of the body is read, the store leased or the request counted.
+            await _send_error(send, 413, _too_large(limit), security)
+            return
         try:
             store, auth, verdict = await to_thread.run_sync(
                 self._prepare, token, client, scope["path"], scope["method"]
@@ -127,9 +135,29 @@ class ApiMiddleware:
             state["store"] = store
             state["auth"] = auth
             started = False
+            cut_off = False
+            received = 0
+
+            async def limited_receive() -> Message:
+                # A chunked body declares no length: count it as it streams in, and once it passes
+                # the limit answer 413 and fail the app's read (its own answer is then dropped).
+                nonlocal started, cut_off, received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > limit and not cut_off:
+                        cut_off = True
+                        if not started:
+                            started = True
+                            await _send_error(send, 413, _too_large(limit), extra)
+                    if cut_off:
+                        raise BodyTooLarge(limit)
+                return message
 
             async def send_with_headers(message: Message) -> None:
                 nonlocal started
+                if cut_off:
+                    return
                 if message["type"] == "http.response.start":
                     started = True
                     headers = list(message.get("headers", ()))
@@ -139,8 +167,10 @@ class ApiMiddleware:
                 await send(message)
 
             try:
-                await self.app(scope, receive, send_with_headers)
+                await self.app(scope, limited_receive, send_with_headers)
             except Exception as exc:
+                if cut_off:
+                    return
                 if is_store_busy(exc) and not started:
                     log.warning("store busy on %s %s: %s", scope["method"], scope["path"], exc)
                     await _send_error(send, 503, BUSY_MESSAGE, [*extra, *BUSY_HEADERS])
@@ -151,6 +181,20 @@ class ApiMiddleware:
                 await _send_error(send, 500, "internal server error", extra)
         finally:
             self.state.pool.release(store)
+
+
+class BodyTooLarge(Exception):
+    """The request body passed the server's limit while the app was reading it."""
+
+
+def _too_large(limit: int) -> str:
+    return f"request body too large: at most {limit:,} bytes allowed"
+
+
+def _declared_length(scope: Scope) -> int:
+    """The ``Content-Length`` the client declared; 0 when absent or not a number."""
+    value = _header(scope, b"content-length")
+    return int(value) if value is not None and value.strip().isdigit() else 0
 
 
 async def _send_error(

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from sentinel_cli.errors import Conflict, InvalidInput, NotFound
 from sentinel_cli.operations.ids import resolve_id
+from sentinel_cli.operations.limits import check_document, check_values
 from sentinel_cli.store import Store
 from sentinel_cli.timeutil import add_months, parse_iso, to_iso, utcnow
 from sentinel_cli.wire import (
@@ -230,6 +231,7 @@ def _check_profile_values(values: Mapping[str, Any]) -> None:
         resolve_fields,
     )
 
+    check_values(values, "profile value")
     known = load_fields()
     unknown = sorted(k for k in values if k not in known)
     if unknown:
@@ -354,12 +356,14 @@ def generate_policy(
         supplied.update(load_data_file(data_file))
     supplied.update(custom_data or {})
     supplied.update(pairs)
+    check_values(supplied, "template value")
     merged = {**get_profile(store), **supplied}
 
     moment = parse_iso(to_iso(now or utcnow()))  # whole seconds, UTC: what the row records
     fields = resolve_fields(tpl, merged, today=moment.date(), allow_missing=True)
     missing = missing_fields(tpl, fields)
     content = render_policy(tpl, fields, now=moment, allow_missing=True)
+    check_document("policy", content)
     digest = hashlib.sha256(content.encode("utf-8")).hexdigest()
     warnings = [f"ignored unknown field {name!r}" for name in unknown_fields(supplied)]
     owner = owner or fields.get("securityOfficerEmail")

@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sentinel_cli.operations.limits import MAX_SECRET_CHARS, MAX_TEXT_CHARS, check_text
 from sentinel_cli.wire import REPORT_TYPES
 
 Where = Literal["path", "query", "body", "local"]
@@ -53,6 +54,9 @@ class Param:
     secret: bool = False
     """Kept out of ``repr`` of request bodies (logs, tracebacks)."""
     max_length: int | None = None
+    """Most characters of a text value: ``body`` gives every ``str`` parameter one
+    (``limits.MAX_TEXT_CHARS``, ``MAX_SECRET_CHARS`` for secrets); ``invoke`` and the API's
+    body model both enforce it."""
     doc: str = ""
 
     @property
@@ -79,6 +83,8 @@ def body(
     max_length: int | None = None,
     doc: str = "",
 ) -> Param:
+    if max_length is None and type is str:
+        max_length = MAX_SECRET_CHARS if secret else MAX_TEXT_CHARS
     return Param(name, "body", wire, type, default, required, secret, max_length, doc)
 
 
@@ -145,7 +151,10 @@ class Context:
 
 
 def invoke(case: UseCase, values: Mapping[str, Any], context: Context) -> Any:
-    """Call the row's operation with bound parameter values."""
+    """Call the row's operation with bound parameter values (text over its maximum refused)."""
+    for p in case.params:
+        if p.max_length is not None and p.name in values:
+            check_text(p.wire_name, values[p.name], p.max_length)
     args: list[Any] = []
     if "store" in case.needs:
         args.append(context.store())
@@ -655,7 +664,7 @@ USE_CASES: tuple[UseCase, ...] = (
         (
             body("email", required=True),
             body("role", required=True),
-            body("password", required=True, secret=True, max_length=4096),
+            body("password", required=True, secret=True),
             body("name"),
         ),
         result="user",

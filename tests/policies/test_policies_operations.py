@@ -142,6 +142,22 @@ def test_unknown_keys_are_warned_about_not_stored(store: Store) -> None:
         ({"custom_data": {"securityOfficerEmail": "nope"}}, InvalidInput, "securityOfficerEmail"),
         # Missing fields become placeholders, but a badly typed value beside them is still refused.
         ({"custom_data": {"backupRetentionDays": "abc"}}, InvalidInput, "backupRetentionDays"),
+        # Every template value has a documented maximum (limits.MAX_TEXT_CHARS), list items too.
+        (
+            {"custom_data": {**BASE, "companyName": "A" * 1001}},
+            InvalidInput,
+            "companyName: at most 1,000 characters",
+        ),
+        ({"assignments": ["companyName=" + "A" * 1001]}, InvalidInput, "companyName: at most"),
+        # Within the per-value maximum, a document over 1 MiB of Markdown is still refused.
+        (
+            {
+                "template_id": "physical-security-policy",
+                "custom_data": {**BASE, "officeLocations": ["L" * 1000] * 1100},
+            },
+            InvalidInput,
+            "at most 1,048,576 allowed",
+        ),
     ],
 )
 def test_bad_input_stores_nothing(
@@ -240,6 +256,8 @@ def test_profile_set_show_unset_and_validation(store: Store) -> None:
     }
     with pytest.raises(InvalidInput, match="unknown profile field"):
         ops.set_profile(store, {"compnyName": "x"})
+    with pytest.raises(InvalidInput, match="companyName: at most 1,000 characters"):
+        ops.set_profile(store, {"companyName": "A" * 1001})
     with pytest.raises(InvalidInput, match="passwordMinLength"):
         ops.set_profile(store, {"passwordMinLength": "long"})
     assert ops.unset_profile(store, "passwordMinLength") == {"companyName": "Acme"}
