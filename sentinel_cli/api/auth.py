@@ -9,6 +9,14 @@ A token carries ``sub`` (user id), ``role``, ``iat``, ``exp`` (12 hours later) a
 that counts, though, is the user's *current* one: ``middleware.ApiMiddleware`` loads the user row
 for every request with a valid token, so removing, disabling or demoting a user takes effect at once
 rather than when their token expires.
+
+Token lifecycle: ``iat`` and ``exp`` are Unix seconds with a fraction, so a token issued right after
+a password change (which sets the user's ``tokens_valid_after`` to that moment) is told apart from
+one issued just before, within the same second. Logout puts the token's ``jti`` on the store's
+refused list. ``rotate_signing_key`` (``sentinel users rotate-signing-key``) replaces the key and
+bumps ``KEY_GENERATION`` in the store; a running server compares that on every request with a
+token or a login and reloads the key when it changed, so every token signed before is refused.
+Expiry allows ``LEEWAY_SECONDS`` of clock skew, no more.
 """
 
 from __future__ import annotations
@@ -32,8 +40,10 @@ from sentinel_cli.secrets import open_secrets
 from sentinel_cli.wire import User
 
 SIGNING_KEY_NAME = "jwt-signing-key"
+KEY_GENERATION = "auth.signing_key_generation"
+"""The ``kv_settings`` key that changes whenever the signing key is replaced."""
 ALGORITHM = "HS256"
-LEEWAY_SECONDS = 10
+LEEWAY_SECONDS = 2
 
 
 @contextlib.contextmanager
@@ -63,8 +73,24 @@ def load_or_create_signing_key(settings: Settings) -> str:
     return key
 
 
+def rotate_signing_key(settings: Settings) -> None:
+    """Replace the signing key: every token issued so far stops working, on running servers too.
+
+    The new key is stored before the generation changes, so a server that notices the change
+    always reads the new key.
+    """
+    from sentinel_cli.store import open_store
+
+    store = open_secrets(settings)
+    with _key_lock(settings):
+        store.set(SIGNING_KEY_NAME, pysecrets.token_urlsafe(48))
+    with open_store(settings) as db, db.transaction():
+        db.kv.set(KEY_GENERATION, uuid.uuid4().hex)
+        db.activity.record("auth.key_rotated", "Rotated the token signing key")
+
+
 def issue_token(key: str, user: User, *, ttl_seconds: int) -> str:
-    now = int(time.time())
+    now = time.time()
     claims = {
         "sub": user["id"],
         "role": user["role"],
@@ -95,7 +121,7 @@ class TokenVerifier:
 
     Checking an HS256 signature costs about 70 microseconds, a tenth of a cached evidence-list
     response, and a client sends the same token with every request. A verified token's claims
-    cannot change (the key is fixed for the process), so a repeat only needs its expiry checked
+    cannot change (a key rotation makes a new verifier), so a repeat only needs its expiry checked
     again. Revocation does not depend on this: the middleware still loads the user on every
     request. Bad tokens are not remembered; at ``max_entries`` the memory starts over.
     """
@@ -139,6 +165,9 @@ class Principal:
     id: str
     email: str
     role: str
+    jti: str = ""
+    expires_at: float = 0.0
+    """The token's ``exp``: how long a logout must keep its ``jti`` refused."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ For each HTTP request it, in one trip to the thread pool:
 
 1. leases a store connection (``deps.StorePool``) that the endpoint then uses too;
 2. verifies the bearer token, if any (``auth.TokenVerifier``), and loads its user (a disabled or
-   removed user's token counts as invalid);
+   removed user's token counts as invalid, and so does one logged out or issued before the user's
+   ``tokens_valid_after``); before that, on a request with a token or a login, it compares the
+   store's signing-key generation with its own and reloads the key after a rotation;
 3. counts the request against the caller's rate-limit bucket.
 
 A body over ``ApiSettings.max_body_bytes`` gets the 413 envelope: a declared ``Content-Length``
@@ -26,12 +28,20 @@ them).
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from anyio import to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sentinel_cli.api.auth import AuthContext, Principal, TokenVerifier, bearer_token
+from sentinel_cli.api.auth import (
+    KEY_GENERATION,
+    AuthContext,
+    Principal,
+    TokenVerifier,
+    bearer_token,
+    load_or_create_signing_key,
+)
 from sentinel_cli.api.deps import ApiState
 from sentinel_cli.api.docs import STATIC_PATH
 from sentinel_cli.api.errors import (
@@ -46,6 +56,8 @@ from sentinel_cli.store import Store
 log = logging.getLogger("sentinel.api")
 
 LOGIN_PATH = "/api/auth/login"
+PASSWORD_PATH = "/api/auth/password"
+"""Checks a password too, so it counts against the login limit."""
 UNCOUNTED_PATHS = frozenset({"/api/health"})
 NOSNIFF = (b"x-content-type-options", b"nosniff")
 NO_STORE = (b"cache-control", b"no-store")
@@ -70,6 +82,34 @@ class ApiMiddleware:
         self.app = app
         self.state = state
         self.tokens = TokenVerifier(state.signing_key)
+        self._generation: Any = _UNKNOWN
+        self._key_lock = threading.Lock()
+
+    def _follow_key(self, store: Store) -> None:
+        """Reload the signing key when another process rotated it (``rotate_signing_key``)."""
+        generation = store.kv.get(KEY_GENERATION)
+        if generation == self._generation:
+            return
+        with self._key_lock:
+            if generation != self._generation:
+                key = load_or_create_signing_key(self.state.settings.base)
+                if key != self.state.signing_key:
+                    self.state.signing_key = key
+                    self.tokens = TokenVerifier(key)
+                self._generation = generation
+
+    def _principal(self, store: Store, token: str) -> Principal | None:
+        claims = self.tokens.claims(token)
+        if claims is None:
+            return None
+        user = store.users.token_holder(claims["sub"], str(claims["jti"]))
+        if user is None or user["disabled"] or user["revoked"]:
+            return None
+        if float(claims["iat"]) < user["tokens_valid_after"]:
+            return None  # issued before a password change, role change or disable
+        return Principal(
+            user["id"], user["email"], user["role"], str(claims["jti"]), float(claims["exp"])
+        )
 
     def _prepare(
         self, token: str | None, client: str, path: str, method: str
@@ -77,18 +117,16 @@ class ApiMiddleware:
         """Runs in a worker thread: every blocking step before routing."""
         store = self.state.pool.acquire()
         try:
-            principal = None
-            if token is not None:
-                claims = self.tokens.claims(token)
-                user = store.users.get(claims["sub"]) if claims else None
-                if user is not None and not user["disabled"]:
-                    principal = Principal(user["id"], user["email"], user["role"])
+            login = method == "POST" and path in (LOGIN_PATH, PASSWORD_PATH)
+            if token is not None or login:
+                self._follow_key(store)
+            principal = self._principal(store, token) if token is not None else None
             bucket = f"user:{principal.id}" if principal else f"ip:{client}"
             verdict = self.state.limiter.check(
                 store,
                 bucket=bucket,
                 client=client,
-                login=method == "POST" and path == LOGIN_PATH,
+                login=login,
                 count=path not in UNCOUNTED_PATHS,
             )
         except BaseException:
@@ -181,6 +219,9 @@ class ApiMiddleware:
                 await _send_error(send, 500, "internal server error", extra)
         finally:
             self.state.pool.release(store)
+
+
+_UNKNOWN = object()
 
 
 class BodyTooLarge(Exception):

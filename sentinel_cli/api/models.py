@@ -62,6 +62,11 @@ class LoginBody(Body):
     password: str = Field(max_length=4096, repr=False)
 
 
+class PasswordBody(Body):
+    currentPassword: str = Field(max_length=4096, repr=False)
+    newPassword: str = Field(max_length=4096, repr=False)
+
+
 class CollectBody(Body):
     since: str | None = None
     until: str | None = None

@@ -3,7 +3,8 @@
 ``login`` exchanges an email and password for a token at ``POST /api/auth/login``; the server URL
 and the user go to ``client.json`` in ``SENTINEL_HOME``, the token to the secrets backend (keyring,
 or ``secrets.json`` mode 0600) under ``client-token``. From then on every data command talks to that
-server (``sentinel_cli.client``), until ``logout`` forgets both. The password comes from a hidden
+server (``sentinel_cli.client``), until ``logout`` forgets both, after asking the server to refuse
+the token from then on (``POST /api/auth/logout``; an unreachable server does not stop it). The password comes from a hidden
 prompt or ``--password-stdin``, never from an argument visible in the process list. Tokens last as
 long as the server issues them for (12 hours): an expired one exits 8 with a hint to log in again.
 """
@@ -78,7 +79,7 @@ def login(
 
 
 def logout(as_json: bool = JSON_OPTION) -> None:
-    """Forget the server and its token: commands work on the local store again."""
+    """Revoke the token on the server and forget both: commands work on the local store again."""
     from sentinel_cli.cli import login_state
     from sentinel_cli.client.connection import TOKEN_KEY
     from sentinel_cli.errors import SentinelError
@@ -89,12 +90,19 @@ def logout(as_json: bool = JSON_OPTION) -> None:
         saved = login_state.load(settings)
     except SentinelError:  # an unreadable client.json is removed all the same
         saved = None
+    revoked = False
     if settings.home.is_dir():
-        open_secrets(settings).delete(TOKEN_KEY)
+        secrets = open_secrets(settings)
+        token = secrets.get(TOKEN_KEY) if saved else None
+        if saved and token:
+            from sentinel_cli.client import remote
+
+            revoked = remote.logout(saved.server, token)
+        secrets.delete(TOKEN_KEY)
     login_state.clear(settings)
     server = saved.server if saved else None
     console.emit(
-        {"loggedOut": server is not None, "server": server},
+        {"loggedOut": server is not None, "server": server, "tokenRevoked": revoked},
         as_json,
         lambda: _say(
             f"Logged out of {server}; commands use the local store again."

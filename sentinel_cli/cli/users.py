@@ -1,4 +1,5 @@
-"""``sentinel users``: the accounts that log in to ``sentinel serve`` (add, list, remove, set-role).
+"""``sentinel users``: the accounts that log in to ``sentinel serve`` (add, list, remove, set-role,
+set-password), and ``rotate-signing-key``, which ends every token the server has issued.
 
 These commands work on the local store, so the first ADMIN is created on the server machine before
 (or while) the server runs; the server reads users from the same store on every request. Passwords
@@ -6,7 +7,8 @@ come from a hidden prompt with confirmation, or from standard input with ``--pas
 scripts), never from an argument, which other users could read in the process list.
 
 Logged in to a server (``sentinel login``), they manage that server's users through ``/api/users``
-instead, which needs the ADMIN role there.
+instead, which needs the ADMIN role there. ``rotate-signing-key`` always works on this machine's
+home: the signing key lives in its secrets backend, never behind the API.
 """
 
 from __future__ import annotations
@@ -126,3 +128,45 @@ def set_role(
     with context.backend() as backend:
         user = backend.update_user(ident, role)
     _emit_user(user, as_json, f"{user['email']} is now {user['role']}")
+
+
+@app.command("set-password")
+def set_password(
+    ident: str = typer.Argument(..., metavar="ID|EMAIL"),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input (first line)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Set a user's password (prompted for twice); every token they hold stops working."""
+    if password_stdin:
+        password = context.read_stdin_secret("password")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with context.backend() as backend:
+        user = backend.set_user_password(ident, password)
+    _emit_user(user, as_json, f"Set the password of {user['email']}; their old tokens are revoked")
+
+
+@app.command("rotate-signing-key")
+def rotate_signing_key(as_json: bool = JSON_OPTION) -> None:
+    """Replace the server's token signing key: every token issued so far stops working (running
+    servers notice at once); everyone logs in again. Run it on the server's machine."""
+    from sentinel_cli.api.auth import rotate_signing_key as rotate
+    from sentinel_cli.cli import login_state
+    from sentinel_cli.errors import InvalidInput
+
+    settings = context.settings()
+    saved = login_state.load(settings)
+    if saved is not None:  # the key is the server's, in its home: never reachable over the API
+        raise InvalidInput(
+            f"rotate-signing-key works on this machine's server home, but you are logged in to "
+            f"{saved.server}",
+            hint="run it on the server's machine, or sentinel logout first to rotate this home's",
+        )
+    rotate(settings)
+    console.emit(
+        {"rotated": True},
+        as_json,
+        lambda: _say("Rotated the token signing key: every existing token is now refused."),
+    )

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 TIMEOUT_SECONDS = 120.0
 CONNECT_TIMEOUT_SECONDS = 10.0
+LOGOUT_TIMEOUT_SECONDS = 10.0
 POLL_FIRST = 0.25
 POLL_MAX = 3.0
 RATE_LIMIT_PATIENCE = 300.0
@@ -154,6 +155,21 @@ def login(server: str, email: str, password: str) -> Obj:
             exc.hint = "check the email and password (accounts are created with sentinel users add)"
             raise
     return data
+
+
+def logout(server: str, token: str) -> bool:
+    """``POST /api/auth/logout``: the server refuses this token from now on. False when the server
+    could not be told (unreachable, or the token had already stopped working): logging out locally
+    must not depend on it."""
+    import httpx
+
+    try:
+        with _new_client(server, token) as client:
+            client.timeout = httpx.Timeout(LOGOUT_TIMEOUT_SECONDS)
+            _request(client, "POST", "/api/auth/logout", None)
+    except SentinelError:
+        return False
+    return True
 
 
 class RemoteBackend(Backend):

@@ -696,6 +696,18 @@ USE_CASES: tuple[UseCase, ...] = (
         tag="users",
     ),
     UseCase(
+        "set_user_password",
+        "POST",
+        "/api/users/{user_id}/password",
+        "users:set_password",
+        "ADMIN",
+        (path("ident", "user_id"), body("password", required=True, secret=True)),
+        result="user",
+        needs=WRITE,
+        summary="Set a user's password; every token they hold stops working.",
+        tag="users",
+    ),
+    UseCase(
         "remove_user",
         "DELETE",
         "/api/users/{user_id}",

@@ -15,12 +15,17 @@ Decisions:
 - **Plan limits** count enabled users: adding a user and re-enabling one go through
   ``billing.ensure_can_add_user`` inside the writing transaction.
 - Users are deleted for real (the activity log keeps their email as the actor of what they did).
+- **Changes end sessions.** A password change, a role change and disabling a user set the user's
+  ``tokens_valid_after`` to now, so every token issued before is refused (the middleware compares
+  it with the token's ``iat``, both Unix seconds with a fraction, so a token issued right after the
+  change works). Re-enabling leaves it alone: tokens from before the disable stay dead.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -236,6 +241,7 @@ def update_user(
             if wanted != "ADMIN":
                 _refuse_losing_last_admin(store, row, f"making them {wanted}")
             store.users.set_role(row["id"], wanted)
+            store.users.revoke_tokens(row["id"], time.time())
             changes.append(f"role {row['role']} -> {wanted}")
         if disabled is not None and disabled != row["disabled"]:
             if disabled:
@@ -243,6 +249,8 @@ def update_user(
             else:
                 billing.ensure_can_add_user(store)
             store.users.set_disabled(row["id"], disabled)
+            if disabled:
+                store.users.revoke_tokens(row["id"], time.time())
             changes.append("disabled" if disabled else "enabled")
         if changes:
             store.activity.record(
@@ -260,6 +268,65 @@ def update_user(
 
 def set_role(store: Store, ident: str, role: str, *, actor: str | None = None) -> User:
     return update_user(store, ident, role=role, actor=actor)
+
+
+def set_password(store: Store, ident: str, password: str, *, actor: str | None = None) -> User:
+    """An ADMIN sets a user's password (``sentinel users set-password``); ends their sessions."""
+    check_password(password)
+    password_hash = hash_password(password)  # before the write lock: hashing takes ~50 ms
+    with store.transaction():
+        row = resolve_user(store, ident)
+        _store_password(store, row, password_hash, actor=actor)
+    updated = store.users.get(row["id"])
+    assert updated is not None
+    return user_shape(updated)
+
+
+def change_password(
+    store: Store, user_id: str, *, current_password: str, new_password: str
+) -> User:
+    """A user changes their own password, proving the current one (``POST /api/auth/password``);
+    every token of theirs issued before, the one in use included, stops working."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    check_password(new_password)
+    row = store.users.get(user_id)
+    stored = store.users.get_with_hash(row["email"]) if row is not None else None
+    given = current_password or ""
+    if stored is None or len(given) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput("the current password is wrong")
+    try:
+        _hasher().verify(stored["password_hash"], given)
+    except (VerificationError, InvalidHashError):
+        raise InvalidInput("the current password is wrong") from None
+    if new_password == given:
+        raise InvalidInput("the new password is the same as the current one")
+    password_hash = hash_password(new_password)
+    with store.transaction():
+        _store_password(store, stored, password_hash, actor=stored["email"])
+    updated = store.users.get(user_id)
+    assert updated is not None
+    return user_shape(updated)
+
+
+def _store_password(
+    store: Store, row: dict[str, Any], password_hash: str, *, actor: str | None
+) -> None:
+    store.users.set_password_hash(row["id"], password_hash)
+    store.users.revoke_tokens(row["id"], time.time())
+    store.activity.record(
+        "user.password_changed",
+        f"Changed the password of {row['email']}",
+        actor=actor,
+        target_type="user",
+        target_id=row["id"],
+    )
+
+
+def revoke_token(store: Store, jti: str, expires_at: float) -> None:
+    """End one token (logout); it is kept on the refused list until ``expires_at``."""
+    with store.transaction():
+        store.users.revoke_token(jti, expires_at, time.time())
 
 
 def authenticate(store: Store, *, email: str, password: str) -> User:

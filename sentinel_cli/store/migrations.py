@@ -236,8 +236,21 @@ M0003_POLICY_MISSING_FIELDS = """
 ALTER TABLE policies ADD COLUMN missing_fields TEXT NOT NULL DEFAULT '[]'
 """
 
+# Migration 4: token lifecycle. A token whose ``iat`` is before its user's ``tokens_valid_after``
+# (Unix seconds with a fraction) is refused: a password change, role change or disable sets it to
+# the moment of the change, and re-enabling leaves it, so old tokens stay dead. ``revoked_tokens``
+# holds single tokens ended by logout until they would have expired anyway.
+M0004_TOKEN_LIFECYCLE = """
+ALTER TABLE users ADD COLUMN tokens_valid_after REAL NOT NULL DEFAULT 0;
+CREATE TABLE revoked_tokens (
+    jti TEXT PRIMARY KEY,
+    expires_at REAL NOT NULL
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", M0001_INITIAL),
     Migration(2, "evidence query indexes and per-check counts", M0002_EVIDENCE_QUERIES),
     Migration(3, "missing fields of draft policies", M0003_POLICY_MISSING_FIELDS),
+    Migration(4, "token lifecycle: per-user valid-after, revoked tokens", M0004_TOKEN_LIFECYCLE),
 )

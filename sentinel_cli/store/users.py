@@ -92,6 +92,36 @@ class UsersRepo:
             (password_hash, now_iso(), user_id),
         )
 
+    def revoke_tokens(self, user_id: str, at: float) -> None:
+        """Refuse every token of this user issued before ``at`` (Unix seconds)."""
+        self.conn.execute(
+            "UPDATE users SET tokens_valid_after = MAX(tokens_valid_after, ?) WHERE id = ?",
+            (at, user_id),
+        )
+
+    def token_holder(self, user_id: str, jti: str) -> dict[str, Any] | None:
+        """The user behind a token with its ``tokens_valid_after`` and whether this ``jti`` was
+        revoked (one query: the middleware runs it for every request with a token)."""
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS}, tokens_valid_after, "
+            "EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?) AS revoked "
+            "FROM users WHERE id = ?",
+            (jti, user_id),
+        ).fetchone()
+        if row is None:
+            return None
+        out = _row(row)
+        out["revoked"] = bool(out["revoked"])
+        return out
+
+    def revoke_token(self, jti: str, expires_at: float, now: float) -> None:
+        """Refuse one token (logout) until it expires; rows of expired tokens are dropped."""
+        self.conn.execute("DELETE FROM revoked_tokens WHERE expires_at < ?", (now,))
+        self.conn.execute(
+            "INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)",
+            (jti, expires_at),
+        )
+
     def touch_login(self, user_id: str, at: str | None = None) -> None:
         self.conn.execute(
             "UPDATE users SET last_login_at = ? WHERE id = ?", (at or now_iso(), user_id)

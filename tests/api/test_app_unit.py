@@ -60,7 +60,7 @@ def test_store_errors_do_not_leak_paths(client: Any) -> None:
 
 def test_request_bodies_never_show_secrets_in_repr() -> None:
     """A body in a log line or a traceback's locals shows everything but the secret."""
-    from sentinel_cli.api.models import LoginBody
+    from sentinel_cli.api.models import LoginBody, PasswordBody
     from sentinel_cli.api.routes import body_model
     from sentinel_cli.operations.usecases import BY_NAME
 
@@ -74,6 +74,8 @@ def test_request_bodies_never_show_secrets_in_repr() -> None:
         build("connect_aws", accessKeyId="AKIAEXAMPLE", secretAccessKey="s3cret-aws"),
         build("connect_github", token="s3cret-ghp", orgName="acme"),
         build("add_user", email="b@example.com", role="VIEWER", password="s3cret-user"),
+        build("set_user_password", password="s3cret-reset"),
+        PasswordBody(currentPassword="s3cret-old", newPassword="s3cret-new-one"),
     ]
     for body in bodies:
         assert "s3cret" not in repr(body) and "s3cret" not in str(body), type(body).__name__
@@ -85,4 +87,5 @@ def test_request_bodies_never_show_secrets_in_repr() -> None:
         ("connect_aws", "secret_access_key"),
         ("connect_github", "token"),
         ("add_user", "password"),
+        ("set_user_password", "password"),
     }

@@ -27,7 +27,7 @@ def test_login_returns_user_and_a_hs256_token_with_the_documented_claims(api: Ap
     claims = jwt.decode(data["token"], api.server.signing_key(), algorithms=["HS256"])
     assert set(claims) == {"sub", "role", "exp", "iat", "jti"}
     assert claims["sub"] == api.users["ADMIN"]["id"] and claims["role"] == "ADMIN"
-    assert claims["exp"] - claims["iat"] == 12 * 3600
+    assert claims["exp"] - claims["iat"] == pytest.approx(12 * 3600)
 
 
 def test_me_says_who_the_token_belongs_to(api: Api) -> None:

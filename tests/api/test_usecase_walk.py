@@ -130,6 +130,7 @@ STEPS: list[tuple[str, dict[str, Value]]] = [
     ("add_user", {"email": "new@example.com", "role": "VIEWER", "password": "a long passphrase"}),
     ("get_user", {"ident": "new@example.com"}),
     ("update_user", {"ident": "new@example.com", "role": "MEMBER"}),
+    ("set_user_password", {"ident": "new@example.com", "password": "another long passphrase"}),
     ("remove_user", {"ident": "new@example.com"}),
     ("list_activity", {"limit": 30}),
 ]

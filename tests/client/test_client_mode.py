@@ -137,8 +137,12 @@ def test_profile_is_the_servers_remotely_and_logout_returns_to_local(sides: Side
     sides.login()
     assert sides.client("integrations", "list", "--json").json()["integrations"]  # the server's
 
-    out = sides.client("logout")
-    assert out.exit_code == 0 and sides.server.url in out.stdout
+    token = FileSecrets(sides.client_home / "secrets.json").get(TOKEN_KEY)
+    with sides.server.client(token) as client:
+        assert client.get("/api/auth/me").status_code == 200
+        out = sides.client("logout")
+        assert out.exit_code == 0 and sides.server.url in out.stdout
+        assert client.get("/api/auth/me").status_code == 401  # revoked on the server, not only here
     assert not (sides.client_home / login_state.CONFIG_FILE).exists()
     assert FileSecrets(sides.client_home / "secrets.json").get(TOKEN_KEY) is None
     assert sides.client("whoami", "--json").json()["mode"] == "local"
