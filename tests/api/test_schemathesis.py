@@ -34,7 +34,7 @@ import pytest
 import schemathesis  # noqa: F401  # a test dependency: missing means the install is broken
 
 from tests.helpers.estate import build_estate
-from tests.helpers.server import Server, add_users, login, server_env
+from tests.helpers.server import Server, add_users, login, running_server, server_env
 
 CHECKS_EXCLUDED = "positive_data_acceptance,allow_header_conformance"
 WRITES = ("POST", "PATCH", "DELETE")
@@ -51,17 +51,9 @@ ACCESS_LINE = re.compile(r'"(GET|POST|PATCH|DELETE|PUT) (\S+) HTTP/1\.1" (\d)\d\
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("fuzz") / "home"
-    home.mkdir(parents=True)
-    server = Server(
-        home,
-        server_env(home, SENTINEL_RATE_LIMIT="1000000/900", SENTINEL_LOGIN_RATE_LIMIT="off"),
-    )
-    add_users(server.settings, ("admin@example.com", "ADMIN"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    limits = {"SENTINEL_RATE_LIMIT": "1000000/900", "SENTINEL_LOGIN_RATE_LIMIT": "off"}
+    with running_server(home, ("admin@example.com", "ADMIN"), **limits) as started:
+        yield started
 
 
 def test_schemathesis_finds_no_server_error_or_schema_violation(

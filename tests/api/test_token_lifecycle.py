@@ -23,7 +23,7 @@ from tests.helpers.server import (
     assert_error,
     data_of,
     login,
-    server_env,
+    running_server,
 )
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -32,17 +32,9 @@ NEW_PASSWORD = "a brand new passphrase"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("lifecycle") / "home"
-    home.mkdir(parents=True)
-    server = Server(
-        home,
-        server_env(home, SENTINEL_RATE_LIMIT="100000/900", SENTINEL_LOGIN_RATE_LIMIT="1000/900"),
-    )
-    add_users(server.settings, ("root@example.com", "ADMIN"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    limits = {"SENTINEL_RATE_LIMIT": "100000/900", "SENTINEL_LOGIN_RATE_LIMIT": "1000/900"}
+    with running_server(home, ("root@example.com", "ADMIN"), **limits) as started:
+        yield started
 
 
 _counter = iter(range(10_000))

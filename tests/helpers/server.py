@@ -16,6 +16,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,6 +147,20 @@ def add_users(settings: Settings, *emails_roles: tuple[str, str]) -> dict[str, d
         for email, role in emails_roles:
             out[role] = users.add_user(store, email=email, role=role, password=PASSWORD)
     return out
+
+
+@contextmanager
+def running_server(home: Path, *users: tuple[str, str], **env: str) -> Iterator[Server]:
+    """A ``sentinel serve`` on a fresh home with these users (email, role), stopped afterwards;
+    ``env`` adds settings such as ``SENTINEL_RATE_LIMIT``."""
+    home.mkdir(parents=True, exist_ok=True)
+    server = Server(home, server_env(home, **env))
+    add_users(server.settings, *users)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def login(server: Server, email: str, password: str = PASSWORD) -> str:
