@@ -47,6 +47,20 @@ class ExternalServiceError(SentinelError):
     http_status = 502
 
 
+class EndpointUnusable(SentinelError):
+    """Mixed into failures that reveal something about a custom endpoint's port or service (could
+    not connect, timed out, answered something other than the expected API), so a server can turn
+    them all into one message (``egress.EgressPolicy.one_failure_message``)."""
+
+
+class EndpointUnreachable(ExternalServiceError, EndpointUnusable):
+    """A provider's endpoint could not be reached, or did not answer like that provider's API."""
+
+
+class UnexpectedAnswer(InvalidInput, EndpointUnusable):
+    """A custom endpoint answered, but not like the API it was named as (a user's URL mistake)."""
+
+
 class PlanLimitExceeded(SentinelError):
     exit_code = 5
     http_status = 403

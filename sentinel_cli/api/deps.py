@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 
 from sentinel_cli.config import Settings
+from sentinel_cli.egress import EgressPolicy
 from sentinel_cli.secrets import SecretStore, open_secrets
 from sentinel_cli.store import Store, open_store
 
@@ -88,6 +89,8 @@ class ApiState:
     runner: CollectionRunner
     secrets: SecretStore
     cache: ResponseCache
+    egress: EgressPolicy = field(default_factory=EgressPolicy.server)
+    """The server's outbound rule, from this worker process's environment (``serve`` sets it)."""
 
 
 def state_of(request: Request) -> ApiState:

@@ -112,6 +112,7 @@ def _typed_endpoint(case: UseCase) -> Callable[..., Response]:
             secrets=lambda: state_of(request).secrets,
             actor=principal.email,
             role=principal.role,
+            egress=state_of(request).egress,
         )
         return respond(case, invoke(case, _values(case, kwargs), context))
 

@@ -160,6 +160,9 @@ def _serve(settings: Any, port: int) -> None:
         rate_limit=None,
         login_rate_limit=None,
         forwarded_allow_ips=None,
+        # The demo's integrations point at stand-ins on loopback: allow exactly that, explicitly.
+        allow_endpoint_hosts="127.0.0.1",
+        allow_ambient_aws_credentials=False,
         log_level="info",
         graceful_timeout=10,
     )

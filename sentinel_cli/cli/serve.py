@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from sentinel_cli.cli import console
+
+if TYPE_CHECKING:
+    from sentinel_cli.egress import EgressPolicy
 
 APP_FACTORY = "sentinel_cli.api.app:create_app_from_env"
 ENV_FORWARDED_ALLOW_IPS = "SENTINEL_FORWARDED_ALLOW_IPS"
@@ -50,6 +54,20 @@ def serve(
         "trusted (env SENTINEL_FORWARDED_ALLOW_IPS; default: none, the socket address is the "
         "client).",
     ),
+    allow_endpoint_hosts: str | None = typer.Option(
+        None,
+        "--allow-endpoint-hosts",
+        help="Comma-separated hostnames, IPs or CIDR ranges (each with an optional :port) that "
+        "users' custom AWS endpoints, GitHub base URLs and notification URLs may reach although "
+        "they are loopback, link-local or private (env SENTINEL_ALLOW_ENDPOINT_HOSTS; default: "
+        "public addresses only).",
+    ),
+    allow_ambient_aws_credentials: bool = typer.Option(
+        False,
+        "--allow-ambient-aws-credentials",
+        help="Let AWS connections use this server's own profiles and default credential chain "
+        "(env SENTINEL_ALLOW_AMBIENT_AWS_CREDENTIALS=1; default: each connection brings its keys).",
+    ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
     graceful_timeout: int = typer.Option(
         30, "--graceful-timeout", help="Seconds to finish requests in flight when stopping."
@@ -80,6 +98,7 @@ def serve(
     if forwarded_allow_ips is not None:
         os.environ[ENV_FORWARDED_ALLOW_IPS] = forwarded_allow_ips
     trusted_proxies = _trusted_proxies(os.environ.get(ENV_FORWARDED_ALLOW_IPS, ""))
+    egress = _egress_policy(allow_endpoint_hosts, allow_ambient_aws_credentials)
 
     from sentinel_cli.operations import users
     from sentinel_cli.store import open_store
@@ -100,6 +119,13 @@ def serve(
     )
     if trusted_proxies:
         typer.echo(f"Client addresses from X-Forwarded-For of: {', '.join(trusted_proxies)}")
+    if egress.allowed:
+        typer.echo("Custom endpoints may also reach: " + ", ".join(str(e) for e in egress.allowed))
+    if egress.ambient_aws_credentials:
+        console.notice(
+            "warning: AWS connections may use this server's own credentials "
+            "(--allow-ambient-aws-credentials)"
+        )
     if host not in LOOPBACK:
         console.notice(
             "warning: listening beyond loopback; serve it behind a TLS-terminating proxy so "
@@ -125,6 +151,24 @@ def serve(
         proxy_headers=bool(trusted_proxies),
         forwarded_allow_ips=",".join(trusted_proxies) if trusted_proxies else "",
     )
+
+
+def _egress_policy(hosts: str | None, ambient_aws: bool) -> EgressPolicy:
+    """Validate the outbound rule before any worker starts (a typo exits 2 here) and hand it to
+    the worker processes through the environment, where ``EgressPolicy.server()`` reads it."""
+    from sentinel_cli.egress import (
+        ENV_ALLOW_AMBIENT_AWS_CREDENTIALS,
+        ENV_ALLOW_ENDPOINT_HOSTS,
+        EgressPolicy,
+        parse_allowed_hosts,
+    )
+
+    if hosts is not None:
+        parse_allowed_hosts(hosts)
+        os.environ[ENV_ALLOW_ENDPOINT_HOSTS] = hosts
+    if ambient_aws:
+        os.environ[ENV_ALLOW_AMBIENT_AWS_CREDENTIALS] = "1"
+    return EgressPolicy.server()
 
 
 def _trusted_proxies(value: str) -> list[str]:

@@ -12,6 +12,8 @@ the job in the background, while the CLI calls both in a row.
 from __future__ import annotations
 
 import json
+import logging
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -21,6 +23,7 @@ from typing import Any
 
 from sentinel_cli.checks.base import CheckMeta, CheckResult, CheckSettings
 from sentinel_cli.config import Settings, load_user_settings
+from sentinel_cli.egress import UNRESTRICTED, EgressPolicy
 from sentinel_cli.errors import (
     Conflict,
     InvalidInput,
@@ -37,6 +40,8 @@ from sentinel_cli.store.evidence import EvidenceRecord
 from sentinel_cli.timeutil import now_iso, parse_user_date, to_iso, utcnow
 from sentinel_cli.wire import Job
 
+log = logging.getLogger("sentinel.collect")
+
 Progress = Callable[[int, int, str], None]
 
 
@@ -45,6 +50,8 @@ class CollectionOptions:
     workers: int = 8
     since: str | None = None
     until: str | None = None
+    egress: EgressPolicy = UNRESTRICTED
+    """Where the collectors may send requests: a server's rule, or none on the user's machine."""
 
 
 def validate_options(
@@ -167,10 +174,15 @@ def _collect_inventory(
     check_settings: CheckSettings,
 ) -> Any:
     config = integration["config"]
+    egress = options.egress
     if integration["type"] == "AWS":
         from sentinel_cli.collectors.aws import collect_aws
         from sentinel_cli.collectors.aws.session import AwsCredentials
 
+        endpoint = config.get("endpointUrl")
+        egress.check_aws_credentials(has_keys=bool((secret or {}).get("accessKeyId")))
+        if endpoint:
+            egress.check_url(endpoint, field="endpointUrl")
         creds = AwsCredentials(
             region=config.get("region") or "us-east-1",
             access_key_id=(secret or {}).get("accessKeyId"),
@@ -178,28 +190,35 @@ def _collect_inventory(
             profile=config.get("profile"),
             role_arn=config.get("roleArn"),
             external_id=config.get("externalId"),
-            endpoint_url=config.get("endpointUrl"),
+            endpoint_url=endpoint,
+            egress=egress,
         )
-        return collect_aws(
-            creds,
-            regions=config.get("regions"),
-            workers=options.workers,
-            progress=progress,
-            now=job["startedAt"],
-        )
+        with egress.one_failure_message("endpointUrl", endpoint):
+            return collect_aws(
+                creds,
+                regions=config.get("regions"),
+                workers=options.workers,
+                progress=progress,
+                now=job["startedAt"],
+            )
     from sentinel_cli.collectors.github import GithubConfig, collect_github
 
+    base_url = config.get("baseUrl")
+    if base_url:
+        egress.check_url(base_url, field="baseUrl")
     gh = GithubConfig(
         org=config["org"],
         token=(secret or {}).get("token", ""),
-        base_url=config.get("baseUrl"),
+        base_url=base_url,
+        egress=egress,
         since=job["periodStart"],
         until=job["periodEnd"],
         workers=options.workers,
         # The audit log is read as far back as the stale-member check looks.
         stale_member_days=check_settings.github_stale_member_days,
     )
-    return collect_github(gh, progress=progress, now=job["startedAt"])
+    with egress.one_failure_message("baseUrl", base_url):
+        return collect_github(gh, progress=progress, now=job["startedAt"])
 
 
 def evidence_records(
@@ -228,6 +247,33 @@ def evidence_records(
     return records
 
 
+PROGRESS_INTERVAL_SECONDS = 0.5
+
+
+def _recording_progress(store: Store, job_id: str, progress: Progress | None) -> Progress:
+    """Pass each step on, and record it in the job (at most every half second, and the last step)
+    so a page or client following the job from another thread or process sees how far it is.
+
+    The collectors call this from the thread that runs the collection, which owns ``store``.
+    """
+    last = 0.0
+
+    def step(done: int, total: int, label: str) -> None:
+        nonlocal last
+        if progress is not None:
+            progress(done, total, label)
+        now = time.monotonic()
+        if done < total and now - last < PROGRESS_INTERVAL_SECONDS:
+            return
+        last = now
+        try:
+            store.jobs.set_progress(job_id, done=done, total=total, step=label)
+        except Exception:  # advisory only: a busy store must not fail the collection
+            log.debug("could not record the progress of job %s", job_id, exc_info=True)
+
+    return step
+
+
 def run_collection(
     store: Store,
     secrets: SecretStore,
@@ -251,7 +297,8 @@ def run_collection(
     try:
         check_settings = check_settings_for(settings, integration).replace(now=job["startedAt"])
         secret = _credentials_secret(secrets, integration)
-        inventory = _collect_inventory(integration, secret, job, options, progress, check_settings)
+        recorded = _recording_progress(store, job_id, progress)
+        inventory = _collect_inventory(integration, secret, job, options, recorded, check_settings)
         provider = "aws" if integration["type"] == "AWS" else "github"
         checks = load_checks(provider)
         results = list(run_checks(checks, inventory, check_settings))

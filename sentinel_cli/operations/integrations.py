@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sentinel_cli.egress import UNRESTRICTED, EgressPolicy
 from sentinel_cli.errors import InvalidInput, NotFound
 from sentinel_cli.operations import billing
 from sentinel_cli.operations.ids import resolve_id
@@ -124,8 +125,11 @@ def connect_aws(
     endpoint_url: str | None = None,
     verify: bool = True,
     actor: str | None = None,
+    egress: EgressPolicy = UNRESTRICTED,
 ) -> Integration:
-    """Connect an AWS account from access keys, a named profile, a role to assume, or the default chain."""
+    """Connect an AWS account from access keys, a named profile, a role to assume, or the default
+    chain (the last two only where ``egress`` lends this machine's credentials: not on a server
+    unless its operator allows it)."""
     region = validate_region(region)
     region_list = parse_regions(regions)
     endpoint_url = _validate_url(endpoint_url, "--endpoint-url")
@@ -145,6 +149,9 @@ def connect_aws(
             f"--role-arn: {role_arn!r} is not an IAM role ARN",
             hint="e.g. arn:aws:iam::123456789012:role/SentinelAudit",
         )
+    egress.check_aws_credentials(has_keys=bool(access_key_id))
+    if endpoint_url:
+        egress.check_url(endpoint_url, field="endpointUrl")
     if access_key_id:
         source = "access-keys"
     elif profile:
@@ -158,17 +165,18 @@ def connect_aws(
     if verify:
         from sentinel_cli.collectors.aws.session import AwsCredentials, verify_aws
 
-        identity = verify_aws(
-            AwsCredentials(
-                region=region,
-                access_key_id=access_key_id,
-                secret_access_key=secret_access_key,
-                profile=profile,
-                role_arn=role_arn,
-                external_id=external_id,
-                endpoint_url=endpoint_url,
-            )
+        creds = AwsCredentials(
+            region=region,
+            access_key_id=access_key_id,
+            secret_access_key=secret_access_key,
+            profile=profile,
+            role_arn=role_arn,
+            external_id=external_id,
+            endpoint_url=endpoint_url,
+            egress=egress,
         )
+        with egress.one_failure_message("endpointUrl", endpoint_url):
+            identity = verify_aws(creds)
         account_id = identity.get("accountId")
 
     config = {
@@ -248,6 +256,7 @@ def connect_github(
     allowed_public_repositories: Sequence[str] | None = None,
     review_period_days: int | None = None,
     actor: str | None = None,
+    egress: EgressPolicy = UNRESTRICTED,
 ) -> Integration:
     """Connect a GitHub organisation with a token (github.com, GHES, or a compatible API)."""
     org = (org or "").strip()
@@ -271,11 +280,16 @@ def connect_github(
             "reviewPeriodDays": review_period_days,
         }
     )
+    if base_url:
+        egress.check_url(base_url, field="baseUrl")
     external_id = org
     if verify:
         from sentinel_cli.collectors.github import GithubConfig, verify_github
 
-        info = verify_github(GithubConfig(org=org, token=token, base_url=base_url))
+        with egress.one_failure_message("baseUrl", base_url):
+            info = verify_github(
+                GithubConfig(org=org, token=token, base_url=base_url, egress=egress)
+            )
         external_id = str(info.get("login") or org)
     return _store_new_integration(
         store,

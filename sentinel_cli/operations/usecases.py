@@ -28,13 +28,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sentinel_cli.egress import UNRESTRICTED, EgressPolicy
 from sentinel_cli.operations.limits import MAX_SECRET_CHARS, MAX_TEXT_CHARS, check_text
 from sentinel_cli.wire import REPORT_TYPES
 
 Where = Literal["path", "query", "body", "local"]
 """``local``: a value only an in-process call can carry (a progress callback); never sent."""
 Role = Literal["VIEWER", "MEMBER", "ADMIN"]
-Needs = Literal["store", "secrets", "actor", "role"]
+Needs = Literal["store", "secrets", "actor", "role", "egress"]
 
 _MISSING: Any = object()
 
@@ -148,6 +149,9 @@ class Context:
     actor: str | None = None
     role: str | None = None
     """The caller's role, for operations whose rules depend on it (``needs`` "role")."""
+    egress: EgressPolicy = UNRESTRICTED
+    """Where the operation may send requests for the caller (``needs`` "egress"): a server's rule
+    (``EgressPolicy.server()``), or none on the user's own machine."""
 
 
 def invoke(case: UseCase, values: Mapping[str, Any], context: Context) -> Any:
@@ -165,11 +169,14 @@ def invoke(case: UseCase, values: Mapping[str, Any], context: Context) -> Any:
         kwargs["actor"] = context.actor
     if "role" in case.needs:
         kwargs["role"] = context.role
+    if "egress" in case.needs:
+        kwargs["egress"] = context.egress
     return case.function()(*args, **kwargs)
 
 
 WRITE: frozenset[Needs] = frozenset({"store", "actor"})
 WITH_SECRETS: frozenset[Needs] = frozenset({"store", "secrets", "actor"})
+CONNECT: frozenset[Needs] = WITH_SECRETS | {"egress"}
 NOTHING: frozenset[Needs] = frozenset()
 
 AS_OF = query("as_of", "asOf", doc="State at the end of this date (YYYY-MM-DD)")
@@ -212,7 +219,7 @@ USE_CASES: tuple[UseCase, ...] = (
         ),
         result="integration",
         status=201,
-        needs=WITH_SECRETS,
+        needs=CONNECT,
         summary="Connect an AWS account (access keys, a server-side profile, a role, or the "
         "default chain).",
         tag="integrations",
@@ -240,7 +247,7 @@ USE_CASES: tuple[UseCase, ...] = (
         ),
         result="integration",
         status=201,
-        needs=WITH_SECRETS,
+        needs=CONNECT,
         summary="Connect a GitHub organisation (github.com, GHES or a compatible API via baseUrl).",
         tag="integrations",
     ),

@@ -30,7 +30,13 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     home = tmp_path_factory.mktemp("api") / "home"
     server = Server(
         home,
-        server_env(home, SENTINEL_RATE_LIMIT="100000/900", SENTINEL_LOGIN_RATE_LIMIT="1000/900"),
+        server_env(
+            home,
+            SENTINEL_RATE_LIMIT="100000/900",
+            SENTINEL_LOGIN_RATE_LIMIT="1000/900",
+            # The integrations connect to stand-ins on loopback: allowed explicitly.
+            SENTINEL_ALLOW_ENDPOINT_HOSTS="127.0.0.1",
+        ),
     )
     home.mkdir(parents=True)
     created = add_users(

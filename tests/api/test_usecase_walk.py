@@ -179,7 +179,13 @@ def sides(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Side, Side
     root = tmp_path_factory.mktemp("walk")
     served, local = root / "served", root / "local"
     served.mkdir()
-    srv = Server(served, server_env(served, SENTINEL_RATE_LIMIT="100000/900"))
+    srv = Server(
+        served,
+        # The walk connects integrations to stand-ins on loopback: allowed explicitly.
+        server_env(
+            served, SENTINEL_RATE_LIMIT="100000/900", SENTINEL_ALLOW_ENDPOINT_HOSTS="127.0.0.1"
+        ),
+    )
     with open_store(srv.settings) as store:
         labels = build_estate(store).integrations
     add_users(srv.settings, (ADMIN, "ADMIN"))

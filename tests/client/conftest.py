@@ -21,7 +21,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home.mkdir(parents=True, mode=0o700)  # as a real home: no warning about other users
     srv = Server(
         home,
-        server_env(home, SENTINEL_RATE_LIMIT="100000/900", SENTINEL_LOGIN_RATE_LIMIT="1000/900"),
+        server_env(
+            home,
+            SENTINEL_RATE_LIMIT="100000/900",
+            SENTINEL_LOGIN_RATE_LIMIT="1000/900",
+            # The integrations connect to stand-ins on loopback: allowed explicitly.
+            SENTINEL_ALLOW_ENDPOINT_HOSTS="127.0.0.1",
+        ),
     )
     with open_store(srv.settings) as store:
         build_estate(store)

@@ -7,6 +7,7 @@ Clients follow the job with ``GET /api/jobs/:id`` (a row of the table).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter
@@ -33,8 +34,11 @@ def start_collection(
     body: CollectBody | None = None,
 ) -> JSONResponse:
     """Start a collection in the background; 409 while one of this integration is running."""
-    options = collect.validate_options(
-        since=body.since if body else None, until=body.until if body else None
+    options = replace(
+        collect.validate_options(
+            since=body.since if body else None, until=body.until if body else None
+        ),
+        egress=state.egress,
     )
     job = collect.start_collection(
         store, integration_id, trigger="api", options=options, actor=principal.email

@@ -20,7 +20,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sentinel_cli.errors import CredentialsRefused, ExternalServiceError, InvalidInput
+from sentinel_cli.egress import UNRESTRICTED, EgressPolicy
+from sentinel_cli.errors import (
+    CredentialsRefused,
+    EndpointUnreachable,
+    InvalidInput,
+    UnexpectedAnswer,
+)
 
 if TYPE_CHECKING:  # boto3 is imported lazily: `sentinel --help` must not pay for it
     import boto3
@@ -69,6 +75,8 @@ class AwsCredentials:
     endpoint_url: str | None = None
     session_token: str | None = field(default=None, repr=False)
     """For temporary keys (e.g. exported from SSO); appended after the agreed fields."""
+    egress: EgressPolicy = field(default=UNRESTRICTED, repr=False, compare=False)
+    """Where requests may go: under a server, a custom endpoint is re-checked before every send."""
 
 
 def _sts_config() -> Any:
@@ -98,7 +106,7 @@ def _raise_for_botocore(exc: Exception, what: str) -> None:
                 f"AWS refused the credentials while {what} ({code})",
                 hint="Check the access key / profile / role, and that the key is active.",
             ) from None
-        raise ExternalServiceError(
+        raise EndpointUnreachable(
             f"AWS answered an unexpected error while {what} ({code})",
             hint="Retry later; if it persists, check the endpoint and region.",
         ) from None
@@ -123,7 +131,7 @@ def _raise_for_botocore(exc: Exception, what: str) -> None:
             bce.HTTPClientError,
         ),
     ):
-        raise ExternalServiceError(
+        raise EndpointUnreachable(
             f"Could not reach AWS while {what} ({type(exc).__name__})",
             hint="Check network access, the region and any custom endpoint URL.",
         ) from None
@@ -170,6 +178,7 @@ def build_session(creds: AwsCredentials) -> boto3.Session:
             base = boto3.Session(profile_name=creds.profile, region_name=creds.region)
         else:
             base = boto3.Session(region_name=creds.region)
+        guard_session(base, creds)
     except bce.ProfileNotFound:
         raise CredentialsRefused(
             f"AWS profile {creds.profile!r} was not found",
@@ -201,12 +210,32 @@ def build_session(creds: AwsCredentials) -> boto3.Session:
         raise  # unreachable: _raise_for_botocore always raises
     # Static temporary credentials (default one hour) outlast a collection; a refreshable
     # provider would need botocore internals for little gain.
-    return boto3.Session(
+    session = boto3.Session(
         aws_access_key_id=assumed["AccessKeyId"],
         aws_secret_access_key=assumed["SecretAccessKey"],
         aws_session_token=assumed["SessionToken"],
         region_name=creds.region,
     )
+    guard_session(session, creds)
+    return session
+
+
+def guard_session(session: Any, creds: AwsCredentials) -> None:
+    """Under a server, check a custom endpoint's host again right before every request is sent.
+
+    Registered last on the session's public event emitter, which every client made from the
+    session copies, so it sees the final URL (after S3 Control's host fix) of each attempt.
+    """
+    from sentinel_cli.collectors.aws.engine import is_custom_endpoint
+
+    if not (creds.egress.restricted and is_custom_endpoint(creds.endpoint_url)):
+        return
+    policy = creds.egress
+
+    def check(request: Any, **_: Any) -> None:
+        policy.check_url(request.url, field="endpointUrl")
+
+    session.events.register_last("before-send", check)
 
 
 def caller_identity(sts_client: Any) -> dict[str, str]:
@@ -226,8 +255,8 @@ def caller_identity(sts_client: Any) -> dict[str, str]:
         raise  # unreachable
 
 
-def _not_sts(endpoint: str | None) -> InvalidInput:
-    return InvalidInput(
+def _not_sts(endpoint: str | None) -> UnexpectedAnswer:
+    return UnexpectedAnswer(
         f"{endpoint or 'the endpoint'} did not answer like AWS STS: the response is not the "
         "expected XML",
         hint="Check the custom endpoint URL (endpointUrl / --endpoint-url); it must be an AWS "

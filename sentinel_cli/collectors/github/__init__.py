@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from sentinel_cli.egress import UNRESTRICTED, EgressPolicy
 from sentinel_cli.errors import CredentialsRefused, InvalidInput
 from sentinel_cli.inventory.github import GithubInventory
 
@@ -61,6 +62,8 @@ class GithubConfig:
     rate_limit_reserve: int = 50
     stale_member_days: int = 180
     audit_log_max_pages: int = 50
+    egress: EgressPolicy = field(default=UNRESTRICTED, repr=False, compare=False)
+    """Where requests may go: under a server, a custom base URL is re-checked before every call."""
 
 
 def _validate(config: GithubConfig) -> None:
@@ -102,6 +105,7 @@ def _client(config: GithubConfig, on_pause: Callable[[float], None] | None = Non
         app_private_key=config.app_private_key,
         installation_id=config.installation_id,
         on_pause=on_pause,
+        egress=config.egress,
     )
 
 

@@ -38,10 +38,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from github import Auth, Github
 from github.GithubException import GithubException
 from github.GithubRetry import GithubRetry
+
+from sentinel_cli.egress import UNRESTRICTED, EgressPolicy
 
 # A held classic-token scope implies these narrower ones (GitHub's documented hierarchy).
 IMPLIED_SCOPES: dict[str, tuple[str, ...]] = {
@@ -263,6 +266,7 @@ class GithubApi:
         installation_id: int | None = None,
         on_pause: Callable[[float], None] | None = None,
         timeout: int = 30,
+        egress: EgressPolicy = UNRESTRICTED,
     ) -> None:
         # PyGithub attaches a stderr handler at INFO to its logger on import and logs every
         # retried 403; Sentinel reports through progress and FetchErrors instead.
@@ -270,6 +274,10 @@ class GithubApi:
         self.counter = CallCounter()
         self.gate = RateGate(reserve, max_wait, on_pause=on_pause)
         self.base_url = (base_url or "https://api.github.com").rstrip("/")
+        # Under a server, a custom base URL's host is checked again before every request
+        # (PyGithub offers no public way to pin the connection to the address checked).
+        custom = urlsplit(self.base_url).hostname != "api.github.com"
+        self._egress = egress if egress.restricted and custom else None
         self._secret = token
         retry = CountingRetry(
             counter=self.counter,
@@ -394,6 +402,9 @@ class GithubApi:
         """Send one counted request through PyGithub; normalise every failure to ApiError."""
         import requests
 
+        if self._egress is not None:
+            target = url if url.startswith(("http://", "https://")) else self.base_url
+            self._egress.check_url(target, field="baseUrl")
         self.gate.wait()
         self.counter.call()
         try:

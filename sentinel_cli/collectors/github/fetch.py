@@ -42,7 +42,7 @@ from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 from sentinel_cli.collectors.github.client import ApiError, GithubApi
-from sentinel_cli.errors import CredentialsRefused, ExternalServiceError
+from sentinel_cli.errors import CredentialsRefused, EndpointUnreachable
 from sentinel_cli.inventory.fetch import FetchError
 from sentinel_cli.inventory.github import GithubInventory
 from sentinel_cli.timeutil import parse_iso, to_iso
@@ -160,18 +160,18 @@ def read_org(api: GithubApi, org: str) -> JsonObject:
                 hint="authorise the token for the organization's SAML SSO, or use an owner's token",
             ) from None
         if err.kind == "transport":
-            raise ExternalServiceError(
+            raise EndpointUnreachable(
                 f"could not reach the GitHub API at {where}: {err.message}",
                 hint="check --base-url (GitHub Enterprise Server: https://HOST/api/v3) "
                 "and the network",
             ) from None
-        raise ExternalServiceError(
+        raise EndpointUnreachable(
             f"{where} did not answer like a GitHub API ({api.redact(str(err))})",
             hint="check --base-url (GitHub Enterprise Server: https://HOST/api/v3)",
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("login"), str) or "id" not in data:
         shape = "an HTML page" if isinstance(data, dict) and "data" in data else type(data).__name__
-        raise ExternalServiceError(
+        raise EndpointUnreachable(
             f"{where} did not answer like a GitHub API (GET /orgs/{org} returned {shape})",
             hint="check --base-url (GitHub Enterprise Server: https://HOST/api/v3)",
         )
