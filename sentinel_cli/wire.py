@@ -85,6 +85,12 @@ class Integration(AwsIntegrationFields, GithubIntegrationFields):
     settings: JsonObject
 
 
+class JobProgress(TypedDict):
+    done: int
+    total: int
+    step: str
+
+
 class Job(TypedDict):
     """A collection job and its counts."""
 
@@ -105,6 +111,8 @@ class Job(TypedDict):
     apiCalls: int
     durationSeconds: float | None
     errorMessage: str | None
+    progress: JobProgress | None
+    """Steps done of the total while the collection runs (None before its first step)."""
 
 
 # -- evidence -------------------------------------------------------------------------------------

@@ -8,6 +8,9 @@ signing key in the secrets backend.
 Building the app opens the store once (applying migrations, and marking jobs a dead server left
 RUNNING as FAILED), loads or creates the signing key and computes the dummy password hash, so a
 misconfigured home fails at start rather than on the first request.
+
+The web dashboard (``sentinel_cli.web``) shares the port: its pages and ``/static/`` assets are
+installed on the same app, and the middleware counts pages against their own budget.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from sentinel_cli.config import Settings
 from sentinel_cli.operations import integrations as integration_ops
 from sentinel_cli.operations import users as user_ops
 from sentinel_cli.store import open_store
+from sentinel_cli.web.mount import install as install_web
 
 log = logging.getLogger("sentinel.api")
 
@@ -65,7 +69,9 @@ def create_app(settings: ApiSettings | Settings | None = None) -> FastAPI:
         pool=StorePool(
             base, max_idle=api_settings.pool_size, busy_timeout_ms=REQUEST_BUSY_TIMEOUT_MS
         ),
-        limiter=RateLimiter(api_settings.rate_limit, api_settings.login_rate_limit),
+        limiter=RateLimiter(
+            api_settings.rate_limit, api_settings.login_rate_limit, api_settings.web_rate_limit
+        ),
         signing_key=auth.load_or_create_signing_key(base),
         runner=CollectionRunner(base),
         secrets=make_secrets(base),
@@ -100,13 +106,14 @@ def create_app(settings: ApiSettings | Settings | None = None) -> FastAPI:
         install_docs(app, title=app.title, openapi_url="/api/openapi.json")
     app.state.api = state
     install_error_handlers(app)
-    app.add_middleware(ApiMiddleware, state=state)
     routers = [health.router, auth_routes.router, collect.router, use_case_router()]
     if api_settings.bench:
         routers.append(health.bench_router)
     for router in routers:
         app.include_router(router)
     app.state.api_routes = [r for router in routers for r in router.routes]
+    web = install_web(app)  # after the API's error handlers, which it wraps for pages
+    app.add_middleware(ApiMiddleware, state=state, web=web)
     return app
 
 

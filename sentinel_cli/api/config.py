@@ -4,6 +4,14 @@ Built from the environment so every ``--workers`` process, which uvicorn starts 
 builds the same app: ``sentinel serve`` turns its options into environment variables before it
 starts uvicorn. Limits are written ``REQUESTS/SECONDS`` (``100/900`` = 100 requests per 15-minute
 window); ``off`` disables one.
+
+Three budgets: ``rate_limit`` for the API (per user, per client address without a token),
+``login_rate_limit`` for password checks (per client address, API and web sign-in together) and
+``web_rate_limit`` for the web dashboard's pages and htmx requests (per browser session, per client
+address before sign-in). The web budget is sized for one person clicking through pages while one
+page polls every 2 s: polling alone is 450 requests per 15 minutes, so 1,200 leaves room for a
+second tab and brisk clicking. ``/static/`` assets are never counted, and page views never touch
+the API's budget.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from sentinel_cli.operations.limits import MAX_BODY_BYTES
 ENV_RATE_LIMIT = "SENTINEL_RATE_LIMIT"
 ENV_MAX_BODY_BYTES = "SENTINEL_MAX_BODY_BYTES"
 ENV_LOGIN_RATE_LIMIT = "SENTINEL_LOGIN_RATE_LIMIT"
+ENV_WEB_RATE_LIMIT = "SENTINEL_WEB_RATE_LIMIT"
 ENV_BENCH = "SENTINEL_BENCH"
 TOKEN_TTL_SECONDS = 12 * 3600
 
@@ -53,6 +62,7 @@ class RateLimit:
 
 DEFAULT_RATE_LIMIT = RateLimit(100, 900)
 DEFAULT_LOGIN_RATE_LIMIT = RateLimit(10, 900)
+DEFAULT_WEB_RATE_LIMIT = RateLimit(1200, 900)
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,9 @@ class ApiSettings:
     """Per authenticated user (per client IP for requests without a valid token)."""
     login_rate_limit: RateLimit | None = DEFAULT_LOGIN_RATE_LIMIT
     """Login attempts per client IP, on top of ``rate_limit``: against password guessing."""
+    web_rate_limit: RateLimit | None = DEFAULT_WEB_RATE_LIMIT
+    """Web pages and htmx requests per browser session (per client IP before sign-in), instead
+    of ``rate_limit``: see the module docstring for its size."""
     token_ttl_seconds: int = TOKEN_TTL_SECONDS
     bench: bool = False
     """Serve ``/api/_bench/hello`` (the throughput ceiling ``bench/api.py`` compares against)."""
@@ -77,6 +90,7 @@ class ApiSettings:
         env = os.environ if environ is None else environ
         rate = env.get(ENV_RATE_LIMIT)
         login = env.get(ENV_LOGIN_RATE_LIMIT)
+        web = env.get(ENV_WEB_RATE_LIMIT)
         return cls(
             base=Settings.from_env(env),
             rate_limit=RateLimit.parse(rate, name=ENV_RATE_LIMIT) if rate else DEFAULT_RATE_LIMIT,
@@ -84,6 +98,9 @@ class ApiSettings:
                 RateLimit.parse(login, name=ENV_LOGIN_RATE_LIMIT)
                 if login
                 else DEFAULT_LOGIN_RATE_LIMIT
+            ),
+            web_rate_limit=(
+                RateLimit.parse(web, name=ENV_WEB_RATE_LIMIT) if web else DEFAULT_WEB_RATE_LIMIT
             ),
             bench=env.get(ENV_BENCH, "") not in ("", "0", "false"),
             max_body_bytes=_byte_count(env.get(ENV_MAX_BODY_BYTES), name=ENV_MAX_BODY_BYTES),

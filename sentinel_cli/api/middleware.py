@@ -10,6 +10,15 @@ For each HTTP request it, in one trip to the thread pool:
    store's signing-key generation with its own and reloads the key after a rotation;
 3. counts the request against the caller's rate-limit bucket.
 
+Requests outside ``/api`` belong to the web dashboard when the app factory hands in its gate
+(``WebGate``, implemented by ``sentinel_cli.web``, which sits above this package): its static
+assets (``/static/``) pass straight through, never counted and without a store lease, with a long
+cache lifetime (their URLs are versioned); its pages ask the gate who the browser session is (one
+indexed query) and count against the web budget (``ApiSettings.web_rate_limit``) in a bucket of
+their own, per session, so clicking and polling never spend the API's budget. Pages get the gate's
+headers (Content-Security-Policy ...) on top of the ones below, and the refusals made here (413,
+429, 503, 500) as an HTML page instead of the JSON envelope.
+
 A body over ``ApiSettings.max_body_bytes`` gets the 413 envelope: a declared ``Content-Length``
 before anything is read, a chunked body as soon as the bytes received pass the limit (the app's
 read then fails and whatever it answers is dropped). A refused request gets the 429 envelope
@@ -29,7 +38,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 from anyio import to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -62,6 +73,49 @@ UNCOUNTED_PATHS = frozenset({"/api/health"})
 NOSNIFF = (b"x-content-type-options", b"nosniff")
 NO_STORE = (b"cache-control", b"no-store")
 BUSY_HEADERS = [(b"retry-after", str(BUSY_RETRY_AFTER_SECONDS).encode())]
+LONG_CACHE = (b"cache-control", b"public, max-age=31536000, immutable")
+JSON_TYPE = b"application/json"
+HTML_TYPE = b"text/html; charset=utf-8"
+
+Realm = Literal["api", "web", "static"]
+
+
+@dataclass(frozen=True)
+class WebCaller:
+    """Who a web dashboard request comes from, as the gate found out before routing."""
+
+    bucket: str | None
+    """The browser session's rate-limit bucket; ``None`` without a valid session (the request
+    then counts per client address)."""
+    session: Any = None
+    """The valid session, handed to the pages as ``scope["state"]["web_session"]``."""
+
+
+class WebGate(Protocol):
+    """What this middleware asks of the web dashboard (``sentinel_cli.web.gate``)."""
+
+    @property
+    def static_prefix(self) -> str:
+        """Paths under it are static assets: not counted, no store lease, cached for long."""
+        ...
+
+    @property
+    def login_path(self) -> str:
+        """A POST to it checks a password: it also counts against the login limit."""
+        ...
+
+    @property
+    def page_headers(self) -> Sequence[tuple[bytes, bytes]]:
+        """Headers every page answer gets besides ``nosniff`` and ``no-store``."""
+        ...
+
+    def identify(self, store: Store, scope: Scope) -> WebCaller:
+        """The session behind the request's cookie, if valid (runs in a worker thread)."""
+        ...
+
+    def error_page(self, status: int, message: str) -> bytes:
+        """A small HTML page for a refusal made before routing."""
+        ...
 
 
 def _security_headers(path: str) -> list[tuple[bytes, bytes]]:
@@ -78,9 +132,10 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 class ApiMiddleware:
-    def __init__(self, app: ASGIApp, state: ApiState) -> None:
+    def __init__(self, app: ASGIApp, state: ApiState, web: WebGate | None = None) -> None:
         self.app = app
         self.state = state
+        self.web = web
         self.tokens = TokenVerifier(state.signing_key)
         self._generation: Any = _UNKNOWN
         self._key_lock = threading.Lock()
@@ -111,12 +166,36 @@ class ApiMiddleware:
             user["id"], user["email"], user["role"], str(claims["jti"]), float(claims["exp"])
         )
 
+    def _realm(self, path: str) -> Realm:
+        if self.web is None or path == "/api" or path.startswith("/api/"):
+            return "api"
+        return "static" if path.startswith(self.web.static_prefix) else "web"
+
+    def _prepare_web(
+        self, store: Store, scope: Scope, client: str
+    ) -> tuple[AuthContext, Verdict | None, Any]:
+        """A page's session and its count against the web budget (login attempts also against
+        the login limit, shared with the API's)."""
+        assert self.web is not None
+        caller = self.web.identify(store, scope)
+        verdict = self.state.limiter.check(
+            store,
+            bucket=caller.bucket or f"webip:{client}",
+            client=client,
+            login=scope["method"] == "POST" and scope["path"] == self.web.login_path,
+            web=True,
+        )
+        return AuthContext(False, None), verdict, caller.session
+
     def _prepare(
-        self, token: str | None, client: str, path: str, method: str
-    ) -> tuple[Store, AuthContext, Verdict | None]:
+        self, token: str | None, client: str, scope: Scope, realm: Realm
+    ) -> tuple[Store, AuthContext, Verdict | None, Any]:
         """Runs in a worker thread: every blocking step before routing."""
         store = self.state.pool.acquire()
+        path, method = scope["path"], scope["method"]
         try:
+            if realm == "web":
+                return store, *self._prepare_web(store, scope, client)
             login = method == "POST" and path in (LOGIN_PATH, PASSWORD_PATH)
             if token is not None or login:
                 self._follow_key(store)
@@ -132,37 +211,62 @@ class ApiMiddleware:
         except BaseException:
             self.state.pool.release(store)
             raise
-        return store, AuthContext(token is not None, principal), verdict
+        return store, AuthContext(token is not None, principal), verdict, None
+
+    def _security(self, realm: Realm, path: str) -> list[tuple[bytes, bytes]]:
+        if realm == "web" and self.web is not None:
+            return [NOSNIFF, NO_STORE, *self.web.page_headers]
+        return _security_headers(path)
+
+    async def _send_error(
+        self,
+        send: Send,
+        realm: Realm,
+        status: int,
+        message: str,
+        headers: list[tuple[bytes, bytes]],
+    ) -> None:
+        """The refusal as the caller reads it: an HTML page for the web, else the envelope."""
+        if realm == "web" and self.web is not None:
+            await _send_body(send, status, self.web.error_page(status, message), HTML_TYPE, headers)
+        else:
+            await _send_error(send, status, message, headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        realm = self._realm(scope["path"])
+        if realm == "static":
+            # Versioned file names: cacheable for long; not counted, no store, no session.
+            await self.app(scope, receive, _adding_headers(send, [NOSNIFF, LONG_CACHE]))
+            return
         client = scope["client"][0] if scope.get("client") else "unknown"
-        token = bearer_token(_header(scope, b"authorization"))
-        security = _security_headers(scope["path"])
+        token = bearer_token(_header(scope, b"authorization")) if realm == "api" else None
+        security = self._security(realm, scope["path"])
         limit = self.state.settings.max_body_bytes
         if _declared_length(scope) > limit:
             # Refused before a byte of the body is read, the store leased or the request counted.
-            await _send_error(send, 413, _too_large(limit), security)
+            await self._send_error(send, realm, 413, _too_large(limit), security)
             return
         try:
-            store, auth, verdict = await to_thread.run_sync(
-                self._prepare, token, client, scope["path"], scope["method"]
+            store, auth, verdict, session = await to_thread.run_sync(
+                self._prepare, token, client, scope, realm
             )
         except Exception as exc:
             if isinstance(exc, LoginNotCounted) or is_store_busy(exc):
                 log.warning("store busy: refused %s %s (%s)", scope["method"], scope["path"], exc)
-                await _send_error(send, 503, BUSY_MESSAGE, [*security, *BUSY_HEADERS])
+                await self._send_error(send, realm, 503, BUSY_MESSAGE, [*security, *BUSY_HEADERS])
                 return
             log.exception("cannot prepare %s %s", scope["method"], scope["path"])
-            await _send_error(send, 500, "internal server error", security)
+            await self._send_error(send, realm, 500, "internal server error", security)
             return
         extra = [*security, *(verdict.headers() if verdict is not None else [])]
         try:
             if verdict is not None and verdict.exceeded:
-                await _send_error(
+                await self._send_error(
                     send,
+                    realm,
                     429,
                     f"rate limit exceeded: {verdict.limit} requests per window; "
                     f"retry in {verdict.retry_after} s",
@@ -172,6 +276,7 @@ class ApiMiddleware:
             state = scope.setdefault("state", {})
             state["store"] = store
             state["auth"] = auth
+            state["web_session"] = session
             started = False
             cut_off = False
             received = 0
@@ -187,7 +292,7 @@ class ApiMiddleware:
                         cut_off = True
                         if not started:
                             started = True
-                            await _send_error(send, 413, _too_large(limit), extra)
+                            await self._send_error(send, realm, 413, _too_large(limit), extra)
                     if cut_off:
                         raise BodyTooLarge(limit)
                 return message
@@ -211,12 +316,12 @@ class ApiMiddleware:
                     return
                 if is_store_busy(exc) and not started:
                     log.warning("store busy on %s %s: %s", scope["method"], scope["path"], exc)
-                    await _send_error(send, 503, BUSY_MESSAGE, [*extra, *BUSY_HEADERS])
+                    await self._send_error(send, realm, 503, BUSY_MESSAGE, [*extra, *BUSY_HEADERS])
                     return
                 log.exception("unhandled error on %s %s", scope["method"], scope["path"])
                 if started:
                     raise
-                await _send_error(send, 500, "internal server error", extra)
+                await self._send_error(send, realm, 500, "internal server error", extra)
         finally:
             self.state.pool.release(store)
 
@@ -241,15 +346,34 @@ def _declared_length(scope: Scope) -> int:
 async def _send_error(
     send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]]
 ) -> None:
-    body = error_bytes(status, message)
+    await _send_body(send, status, error_bytes(status, message), JSON_TYPE, headers)
+
+
+async def _send_body(
+    send: Send, status: int, body: bytes, content_type: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
     start: dict[str, Any] = {
         "type": "http.response.start",
         "status": status,
         "headers": [
-            (b"content-type", b"application/json"),
+            (b"content-type", content_type),
             (b"content-length", str(len(body)).encode()),
             *headers,
         ],
     }
     await send(start)
     await send({"type": "http.response.body", "body": body})
+
+
+def _adding_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
+    """``send`` with ``extra`` added to the response's headers (those it already has win)."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", ()))
+            present = {bytes(key).lower() for key, _ in headers}
+            headers += [(k, v) for k, v in extra if k not in present]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending

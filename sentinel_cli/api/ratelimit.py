@@ -2,8 +2,11 @@
 
 Each request counts against one bucket: ``user:<id>`` when it carries a valid token, else
 ``ip:<client address>``; ``POST /api/auth/login`` also counts against ``login:<client address>``
-(default 10 per 15 minutes) to slow password guessing. Windows are aligned to multiples of their
-length in epoch seconds, so every worker agrees on when a window ends without coordination.
+(default 10 per 15 minutes) to slow password guessing. A web dashboard request (``web=True``)
+counts against the web budget instead of the API's: its bucket is ``session:<id>`` (or
+``webip:<client address>`` before sign-in), and ``POST /login`` shares the login bucket. Windows
+are aligned to multiples of their length in epoch seconds, so every worker agrees on when a window
+ends without coordination.
 
 The verdict gives the ``X-RateLimit-*`` headers for every response: for the bucket that refused the
 request, or else the one with the fewest requests left. ``/api/health`` is never counted nor refused
@@ -56,9 +59,12 @@ class Verdict:
 
 
 class RateLimiter:
-    def __init__(self, general: RateLimit | None, login: RateLimit | None) -> None:
+    def __init__(
+        self, general: RateLimit | None, login: RateLimit | None, web: RateLimit | None = None
+    ) -> None:
         self.general = general
         self.login = login
+        self.web = web
         self._last_prune = 0.0
         self._prune_lock = threading.Lock()
 
@@ -71,12 +77,15 @@ class RateLimiter:
         login: bool = False,
         count: bool = True,
         now: float | None = None,
+        web: bool = False,
     ) -> Verdict | None:
-        """Count the request (unless ``count`` is false) and say whether it is within its limits."""
+        """Count the request (unless ``count`` is false) and say whether it is within its limits;
+        ``web``: against the web budget instead of the API's."""
         moment = time.time() if now is None else now
         checks = []
-        if self.general is not None:
-            checks.append((self.general, bucket))
+        budget = self.web if web else self.general
+        if budget is not None:
+            checks.append((budget, bucket))
         if login and self.login is not None:
             checks.append((self.login, f"login:{client}"))
         if not checks:
@@ -118,7 +127,8 @@ class RateLimiter:
             return
         try:
             self._last_prune = now
-            longest = max(r.window for r in (self.general, self.login) if r is not None)
+            rules = (self.general, self.login, self.web)
+            longest = max(r.window for r in rules if r is not None)
             store.ratelimits.prune(before=int(now) - longest)
         finally:
             self._prune_lock.release()

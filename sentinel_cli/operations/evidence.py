@@ -35,6 +35,7 @@ from sentinel_cli.operations.evidence_query import (
     parse_as_of,
     parse_fail_on,
     parse_paging,
+    parse_sort,
     resolve_format,
     resolve_scope,
 )
@@ -108,9 +109,13 @@ def evidence_listing(
     output: str = "json",
     all_items: bool = False,
     now: datetime | None = None,
+    sort: str | None = None,
 ) -> EvidenceListing:
-    """List evidence and evaluate the CI gate (see the module docstring for the rules)."""
+    """List evidence and evaluate the CI gate (see the module docstring for the rules). ``sort``
+    orders a page (``parse_sort``: worst status or highest severity first); exports and
+    ``--all`` always list worst status first."""
     fmt = resolve_format(output)
+    order_by = parse_sort(sort)
     gate_statuses = parse_fail_on(fail_on)
     page_limit, page_offset = parse_paging(limit, offset, fmt=fmt, all_items=all_items)
     scope = resolve_scope(store, integration=integration, as_of=as_of, now=now)
@@ -129,7 +134,9 @@ def evidence_listing(
         stream = (item_shape(r, scope.rules) for r in rows)
         items: list[EvidenceItem] = []
     else:
-        rows_page = store.queries.page(flt, rules=scope.rules, limit=page_limit, offset=page_offset)
+        rows_page = store.queries.page(
+            flt, rules=scope.rules, limit=page_limit, offset=page_offset, order_by=order_by
+        )
         items = [item_shape(r, scope.rules) for r in rows_page]
     total = store.queries.count(flt)
     failing = store.queries.count(flt, statuses=gate_statuses, rules=scope.rules)

@@ -137,6 +137,16 @@ def parse_paging(
     return parse_limit(limit, default=None if every else DEFAULT_LIMIT), parse_offset(offset)
 
 
+def parse_sort(value: str | None) -> str:
+    """A listing's order: ``status`` (worst first, the default) or ``severity`` (highest first)."""
+    from sentinel_cli.store.queries import ORDERS
+
+    choice = (value or "").strip().lower() or ORDERS[0]
+    if choice not in ORDERS:
+        raise InvalidInput(f"sort: unknown value {value!r}; allowed values: {', '.join(ORDERS)}")
+    return choice
+
+
 def resolve_format(output: str | None, *, as_json: bool = False) -> str:
     if as_json and output and output.lower() != "json":
         raise InvalidInput("--json and --format disagree: give one of them")

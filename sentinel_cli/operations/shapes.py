@@ -87,6 +87,13 @@ def job_shape(row: dict[str, Any]) -> Job:
         "apiCalls": row.get("api_calls") or 0,
         "durationSeconds": duration,
         "errorMessage": row.get("error_message"),
+        "progress": None
+        if row.get("progress_total") is None
+        else {
+            "done": row.get("progress_done") or 0,
+            "total": row["progress_total"],
+            "step": row.get("progress_step") or "",
+        },
     }
 
 

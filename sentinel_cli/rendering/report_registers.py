@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sentinel_cli.rendering.pdf import TEMPLATES_PACKAGE
 from sentinel_cli.rendering.report_audit import AuditReport
 from sentinel_cli.rendering.report_format import columns, day, plural
+from sentinel_cli.rendering.soa import implementation, justification
 from sentinel_cli.wire import Policy
 from sentinel_cli.yamlio import load_yaml
 
@@ -55,24 +56,6 @@ def _soa_row(fw: dict[str, Any], control: dict[str, Any]) -> list[Cell]:
     checks = fw["controlChecks"].get(control["id"], [])
     items = sum(int(c["items"]) for c in checks)
     policies = control.get("policies") or []
-    if items and policies:
-        justification = "Covered by automated evidence and policy"
-    elif items:
-        justification = "Covered by automated evidence"
-    elif policies:
-        justification = "Covered by policy"
-    else:
-        justification = "Not covered by automated evidence — assess manually"
-    status = control["status"]
-    counts = control["counts"]
-    if status == "NOT_COVERED":
-        implementation = "Not assessed"
-    elif status == "PASSING":
-        implementation = "Implemented"
-    elif status == "FAILING" and counts["pass"] + counts["excepted"] == 0:
-        implementation = "Not implemented"
-    else:
-        implementation = "Partially implemented"
     linked = []
     if items:
         failing = sum(int(c["failing"] or 0) for c in checks)
@@ -82,8 +65,8 @@ def _soa_row(fw: dict[str, Any], control: dict[str, Any]) -> list[Cell]:
         control["id"],
         control["title"],
         "Yes",
-        justification,
-        implementation,
+        justification(items, len(policies)),
+        implementation(control["status"], control["counts"]),
         "\n".join(linked) or "—",
     ]
 

@@ -4,7 +4,8 @@
 busy timeout, applies pending migrations, and marks jobs interrupted by a dead process as FAILED. Each
 table family has a small repository object on the ``Store`` (``store.integrations``, ``store.jobs``,
 ``store.evidence``, ``store.queries``, ``store.exceptions``, ``store.activity``, ``store.kv``,
-``store.policies``, ``store.reports``, ``store.billing``, ``store.users``, ``store.ratelimits``);
+``store.policies``, ``store.reports``, ``store.billing``, ``store.users``, ``store.ratelimits``,
+``store.web_sessions``);
 all SQL lives in this package.
 
 Repositories are created (and their modules imported) on first use: `sentinel evidence list` touches
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from sentinel_cli.store.reports import ReportsRepo
     from sentinel_cli.store.risk_exceptions import RiskExceptionsRepo
     from sentinel_cli.store.users import UsersRepo
+    from sentinel_cli.store.web_sessions import WebSessionsRepo
 
 
 def _repo(module: str, cls: str, conn: sqlite3.Connection) -> Any:
@@ -93,6 +95,10 @@ class Store:
     @cached_property
     def ratelimits(self) -> RateLimitsRepo:
         return cast("RateLimitsRepo", _repo("ratelimits", "RateLimitsRepo", self.conn))
+
+    @cached_property
+    def web_sessions(self) -> WebSessionsRepo:
+        return cast("WebSessionsRepo", _repo("web_sessions", "WebSessionsRepo", self.conn))
 
     @cached_property
     def reports(self) -> ReportsRepo:

@@ -11,7 +11,8 @@ from sentinel_cli.timeutil import now_iso
 
 _COLUMNS = (
     "id, integration_id, status, trigger, started_at, finished_at, period_start, period_end, "
-    "total_count, pass_count, fail_count, warning_count, error_count, api_calls, error_message"
+    "total_count, pass_count, fail_count, warning_count, error_count, api_calls, error_message, "
+    "progress_done, progress_total, progress_step"
 )
 
 
@@ -79,6 +80,14 @@ class JobsRepo:
                 error_message,
                 job_id,
             ),
+        )
+
+    def set_progress(self, job_id: str, *, done: int, total: int, step: str) -> None:
+        """Record how far a running job is (ignored once it has ended)."""
+        self.conn.execute(
+            "UPDATE collection_jobs SET progress_done = ?, progress_total = ?, progress_step = ? "
+            "WHERE id = ? AND status = 'RUNNING'",
+            (done, total, step[:200], job_id),
         )
 
     def get(self, job_id: str) -> dict[str, Any] | None:

@@ -248,9 +248,38 @@ CREATE TABLE revoked_tokens (
 ) WITHOUT ROWID;
 """
 
+# Migration 5: web dashboard sessions (``sentinel serve``'s pages). The browser holds a random
+# session id; only its SHA-256 is stored, so a copy of the database cannot sign anyone in. A session
+# follows the token rules: refused once its user is gone (the row goes with them), disabled, or has
+# ``tokens_valid_after`` after the session's ``created_at`` (password or role change, disable), and
+# once the signing key is rotated (``key_generation`` is the ``kv_settings`` value of the key's
+# generation when the session began). Sign-out deletes the row; expired rows are pruned at sign-in.
+M0005_WEB_SESSIONS = """
+CREATE TABLE web_sessions (
+    id_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    key_generation TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX web_sessions_user ON web_sessions (user_id);
+CREATE INDEX web_sessions_expires ON web_sessions (expires_at)
+"""
+
+# Migration 6: how far a running collection is (steps done of the total, and the step last
+# finished), written by the collection as it goes so a web page or an API client can show progress
+# of a job that runs in another thread or process.
+M0006_JOB_PROGRESS = """
+ALTER TABLE collection_jobs ADD COLUMN progress_done INTEGER;
+ALTER TABLE collection_jobs ADD COLUMN progress_total INTEGER;
+ALTER TABLE collection_jobs ADD COLUMN progress_step TEXT
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", M0001_INITIAL),
     Migration(2, "evidence query indexes and per-check counts", M0002_EVIDENCE_QUERIES),
     Migration(3, "missing fields of draft policies", M0003_POLICY_MISSING_FIELDS),
     Migration(4, "token lifecycle: per-user valid-after, revoked tokens", M0004_TOKEN_LIFECYCLE),
+    Migration(5, "web dashboard sessions", M0005_WEB_SESSIONS),
+    Migration(6, "collection progress of running jobs", M0006_JOB_PROGRESS),
 )

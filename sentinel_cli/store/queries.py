@@ -43,6 +43,12 @@ _SEVERITY_RANK_SQL = (
     "WHEN 'low' THEN 3 WHEN 'info' THEN 4 ELSE 5 END"
 )
 _ORDER_SQL = f"{_STATUS_RANK_SQL}, {_SEVERITY_RANK_SQL}, e.check_id, e.resource_id, e.rowid"
+_SEVERITY_FIRST_SQL = (
+    f"{_SEVERITY_RANK_SQL}, {_STATUS_RANK_SQL}, e.check_id, e.resource_id, e.rowid"
+)
+ORDERS = ("status", "severity")
+"""Page orders: worst status first (then severity), or highest severity first (then status);
+both then by check and resource, and both computed from the index alone."""
 
 ITEM_COLUMNS = (
     "e.id, e.job_id, e.integration_id, e.check_id, e.title, e.status, e.severity, e.category, "
@@ -303,6 +309,7 @@ class EvidenceQueries:
         sizes: dict[tuple[str, str], int],
         limit: int,
         offset: int,
+        order_by: str = "status",
     ) -> list[int]:
         """Row ids of one page, walking (status, severity) buckets worst first.
 
@@ -310,14 +317,13 @@ class EvidenceQueries:
         hold the page are read at all, so a first page costs the same at 1,000 or 1,000,000 items
         instead of sorting every matching item.
         """
-        order = sorted(
-            sizes,
-            key=lambda k: (
-                STATUS_ORDER.index(k[0]) if k[0] in STATUS_ORDER else len(STATUS_ORDER),
-                SEVERITY_ORDER.index(k[1]) if k[1] in SEVERITY_ORDER else len(SEVERITY_ORDER),
-                k,
-            ),
-        )
+
+        def ranks(key: tuple[str, str]) -> tuple[int, int]:
+            status = STATUS_ORDER.index(key[0]) if key[0] in STATUS_ORDER else len(STATUS_ORDER)
+            sev = SEVERITY_ORDER.index(key[1]) if key[1] in SEVERITY_ORDER else len(SEVERITY_ORDER)
+            return (sev, status) if order_by == "severity" else (status, sev)
+
+        order = sorted(sizes, key=lambda k: (ranks(k), k))
         where, params = self._where(flt)
         rowids: list[int] = []
         skip = offset
@@ -346,22 +352,25 @@ class EvidenceQueries:
         limit: int | None,
         offset: int = 0,
         exclude_excepted: bool = False,
+        order_by: str = "status",
     ) -> list[dict[str, Any]]:
-        """One page of items, worst first (status, severity, check, resource), each with the id of
-        the exception covering it (``exception_id``, or None). ``limit=None`` returns them all."""
+        """One page of items, worst first (status, severity, check, resource; ``order_by=
+        "severity"``: severity before status), each with the id of the exception covering it
+        (``exception_id``, or None). ``limit=None`` returns them all."""
         if not flt.job_ids:
             return []
         expr, expr_params = self._use(rules)
         if limit is not None and not (exclude_excepted and rules.exceptions):
             sizes = self._bucket_sizes(flt)
             if sizes is not None:
-                rowids = self._page_by_buckets(flt, sizes, limit, offset)
+                rowids = self._page_by_buckets(flt, sizes, limit, offset, order_by)
                 return self._rows_by_rowid(rowids, expr, expr_params)
         where, params = self._where(flt)
         if exclude_excepted and rules.exceptions:
             where += f" AND ({expr}) IS NULL"
             params.extend(expr_params)
-        sql = f"SELECT e.rowid FROM evidence e WHERE {where} ORDER BY {_ORDER_SQL}"
+        ordering = _SEVERITY_FIRST_SQL if order_by == "severity" else _ORDER_SQL
+        sql = f"SELECT e.rowid FROM evidence e WHERE {where} ORDER BY {ordering}"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params.extend([limit, offset])
@@ -471,11 +480,13 @@ class EvidenceQueries:
         limit: int = 366,
     ) -> list[dict[str, Any]]:
         """The same check on the same resource of the same integration in each collection up to
-        ``until``, newest first (through the ``evidence_history`` index)."""
+        ``until``, newest first (through the ``evidence_history`` index: the unary ``+`` keeps
+        SQLite from walking ``evidence_integration`` instead, every item of the integration up to
+        ``until``, which it prefers without statistics and which costs 30 ms at 100,000 items)."""
         rows = self.conn.execute(
             "SELECT e.id, e.job_id, e.status, e.collected_at, e.sha256, e.message "
             "FROM evidence e WHERE e.check_id = ? AND e.resource_id = ? AND e.collected_at <= ? "
-            "AND e.integration_id = ? ORDER BY e.collected_at DESC, e.rowid DESC LIMIT ?",
+            "AND +e.integration_id = ? ORDER BY e.collected_at DESC, e.rowid DESC LIMIT ?",
             (check_id, resource_id, until, integration_id, limit),
         ).fetchall()
         return [dict(r) for r in rows]

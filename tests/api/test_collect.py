@@ -26,6 +26,10 @@ def test_the_background_job_completes_and_is_visible(api: Api, collected: dict[s
     job = collected["job"]
     assert job["status"] in ("COMPLETED", "PARTIAL"), job
     assert job["totalCount"] > 0 and job["failCount"] > 0
+    # The collection recorded its steps in the job as it went; the last one is the total.
+    assert collected["started"]["job"]["progress"] is None
+    progress = job["progress"]
+    assert progress["total"] > 1 and progress["done"] == progress["total"] and progress["step"]
     assert data_of(api.as_("VIEWER").get(f"/api/jobs/{job['id']}"))["job"] == job
     listed = data_of(api.as_("VIEWER").get("/api/integrations"))["integrations"]
     mine = next(i for i in listed if i["id"] == collected["integration"]["id"])
