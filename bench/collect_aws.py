@@ -4,7 +4,7 @@ Starts a moto server on 127.0.0.1 (a free port), seeds the known misconfiguratio
 users, buckets and security groups, runs ``collect_aws`` and prints resources, API calls, wall
 time, calls per second and calls per resource. The point is the *shape*: run it at two scales and
 the calls must grow linearly with resources (IAM costs a handful of calls whatever the head count;
-S3 about seven per bucket; each region a fixed ~40 plus its own resources).
+S3 about nine per bucket; each region a fixed ~40 plus its own resources).
 
 moto answers HTTP 500 for the few operations it does not implement (SSM inventory, Access
 Analyzer); ``--max-attempts`` (default 2) stops those retries from dominating the wall time, which
@@ -60,6 +60,9 @@ def _resources(inv: Any) -> Counter[str]:
         "vpcs",
         "instances",
         "snapshots",
+        "volumes",
+        "subnets",
+        "network_acls",
         "db_instances",
         "kms_keys",
         "lambda_functions",

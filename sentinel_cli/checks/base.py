@@ -168,6 +168,18 @@ class CheckSettings:
     allowed_public_instances: tuple[str, ...] = ()
     allowed_outside_collaborators: tuple[str, ...] = ()
     allowed_public_repositories: tuple[str, ...] = ()
+    # Stricter encryption and immutability, off unless asked for: AWS encrypts S3 objects (SSE-S3)
+    # and CloudWatch Logs with its own keys anyway, so requiring customer KMS keys everywhere would
+    # turn sound defaults into findings. Patterns are shell-style (``fnmatch``), case-insensitive.
+    s3_require_sse_kms: bool = False
+    s3_sse_kms_buckets: tuple[str, ...] = ()
+    logs_require_kms: bool = False
+    logs_kms_groups: tuple[str, ...] = ()
+    object_lock_buckets: tuple[str, ...] = ()
+    """Buckets that must have Object Lock (FAIL without it)."""
+    object_lock_hints: tuple[str, ...] = ("backup", "audit")
+    """Words that mark a bucket (in its name, a tag key or a tag value) as holding backups or audit
+    logs: such a bucket without Object Lock is a WARNING."""
     # Evaluation clock, injectable so checks stay pure and tests need no sleeping or freezing.
     now: str | None = None
 

@@ -97,6 +97,9 @@ class AwsInventory(FailureIndex):
     response), ``SentinelLogging`` (LoggingEnabled dict or None), ``SentinelPolicy`` (policy dict or
     None), ``SentinelPolicyStatus`` ({IsPublic} or None), ``SentinelPublicAccessBlock``
     (PublicAccessBlockConfiguration or None), ``SentinelAcl`` (get_bucket_acl Grants list),
+    ``SentinelTags`` (get_bucket_tagging TagSet, None when the bucket has no tags),
+    ``SentinelObjectLock`` (get_object_lock_configuration's ObjectLockConfiguration: ObjectLockEnabled
+    and the optional Rule.DefaultRetention; None when Object Lock is not enabled),
     ``SentinelErrors`` (``{setting: "ErrorCode: message"}`` for per-bucket calls that failed, e.g.
     AccessDenied on one bucket; checks reading that setting report ERROR for that bucket)."""
     account_public_access_block: JsonObject | None = None
@@ -108,6 +111,9 @@ class AwsInventory(FailureIndex):
     snapshots: ByRegion = field(default_factory=dict)
     """``ec2.describe_snapshots(OwnerIds=['self'])['Snapshots']`` per region, each extended with
     ``SentinelCreateVolumePermissions`` (list from describe_snapshot_attribute)."""
+    volumes: ByRegion = field(default_factory=dict)
+    """``ec2.describe_volumes()['Volumes']`` per region (VolumeId, Encrypted, KmsKeyId, State,
+    Attachments)."""
     dynamodb_tables: ByRegion = field(default_factory=dict)
     """Per region: ``[{TableName, TableArn, SentinelPitr: 'ENABLED'|'DISABLED'}]``."""
     backup_plans: ByRegion = field(default_factory=dict)
@@ -120,6 +126,13 @@ class AwsInventory(FailureIndex):
     """``ec2.describe_security_groups()['SecurityGroups']`` per region."""
     instances: ByRegion = field(default_factory=dict)
     """Instances (flattened from Reservations) of ``ec2.describe_instances()`` per region."""
+    subnets: ByRegion = field(default_factory=dict)
+    """``ec2.describe_subnets()['Subnets']`` per region (SubnetId, VpcId, MapPublicIpOnLaunch,
+    AssignIpv6AddressOnCreation, DefaultForAz)."""
+    network_acls: ByRegion = field(default_factory=dict)
+    """``ec2.describe_network_acls()['NetworkAcls']`` per region (NetworkAclId, VpcId, IsDefault,
+    Entries with RuleNumber/Protocol/RuleAction/Egress/CidrBlock/Ipv6CidrBlock/PortRange, and
+    Associations naming the subnets it governs)."""
     ssm_instances: ByRegion = field(default_factory=dict)
     """``ssm.describe_instance_information()['InstanceInformationList']`` per region."""
     ssm_patch_compliance: ByRegion = field(default_factory=dict)
@@ -141,8 +154,10 @@ class AwsInventory(FailureIndex):
     """``rds.describe_db_clusters()['DBClusters']`` per region (Aurora, Multi-AZ DB clusters, and
     the DocumentDB/Neptune clusters the same API returns)."""
     kms_keys: ByRegion = field(default_factory=dict)
-    """Per region: customer-managed keys: ``describe_key()['KeyMetadata']`` extended with
-    ``SentinelRotationEnabled`` (bool, or None when not applicable e.g. asymmetric)."""
+    """Per region: customer-managed keys: ``describe_key()['KeyMetadata']`` (KeyState, DeletionDate,
+    ...) extended with ``SentinelRotationEnabled`` (bool, or None when not applicable e.g.
+    asymmetric) and ``SentinelPolicy`` (the ``default`` key policy from get_key_policy, as a dict);
+    per-key failures in ``SentinelErrors``."""
     certificates: ByRegion = field(default_factory=dict)
     """Per region: ``acm.describe_certificate()['Certificate']`` for each listed certificate."""
     secrets: ByRegion = field(default_factory=dict)

@@ -222,6 +222,47 @@ def _seed_iam(s: _Seeder, m: SeedManifest) -> None:
     m.users.update(names)
     m.other.update({"group": group, "customer_policy": policy_arn, "lambda_role": role["Arn"]})
     m.old_key_backdated = _backdate_access_key(m.account_id, names["old_key"], old_key)
+    _seed_administrators(iam, m)
+
+
+def _seed_administrators(iam: Any, m: SeedManifest) -> None:
+    """Administrators by every path a check must follow, and a user with two active keys.
+
+    A user who is an administrator only through a group (FAIL, path named), a role holding the
+    same customer policy (WARNING), the group itself (WARNING). moto has no AWS-managed
+    ``AdministratorAccess`` unless told to load every managed policy, so the managed-policy path
+    is shown with a customer policy here and tested with AWS's own policy elsewhere.
+    """
+    p = m.prefix
+    admin_policy = iam.create_policy(
+        PolicyName=f"{p}-admin-all", PolicyDocument=json.dumps(_ADMIN_STAR)
+    )["Policy"]["Arn"]
+    admins = f"{p}-admins"
+    iam.create_group(GroupName=admins)
+    iam.attach_group_policy(GroupName=admins, PolicyArn=admin_policy)
+    group_admin = f"{p}-grace-group-admin"
+    iam.create_user(UserName=group_admin)
+    iam.add_user_to_group(GroupName=admins, UserName=group_admin)
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{m.account_id}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = iam.create_role(RoleName=f"{p}-ops-admin", AssumeRolePolicyDocument=json.dumps(trust))
+    iam.attach_role_policy(RoleName=f"{p}-ops-admin", PolicyArn=admin_policy)
+    two_keys = f"{p}-frank-two-keys"
+    iam.create_user(UserName=two_keys)
+    for _ in range(2):
+        iam.create_access_key(UserName=two_keys)
+    m.users.update({"group_admin": group_admin, "two_keys": two_keys})
+    m.other.update(
+        {"admin_group": admins, "admin_policy": admin_policy, "admin_role": role["Role"]["Arn"]}
+    )
 
 
 def _backdate_access_key(account_id: str, user: str, key_id: str) -> bool:
@@ -314,6 +355,7 @@ def _seed_s3(s: _Seeder, m: SeedManifest, account_bpa: bool) -> None:
                 "RestrictPublicBuckets": True,
             },
         )
+    _seed_retention_buckets(s3, m, names)
     if m.region_b:
         names["other_region"] = f"{p}-{m.region_b}-{m.account_id}"
         _bucket(s.client("s3", m.region_b), names["other_region"], m.region_b)
@@ -329,6 +371,46 @@ def _seed_s3(s: _Seeder, m: SeedManifest, account_bpa: bool) -> None:
         )
     m.account_public_access_block = account_bpa
     m.buckets.update(names)
+
+
+def _seed_retention_buckets(s3: Any, m: SeedManifest, names: dict[str, str]) -> None:
+    """A backup bucket without Object Lock (named as such: WARNING) and an audit-log bucket with
+    Object Lock, a default retention, SSE-KMS and a purpose tag (its twin)."""
+    p = m.prefix
+    backups = f"{p}-backups-{m.account_id}"
+    audit = f"{p}-audit-logs-{m.account_id}"
+    _bucket(s3, backups, m.region_a)
+    s3.put_bucket_encryption(
+        Bucket=backups,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    if m.region_a == "us-east-1":
+        s3.create_bucket(Bucket=audit, ObjectLockEnabledForBucket=True)
+    else:
+        s3.create_bucket(
+            Bucket=audit,
+            ObjectLockEnabledForBucket=True,
+            CreateBucketConfiguration={"LocationConstraint": m.region_a},
+        )
+    s3.put_object_lock_configuration(
+        Bucket=audit,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}},
+        },
+    )
+    s3.put_bucket_encryption(
+        Bucket=audit,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]
+        },
+    )
+    s3.put_bucket_tagging(
+        Bucket=audit, Tagging={"TagSet": [{"Key": "purpose", "Value": "audit-log"}]}
+    )
+    names.update({"backups": backups, "audit_logs": audit})
 
 
 def tls_only_policy(bucket: str) -> dict[str, Any]:
@@ -411,8 +493,17 @@ def _seed_network(s: _Seeder, m: SeedManifest) -> None:
         s.client("ec2", m.region_b).enable_ebs_encryption_by_default()
         m.ebs_encrypted_regions = (m.region_b,)
     volume = ec2.create_volume(AvailabilityZone=f"{ra}a", Size=1)["VolumeId"]
+    encrypted = ec2.create_volume(AvailabilityZone=f"{ra}a", Size=1, Encrypted=True)["VolumeId"]
     public_snap = ec2.create_snapshot(VolumeId=volume, Description=f"{p}-public")["SnapshotId"]
     private_snap = ec2.create_snapshot(VolumeId=volume, Description=f"{p}-private")["SnapshotId"]
+    encrypted_snap = ec2.create_snapshot(VolumeId=encrypted, Description=f"{p}-encrypted")[
+        "SnapshotId"
+    ]
+    m.other.update({"unencrypted_volume": volume, "encrypted_volume": encrypted})
+    m.snapshots["encrypted"] = encrypted_snap
+    _seed_subnets_and_acls(ec2, m, no_logs)
+    m.security_groups["web_open"] = _web_group(ec2, f"{p}-web-open", default_vpc, (443,))
+    m.security_groups["alb_web"] = _web_group(ec2, f"{p}-alb-web", default_vpc, (80, 443))
     ec2.modify_snapshot_attribute(
         SnapshotId=public_snap,
         Attribute="createVolumePermission",
@@ -420,6 +511,41 @@ def _seed_network(s: _Seeder, m: SeedManifest) -> None:
         GroupNames=["all"],
     )
     m.snapshots.update({"public": public_snap, "private": private_snap})
+
+
+def _web_group(ec2: Any, name: str, vpc: str, ports: tuple[int, ...]) -> str:
+    group_id = ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group_id,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": port,
+                "ToPort": port,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+            for port in ports
+        ],
+    )
+    return str(group_id)
+
+
+def _seed_subnets_and_acls(ec2: Any, m: SeedManifest, vpc: str) -> None:
+    """A private subnet (no public IPs on launch; default subnets are the twin) under a network
+    ACL that lets the internet reach only HTTPS and the return ports (default ACLs allow all)."""
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.10.1.0/24")["Subnet"]["SubnetId"]
+    acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    for number, low, high in ((100, 443, 443), (110, 49152, 65535)):
+        ec2.create_network_acl_entry(
+            NetworkAclId=acl,
+            RuleNumber=number,
+            Protocol="6",
+            RuleAction="allow",
+            Egress=False,
+            CidrBlock="0.0.0.0/0",
+            PortRange={"From": low, "To": high},
+        )
+    m.other.update({"private_subnet": subnet, "restricted_acl": acl})
 
 
 # ---------------------------------------------------------------- databases, keys, secrets
@@ -447,6 +573,8 @@ def _seed_data(s: _Seeder, m: SeedManifest) -> None:
         BackupRetentionPeriod=7,
         MultiAZ=True,
         DeletionProtection=True,
+        EnableCloudwatchLogsExports=["postgresql"],
+        CopyTagsToSnapshot=True,
         **common,
     )
     m.db_instances.update({"unencrypted": f"{p}-unencrypted", "encrypted": f"{p}-encrypted"})
@@ -462,6 +590,8 @@ def _seed_data(s: _Seeder, m: SeedManifest) -> None:
         DBClusterIdentifier=f"{p}-aurora-protected",
         DeletionProtection=True,
         StorageEncrypted=True,
+        EnableCloudwatchLogsExports=["postgresql"],
+        CopyTagsToSnapshot=True,
         **aurora,
     )
     m.db_clusters.update(
@@ -473,6 +603,13 @@ def _seed_data(s: _Seeder, m: SeedManifest) -> None:
     rotated = kms.create_key(Description=f"{p}-rotated")["KeyMetadata"]["KeyId"]
     kms.enable_key_rotation(KeyId=rotated)
     m.kms_keys.update({"no_rotation": no_rotation, "rotated": rotated})
+    public = kms.create_key(
+        Description=f"{p}-public-policy", Policy=json.dumps(_public_key_policy(m.account_id))
+    )["KeyMetadata"]["KeyId"]
+    kms.enable_key_rotation(KeyId=public)
+    # Scheduled for deletion once a log group uses it (see _seed_monitoring).
+    retired = kms.create_key(Description=f"{p}-retired")["KeyMetadata"]["KeyId"]
+    m.kms_keys.update({"public_policy": public, "pending_deletion": retired})
 
     ddb = s.client("dynamodb", ra)
     for role in ("no_pitr", "pitr"):
@@ -509,6 +646,33 @@ def _seed_data(s: _Seeder, m: SeedManifest) -> None:
     m.other["backup_plan"] = plan["BackupPlanId"]
 
 
+def _public_key_policy(account_id: str) -> dict[str, Any]:
+    """The account's usual administration statement plus one letting every AWS principal decrypt."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "AnyoneMayDecrypt",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["kms:Decrypt", "kms:DescribeKey"],
+                "Resource": "*",
+            },
+        ],
+    }
+
+
+def key_arn(m: SeedManifest, role: str) -> str:
+    return f"arn:aws:kms:{m.region_a}:{m.account_id}:key/{m.kms_keys[role]}"
+
+
 # ---------------------------------------------------------------- logging and detection
 def _seed_monitoring(s: _Seeder, m: SeedManifest) -> None:
     ra, p = m.region_a, m.prefix
@@ -521,6 +685,15 @@ def _seed_monitoring(s: _Seeder, m: SeedManifest) -> None:
     logs.put_retention_policy(logGroupName=retained, retentionInDays=365)
     logs.put_retention_policy(logGroupName=trail_logs, retentionInDays=400)
     m.log_groups.update({"no_retention": unlimited, "retained": retained, "cloudtrail": trail_logs})
+    # KMS-encrypted groups: one with a live key, one whose key is then scheduled for deletion.
+    for role, key in (("kms", "rotated"), ("kms_pending_deletion", "pending_deletion")):
+        name = f"/{p}/{role.replace('_', '-')}"
+        logs.create_log_group(logGroupName=name, kmsKeyId=key_arn(m, key))
+        logs.put_retention_policy(logGroupName=name, retentionInDays=365)
+        m.log_groups[role] = name
+    s.client("kms", ra).schedule_key_deletion(
+        KeyId=m.kms_keys["pending_deletion"], PendingWindowInDays=30
+    )
     logs.put_metric_filter(
         logGroupName=trail_logs,
         filterName=f"{p}-root-usage",
@@ -593,6 +766,20 @@ def _seed_compute(s: _Seeder, m: SeedManifest) -> None:
             ],
         )
         m.instances[role] = inst["Instances"][0]["InstanceId"]
+    # In a default subnet, so it gets a public IP: SSH open to the world (FAIL) and HTTPS open to
+    # the world with no load balancer in front (WARNING on the group).
+    exposed = ec2.run_instances(
+        ImageId=image,
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="t3.micro",
+        MetadataOptions={"HttpTokens": "required", "HttpEndpoint": "enabled"},
+        SecurityGroupIds=[m.security_groups["open_ssh"], m.security_groups["web_open"]],
+        TagSpecifications=[
+            {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": f"{p}-public-web"}]}
+        ],
+    )
+    m.instances["public_web"] = exposed["Instances"][0]["InstanceId"]
 
     lam = s.client("lambda", ra)
     code = _zip_handler()
@@ -616,7 +803,12 @@ def _seed_compute(s: _Seeder, m: SeedManifest) -> None:
     subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [m.vpcs["default"]]}])
     subnet_ids = [sn["SubnetId"] for sn in subnets["Subnets"]][:2]
     elb = s.client("elbv2", ra)
-    lb = elb.create_load_balancer(Name=f"{p}-alb", Subnets=subnet_ids, Type="application")
+    lb = elb.create_load_balancer(
+        Name=f"{p}-alb",
+        Subnets=subnet_ids,
+        Type="application",
+        SecurityGroups=[m.security_groups["alb_web"]],
+    )
     lb_arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
     group = elb.create_target_group(
         Name=f"{p}-tg", Protocol="HTTP", Port=80, VpcId=m.vpcs["default"]

@@ -10,8 +10,9 @@ about the rule they verify. Nothing in this module talks to AWS; it only reads v
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase
 from typing import Any
 
 from sentinel_cli.checks.base import CheckSettings
@@ -152,6 +153,73 @@ def statements(document: object) -> list[Mapping[str, Any]]:
     if doc is None:
         return []
     return [s for s in as_list(doc.get("Statement")) if isinstance(s, Mapping)]
+
+
+# Condition keys that pin a public principal to a specific account, organisation or source.
+RESTRICTING_CONDITION_KEYS: frozenset[str] = frozenset(
+    {
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourceowner",
+        "aws:principalorgid",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:sourceorgid",
+    }
+)
+
+
+def is_public_principal(principal: object) -> bool:
+    """``"*"`` or ``{"AWS": "*"}`` (alone or in a list): every AWS principal there is."""
+    if principal == "*":
+        return True
+    if isinstance(principal, Mapping):
+        return "*" in [str(p) for p in as_list(principal.get("AWS"))]
+    return False
+
+
+def condition_keys(condition: object) -> list[str]:
+    """The condition keys of a statement's ``Condition`` block, lower-cased, in order."""
+    if not isinstance(condition, Mapping):
+        return []
+    return [
+        str(key).lower()
+        for clause in condition.values()
+        if isinstance(clause, Mapping)
+        for key in clause
+    ]
+
+
+def restricting_condition(condition: object, extra_keys: Iterable[str] = ()) -> bool:
+    """True when the condition pins the caller to an account, organisation, ARN or source."""
+    wanted = RESTRICTING_CONDITION_KEYS | {k.lower() for k in extra_keys}
+    return any(key in wanted for key in condition_keys(condition))
+
+
+def setting_words(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """A list setting as a tuple of non-empty strings; a lone string (``hints: backup`` written
+    without brackets in settings.yaml) is one entry, not a sequence of letters."""
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else list(value)
+    return tuple(str(v) for v in items if str(v).strip())
+
+
+def matches_any(name: object, patterns: str | Iterable[str] | None) -> bool:
+    """Shell-style, case-insensitive match of ``name`` against any of ``patterns``."""
+    text = str(name or "").lower()
+    return any(fnmatchcase(text, p.lower()) for p in setting_words(patterns))
+
+
+def tag_pairs(tags: object) -> dict[str, str]:
+    """``[{Key, Value}]`` (EC2, S3) or ``{key: value}`` tags as one plain dict."""
+    if isinstance(tags, Mapping):
+        return {str(k): str(v) for k, v in tags.items()}
+    out: dict[str, str] = {}
+    for tag in tags if isinstance(tags, list | tuple) else []:
+        if isinstance(tag, Mapping) and tag.get("Key") is not None:
+            out[str(tag["Key"])] = str(tag.get("Value") or "")
+    return out
 
 
 def arn(service: str, region: str, account: str, resource: str) -> str:

@@ -12,10 +12,11 @@ from typing import Any
 
 from sentinel_cli.checks.aws._util import (
     arn,
-    as_list,
+    is_public_principal,
     joined_setting,
     region_collected,
     regional,
+    restricting_condition,
     statements,
 )
 from sentinel_cli.checks.base import ERROR, FAIL, PASS, CheckResult, CheckSettings, check
@@ -24,11 +25,11 @@ from sentinel_cli.inventory.aws import AwsInventory
 _GONE = frozenset({"terminated", "shutting-down"})
 
 
-def _state(instance: Mapping[str, Any]) -> str:
+def instance_state(instance: Mapping[str, Any]) -> str:
     return str((instance.get("State") or {}).get("Name", ""))
 
 
-def _instance_arn(inv: AwsInventory, region: str, instance: Mapping[str, Any]) -> str:
+def instance_arn(inv: AwsInventory, region: str, instance: Mapping[str, Any]) -> str:
     owner = str(instance.get("OwnerId") or inv.account_id)
     return arn("ec2", region, owner, f"instance/{instance.get('InstanceId')}")
 
@@ -38,7 +39,7 @@ def ec2_imdsv2(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResu
     """HttpTokens "required", or the metadata endpoint disabled altogether."""
     for region, instances in regional(inv, "instances", partial_ok=True):
         for inst in instances or []:
-            if _state(inst) in _GONE:
+            if instance_state(inst) in _GONE:
                 continue
             iid = inst.get("InstanceId")
             options = inst.get("MetadataOptions") or {}
@@ -55,20 +56,20 @@ def ec2_imdsv2(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResu
             yield CheckResult(
                 "aws_ec2_imdsv2",
                 status,
-                _instance_arn(inv, region, inst),
+                instance_arn(inv, region, inst),
                 "ec2-instance",
                 message,
                 region=region,
                 data={
                     "instanceId": iid,
-                    "state": _state(inst),
+                    "state": instance_state(inst),
                     "HttpTokens": tokens,
                     "HttpEndpoint": endpoint,
                 },
             )
 
 
-def _public_ips(instance: Mapping[str, Any]) -> list[str]:
+def public_ips(instance: Mapping[str, Any]) -> list[str]:
     ips = {str(instance["PublicIpAddress"])} if instance.get("PublicIpAddress") else set()
     for eni in instance.get("NetworkInterfaces") or []:
         public = (eni.get("Association") or {}).get("PublicIp")
@@ -83,11 +84,11 @@ def ec2_no_public_ip(inv: AwsInventory, settings: CheckSettings) -> Iterator[Che
     allowed = set(settings.allowed_public_instances)
     for region, instances in regional(inv, "instances", partial_ok=True):
         for inst in instances or []:
-            if _state(inst) != "running":
+            if instance_state(inst) != "running":
                 continue
             iid = str(inst.get("InstanceId"))
-            resource = _instance_arn(inv, region, inst)
-            ips = _public_ips(inst)
+            resource = instance_arn(inv, region, inst)
+            ips = public_ips(inst)
             exempt = iid in allowed or resource in allowed
             if not ips:
                 status, message = PASS, f"Instance {iid} has no public IP address."
@@ -105,37 +106,6 @@ def ec2_no_public_ip(inv: AwsInventory, settings: CheckSettings) -> Iterator[Che
                 region=region,
                 data={"instanceId": iid, "publicIps": ips, "allowListed": exempt},
             )
-
-
-# Condition keys that pin a public principal to a specific account, organisation or source.
-_RESTRICTING_KEYS = frozenset(
-    {
-        "aws:sourceaccount",
-        "aws:sourcearn",
-        "aws:sourceowner",
-        "aws:principalorgid",
-        "aws:principalaccount",
-        "aws:principalarn",
-        "aws:sourceorgid",
-    }
-)
-
-
-def _is_public_principal(principal: object) -> bool:
-    if principal == "*":
-        return True
-    if isinstance(principal, Mapping):
-        return "*" in [str(p) for p in as_list(principal.get("AWS"))]
-    return False
-
-
-def _restricted(condition: object) -> bool:
-    if not isinstance(condition, Mapping):
-        return False
-    for clause in condition.values():
-        if isinstance(clause, Mapping) and any(str(k).lower() in _RESTRICTING_KEYS for k in clause):
-            return True
-    return False
 
 
 @check("aws_lambda_not_public")
@@ -168,8 +138,8 @@ def lambda_not_public(inv: AwsInventory, settings: CheckSettings) -> Iterator[Ch
                 str(s.get("Sid") or i)
                 for i, s in enumerate(statements(policy))
                 if s.get("Effect") == "Allow"
-                and _is_public_principal(s.get("Principal"))
-                and not _restricted(s.get("Condition"))
+                and is_public_principal(s.get("Principal"))
+                and not restricting_condition(s.get("Condition"))
             ]
             if public:
                 status = FAIL
@@ -197,7 +167,7 @@ def ssm_instance_managed(inv: AwsInventory, settings: CheckSettings) -> Iterator
             continue
         managed = {str(m.get("InstanceId")): m for m in inv.ssm_instances[region] or []}
         for inst in instances or []:
-            if _state(inst) != "running":
+            if instance_state(inst) != "running":
                 continue
             iid = str(inst.get("InstanceId"))
             info = managed.get(iid)
@@ -214,7 +184,7 @@ def ssm_instance_managed(inv: AwsInventory, settings: CheckSettings) -> Iterator
             yield CheckResult(
                 "aws_ssm_instance_managed",
                 status,
-                _instance_arn(inv, region, inst),
+                instance_arn(inv, region, inst),
                 "ec2-instance",
                 message,
                 region=region,
@@ -245,7 +215,7 @@ def ssm_instance_patch_compliant(
         }
         for inst in instances or []:
             iid = str(inst.get("InstanceId"))
-            if _state(inst) != "running" or iid not in managed:
+            if instance_state(inst) != "running" or iid not in managed:
                 continue
             summary = summaries.get(iid)
             state = (summary or {}).get("Status")
@@ -263,7 +233,7 @@ def ssm_instance_patch_compliant(
             yield CheckResult(
                 "aws_ssm_instance_patch_compliant",
                 status,
-                _instance_arn(inv, region, inst),
+                instance_arn(inv, region, inst),
                 "ec2-instance",
                 message,
                 region=region,

@@ -1,4 +1,5 @@
-"""Database checks: RDS exposure, encryption, backups, availability and DynamoDB recovery.
+"""Database checks: RDS exposure, encryption, backups, availability, log exports, tags on
+snapshots, and DynamoDB recovery.
 
 Aurora keeps availability (a replica in another zone) and deletion protection on the *cluster*;
 its instances' ``MultiAZ`` and ``DeletionProtection`` fields do not reflect them. So the multi-AZ
@@ -163,6 +164,75 @@ def rds_deletion_protection(inv: AwsInventory, settings: CheckSettings) -> Itera
     )
     yield from _per_resource(
         inv, CLUSTERS, "aws_rds_deletion_protection", "DeletionProtection", cluster_verdict
+    )
+
+
+def _cluster_member(db: Mapping[str, Any]) -> bool:
+    """Instances of a cluster (Aurora, Multi-AZ DB clusters) take these settings from the cluster."""
+    return bool(db.get("DBClusterIdentifier")) or _is_aurora(db)
+
+
+def _exports(item: Mapping[str, Any]) -> list[str]:
+    return [str(e) for e in item.get("EnabledCloudwatchLogsExports") or []]
+
+
+@check("aws_rds_log_exports")
+def rds_log_exports(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResult]:
+    """Databases publish at least one engine log (error, audit, general, postgresql ...) to
+    CloudWatch Logs, where it is retained and searchable beyond the instance's own short buffer."""
+
+    def verdict_for(label: str, id_key: str) -> Callable[[Mapping[str, Any]], tuple[bool, str]]:
+        def verdict(item: Mapping[str, Any]) -> tuple[bool, str]:
+            name, logs = item.get(id_key), _exports(item)
+            if logs:
+                return True, f"{label} {name} exports {', '.join(logs)} logs to CloudWatch Logs."
+            return False, f"{label} {name} exports no logs to CloudWatch Logs."
+
+        return verdict
+
+    field = "EnabledCloudwatchLogsExports"
+    yield from _per_resource(
+        inv,
+        INSTANCES,
+        "aws_rds_log_exports",
+        field,
+        verdict_for("DB instance", INSTANCES.id_key),
+        skip=_cluster_member,
+    )
+    yield from _per_resource(
+        inv, CLUSTERS, "aws_rds_log_exports", field, verdict_for("DB cluster", CLUSTERS.id_key)
+    )
+
+
+@check("aws_rds_copy_tags_to_snapshots")
+def rds_copy_tags_to_snapshots(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResult]:
+    """Snapshots inherit the database's tags, so ownership, classification and retention tags
+    (and tag-based access policies) follow the data into its backups."""
+
+    def verdict_for(label: str, id_key: str) -> Callable[[Mapping[str, Any]], tuple[bool, str]]:
+        def verdict(item: Mapping[str, Any]) -> tuple[bool, str]:
+            name = item.get(id_key)
+            if item.get("CopyTagsToSnapshot"):
+                return True, f"{label} {name} copies its tags to snapshots."
+            return False, f"{label} {name} does not copy its tags to snapshots."
+
+        return verdict
+
+    field = "CopyTagsToSnapshot"
+    yield from _per_resource(
+        inv,
+        INSTANCES,
+        "aws_rds_copy_tags_to_snapshots",
+        field,
+        verdict_for("DB instance", INSTANCES.id_key),
+        skip=_cluster_member,
+    )
+    yield from _per_resource(
+        inv,
+        CLUSTERS,
+        "aws_rds_copy_tags_to_snapshots",
+        field,
+        verdict_for("DB cluster", CLUSTERS.id_key),
     )
 
 

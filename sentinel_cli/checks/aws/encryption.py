@@ -1,4 +1,10 @@
-"""Encryption and key-management checks: EBS defaults, KMS rotation, ACM certificates, secrets.
+"""Encryption and key-management checks: EBS defaults, volumes and snapshots, S3 SSE-KMS, KMS
+rotation, CloudWatch Logs keys, ACM certificates, secrets.
+
+Where a customer-managed KMS key is only a stricter option (S3 objects and CloudWatch Logs events
+are always encrypted at rest with AWS-owned keys), the KMS checks require it only for what the
+settings name (``s3_require_sse_kms`` / ``s3_sse_kms_buckets``, ``logs_require_kms`` /
+``logs_kms_groups``); everything else passes with its algorithm on record.
 
 ACM certificates are judged on time left: an expired certificate is a FAIL (clients already reject
 it); one expiring within ``acm_expiry_warning_days`` is a WARNING, since it still works and the
@@ -16,9 +22,13 @@ from typing import Any
 from sentinel_cli.checks.aws._util import (
     age_days,
     arn,
+    bucket_arn,
+    bucket_region,
     evaluation_time,
+    global_source,
     iso,
     joined_setting,
+    matches_any,
     parse_time,
     regional,
     resource_error,
@@ -204,4 +214,208 @@ def secrets_rotation(inv: AwsInventory, settings: CheckSettings) -> Iterator[Che
                 message,
                 region=region,
                 data=data,
+            )
+
+
+_KMS_ALGORITHMS = frozenset({"aws:kms", "aws:kms:dsse"})
+
+
+@check("aws_s3_bucket_sse_kms")
+def s3_bucket_sse_kms(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResult]:
+    """Buckets the settings name encrypt new objects with SSE-KMS; the others with any algorithm.
+
+    A bucket without any default encryption rule fails in both cases.
+    """
+    for bucket in global_source(inv, "buckets") or []:
+        name = str(bucket.get("Name"))
+        resource, region = bucket_arn(name), bucket_region(bucket)
+        config, problem = joined_setting(bucket, "SentinelEncryption")
+        if problem:
+            yield CheckResult(
+                "aws_s3_bucket_sse_kms",
+                ERROR,
+                resource,
+                "s3-bucket",
+                f"Could not evaluate bucket {name}: encryption unavailable ({problem}).",
+                region=region,
+                data={"bucket": name, "error": problem},
+            )
+            continue
+        defaults = [
+            rule["ApplyServerSideEncryptionByDefault"]
+            for rule in (config or {}).get("Rules") or []
+            if rule.get("ApplyServerSideEncryptionByDefault")
+        ]
+        algorithms = sorted({str(d.get("SSEAlgorithm")) for d in defaults})
+        keys = sorted({str(d["KMSMasterKeyID"]) for d in defaults if d.get("KMSMasterKeyID")})
+        required = settings.s3_require_sse_kms or matches_any(name, settings.s3_sse_kms_buckets)
+        if set(algorithms) & _KMS_ALGORITHMS:
+            status = PASS
+            key = keys[0] if keys else "the AWS-managed key aws/s3"
+            message = f"Bucket {name} encrypts new objects with SSE-KMS ({key})."
+        elif not algorithms:
+            status, message = FAIL, f"Bucket {name} has no default encryption rule."
+        elif required:
+            status = FAIL
+            message = (
+                f"Bucket {name} encrypts with {', '.join(algorithms)}, but the settings require "
+                "SSE-KMS for it."
+            )
+        else:
+            status = PASS
+            message = (
+                f"Bucket {name} encrypts with {', '.join(algorithms)}; the settings do not "
+                "require SSE-KMS for it."
+            )
+        yield CheckResult(
+            "aws_s3_bucket_sse_kms",
+            status,
+            resource,
+            "s3-bucket",
+            message,
+            region=region,
+            data={
+                "bucket": name,
+                "SSEAlgorithms": algorithms,
+                "KMSMasterKeyIDs": keys,
+                "sseKmsRequired": required,
+            },
+        )
+
+
+def _attached_to(volume: Mapping[str, Any]) -> list[str]:
+    return sorted(
+        str(a["InstanceId"]) for a in volume.get("Attachments") or [] if a.get("InstanceId")
+    )
+
+
+@check("aws_ebs_volume_encrypted")
+def ebs_volume_encrypted(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResult]:
+    """Every EBS volume is encrypted; encryption by default only covers volumes created after it."""
+    for region, volumes in regional(inv, "volumes", partial_ok=True):
+        for volume in volumes or []:
+            if volume.get("State") == "deleted":
+                continue
+            vid = volume.get("VolumeId")
+            attached = _attached_to(volume)
+            where = f" (attached to {', '.join(attached)})" if attached else ""
+            if volume.get("Encrypted"):
+                status, message = PASS, f"Volume {vid}{where} is encrypted."
+            else:
+                status, message = FAIL, f"Volume {vid}{where} stores data unencrypted."
+            yield CheckResult(
+                "aws_ebs_volume_encrypted",
+                status,
+                arn("ec2", region, inv.account_id, f"volume/{vid}"),
+                "ebs-volume",
+                message,
+                region=region,
+                data={
+                    "volumeId": vid,
+                    "Encrypted": bool(volume.get("Encrypted")),
+                    "KmsKeyId": volume.get("KmsKeyId"),
+                    "State": volume.get("State"),
+                    "attachedTo": attached,
+                },
+            )
+
+
+@check("aws_ebs_snapshot_encrypted")
+def ebs_snapshot_encrypted(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResult]:
+    """Every snapshot the account owns is encrypted (a snapshot of an unencrypted volume is not)."""
+    for region, snapshots in regional(inv, "snapshots", partial_ok=True):
+        for snap in snapshots or []:
+            sid = snap.get("SnapshotId")
+            source = f" of volume {snap['VolumeId']}" if snap.get("VolumeId") else ""
+            if snap.get("Encrypted"):
+                status, message = PASS, f"Snapshot {sid}{source} is encrypted."
+            else:
+                status, message = FAIL, f"Snapshot {sid}{source} is not encrypted."
+            yield CheckResult(
+                "aws_ebs_snapshot_encrypted",
+                status,
+                arn("ec2", region, str(snap.get("OwnerId") or inv.account_id), f"snapshot/{sid}"),
+                "ebs-snapshot",
+                message,
+                region=region,
+                data={
+                    "snapshotId": sid,
+                    "volumeId": snap.get("VolumeId"),
+                    "Encrypted": bool(snap.get("Encrypted")),
+                    "KmsKeyId": snap.get("KmsKeyId"),
+                },
+            )
+
+
+# Key states in which a key can neither encrypt new data nor, once deleted, decrypt old data.
+UNUSABLE_KEY_STATES: dict[str, str] = {
+    "PendingDeletion": "scheduled for deletion",
+    "PendingReplicaDeletion": "scheduled for deletion",
+    "Disabled": "disabled",
+    "Unavailable": "unavailable",
+}
+
+
+def _key_problem(key: Mapping[str, Any] | None) -> str | None:
+    """Why a known key cannot protect a log group's events, or None when it can (or is unknown)."""
+    if key is None:
+        return None
+    state = str(key.get("KeyState") or "")
+    if state not in UNUSABLE_KEY_STATES:
+        return None
+    when = iso(parse_time(key.get("DeletionDate")))
+    return UNUSABLE_KEY_STATES[state] + (f" (deletion on {when})" if when else "")
+
+
+@check("aws_logs_group_kms")
+def logs_group_kms(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResult]:
+    """Log groups the settings name are encrypted with a KMS key, and no log group's KMS key is
+    disabled or scheduled for deletion (CloudWatch Logs then cannot store new events, and the
+    stored ones become unreadable once the key is gone). Keys of other accounts are not judged."""
+    for region, groups in regional(inv, "log_groups", partial_ok=True):
+        keys: dict[str, Mapping[str, Any]] = {}
+        for key in inv.kms_keys.get(region) or []:
+            keys[str(key.get("Arn"))] = key
+            keys[str(key.get("KeyId"))] = key
+        for group in groups or []:
+            name = str(group.get("logGroupName"))
+            resource = group.get("logGroupArn") or str(group.get("arn") or "").removesuffix(":*")
+            if not resource:
+                resource = arn("logs", region, inv.account_id, f"log-group:{name}")
+            key_id = group.get("kmsKeyId")
+            required = settings.logs_require_kms or matches_any(name, settings.logs_kms_groups)
+            problem = _key_problem(keys.get(str(key_id))) if key_id else None
+            if key_id and problem:
+                status = FAIL
+                message = (
+                    f"Log group {name} is encrypted with KMS key {key_id}, which is {problem}: "
+                    "its events cannot be written or read without the key."
+                )
+            elif key_id:
+                status, message = PASS, f"Log group {name} is encrypted with KMS key {key_id}."
+            elif required:
+                status = FAIL
+                message = (
+                    f"Log group {name} has no KMS key, which the settings require for it "
+                    "(CloudWatch Logs' own keys encrypt it)."
+                )
+            else:
+                status = PASS
+                message = (
+                    f"Log group {name} is encrypted with CloudWatch Logs' own keys; the settings "
+                    "do not require a KMS key for it."
+                )
+            yield CheckResult(
+                "aws_logs_group_kms",
+                status,
+                str(resource),
+                "log-group",
+                message,
+                region=region,
+                data={
+                    "logGroupName": name,
+                    "kmsKeyId": key_id,
+                    "keyState": (keys.get(str(key_id)) or {}).get("KeyState") if key_id else None,
+                    "kmsRequired": required,
+                },
             )

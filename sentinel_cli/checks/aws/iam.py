@@ -307,6 +307,52 @@ def key_rotation(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckRe
         )
 
 
+@check("aws_iam_user_one_active_key")
+def user_one_active_key(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResult]:
+    """Each IAM user has at most one active access key (credential report, both key slots).
+
+    Two active keys are legitimate only for the minutes of a rotation; left in place, one of them
+    is usually forgotten in some script. Every user gets an item so the population is complete;
+    the root user is judged by ``aws_iam_root_no_keys``.
+    """
+    report = global_source(inv, "credential_report")
+    if report is None:
+        return
+    for row in _user_rows(report):
+        name = row.get("user")
+        active = [n for n in (1, 2) if is_true(row.get(f"access_key_{n}_active"))]
+        if len(active) > 1:
+            created = [
+                iso(parse_time(row.get(f"access_key_{n}_last_rotated"))) or "an unknown date"
+                for n in active
+            ]
+            status = FAIL
+            message = (
+                f"User {name} has {len(active)} active access keys, created on "
+                f"{' and on '.join(created)}."
+            )
+        elif active:
+            status, message = PASS, f"User {name} has one active access key."
+        else:
+            status, message = PASS, f"User {name} has no active access key."
+        yield CheckResult(
+            "aws_iam_user_one_active_key",
+            status,
+            _user_arn(inv, row),
+            "iam-user",
+            message,
+            data={
+                "user": name,
+                "activeKeys": len(active),
+                **{
+                    f"access_key_{n}_{field}": row.get(f"access_key_{n}_{field}")
+                    for n in (1, 2)
+                    for field in ("active", "last_rotated", "last_used_date")
+                },
+            },
+        )
+
+
 def _stale_credentials(
     row: Mapping[str, Any], now: datetime, limit: int
 ) -> tuple[list[str], list[str], dict[str, Any]]:
@@ -411,7 +457,7 @@ def no_user_policies(inv: AwsInventory, settings: CheckSettings) -> Iterator[Che
         )
 
 
-def _grants_admin(document: object) -> bool:
+def grants_admin(document: object) -> bool:
     """True when a statement allows every action on every resource."""
     for stmt in statements(document):
         if stmt.get("Effect") != "Allow":
@@ -423,7 +469,7 @@ def _grants_admin(document: object) -> bool:
     return False
 
 
-def _default_version(policy: Mapping[str, Any]) -> Mapping[str, Any] | None:
+def default_version(policy: Mapping[str, Any]) -> Mapping[str, Any] | None:
     versions = policy.get("PolicyVersionList") or []
     for version in versions:
         if not isinstance(version, Mapping):
@@ -435,7 +481,7 @@ def _default_version(policy: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
-def _managed_policy_name(policy: Mapping[str, Any]) -> str:
+def managed_policy_name(policy: Mapping[str, Any]) -> str:
     """The policy's name, else the last segment of its ARN (``arn:...:policy/path/NAME``).
 
     AWS always returns ``PolicyName`` in the authorization details, but AWS-compatible endpoints
@@ -472,8 +518,8 @@ def no_admin_star(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckR
             continue
         if not policy.get("AttachmentCount"):
             continue
-        name = _managed_policy_name(policy)
-        version = _default_version(policy)
+        name = managed_policy_name(policy)
+        version = default_version(policy)
         if version is None:
             yield CheckResult(
                 "aws_iam_no_admin_star",
@@ -484,7 +530,7 @@ def no_admin_star(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckR
                 data={"policy": name, "defaultVersionId": policy.get("DefaultVersionId")},
             )
             continue
-        admin = _grants_admin(version.get("Document"))
+        admin = grants_admin(version.get("Document"))
         yield CheckResult(
             "aws_iam_no_admin_star",
             FAIL if admin else PASS,
@@ -507,7 +553,7 @@ def no_admin_star(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckR
                 continue
             name = principal.get(name_key)
             offending = [
-                p.get("PolicyName") for p in inline if _grants_admin(p.get("PolicyDocument"))
+                p.get("PolicyName") for p in inline if grants_admin(p.get("PolicyDocument"))
             ]
             names = [p.get("PolicyName") for p in inline]
             if offending:

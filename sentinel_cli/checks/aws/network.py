@@ -41,20 +41,20 @@ ADMIN_DB_PORTS: dict[int, str] = {
 }
 
 
-def _world_sources(perm: Mapping[str, Any]) -> list[str]:
+def world_sources(perm: Mapping[str, Any]) -> list[str]:
     v4 = [r.get("CidrIp") for r in perm.get("IpRanges") or [] if r.get("CidrIp") == WORLD_V4]
     v6 = [r.get("CidrIpv6") for r in perm.get("Ipv6Ranges") or [] if r.get("CidrIpv6") == WORLD_V6]
     return [str(s) for s in v4 + v6]
 
 
-def _rule_text(perm: Mapping[str, Any]) -> str:
+def rule_text(perm: Mapping[str, Any]) -> str:
     proto = str(perm.get("IpProtocol"))
     if proto == "-1":
         return "all traffic"
     return f"{proto} {perm.get('FromPort')}-{perm.get('ToPort')}"
 
 
-def _exposes_port(perm: Mapping[str, Any], port: int) -> bool:
+def exposes_port(perm: Mapping[str, Any], port: int) -> bool:
     proto = str(perm.get("IpProtocol")).lower()
     if proto == "-1":
         return True
@@ -66,7 +66,7 @@ def _exposes_port(perm: Mapping[str, Any], port: int) -> bool:
     return int(low) <= port <= int(high)
 
 
-def _opens_all_ports(perm: Mapping[str, Any]) -> bool:
+def opens_all_ports(perm: Mapping[str, Any]) -> bool:
     proto = str(perm.get("IpProtocol")).lower()
     if proto == "-1":
         return True
@@ -75,7 +75,7 @@ def _opens_all_ports(perm: Mapping[str, Any]) -> bool:
     )
 
 
-def _sg_arn(region: str, account: str, group: Mapping[str, Any]) -> str:
+def sg_arn(region: str, account: str, group: Mapping[str, Any]) -> str:
     return arn(
         "ec2",
         region,
@@ -93,17 +93,17 @@ def _world_port_check(
             gid = group.get("GroupId")
             findings: list[dict[str, Any]] = []
             for perm in group.get("IpPermissions") or []:
-                sources = _world_sources(perm)
+                sources = world_sources(perm)
                 if not sources:
                     continue
                 for port, label in ports.items():
-                    if _exposes_port(perm, port):
+                    if exposes_port(perm, port):
                         findings.append(
                             {
                                 "port": port,
                                 "service": label,
                                 "sources": sources,
-                                "rule": _rule_text(perm),
+                                "rule": rule_text(perm),
                             }
                         )
             if findings:
@@ -123,7 +123,7 @@ def _world_port_check(
             yield CheckResult(
                 check_id,
                 status,
-                _sg_arn(region, inv.account_id, group),
+                sg_arn(region, inv.account_id, group),
                 "security-group",
                 message,
                 region=region,
@@ -156,9 +156,9 @@ def sg_no_all_ports_world(inv: AwsInventory, settings: CheckSettings) -> Iterato
         for group in groups or []:
             gid = group.get("GroupId")
             open_rules = [
-                {"rule": _rule_text(p), "sources": _world_sources(p)}
+                {"rule": rule_text(p), "sources": world_sources(p)}
                 for p in group.get("IpPermissions") or []
-                if _world_sources(p) and _opens_all_ports(p)
+                if world_sources(p) and opens_all_ports(p)
             ]
             if open_rules:
                 status = FAIL
@@ -174,7 +174,7 @@ def sg_no_all_ports_world(inv: AwsInventory, settings: CheckSettings) -> Iterato
             yield CheckResult(
                 "aws_ec2_sg_no_all_ports_world",
                 status,
-                _sg_arn(region, inv.account_id, group),
+                sg_arn(region, inv.account_id, group),
                 "security-group",
                 message,
                 region=region,
@@ -190,8 +190,8 @@ def default_sg_closed(inv: AwsInventory, settings: CheckSettings) -> Iterator[Ch
             if group.get("GroupName") != "default":
                 continue
             gid = group.get("GroupId")
-            ingress = [_rule_text(p) for p in group.get("IpPermissions") or []]
-            egress = [_rule_text(p) for p in group.get("IpPermissionsEgress") or []]
+            ingress = [rule_text(p) for p in group.get("IpPermissions") or []]
+            egress = [rule_text(p) for p in group.get("IpPermissionsEgress") or []]
             if ingress or egress:
                 status = FAIL
                 message = (
@@ -206,7 +206,7 @@ def default_sg_closed(inv: AwsInventory, settings: CheckSettings) -> Iterator[Ch
             yield CheckResult(
                 "aws_ec2_default_sg_closed",
                 status,
-                _sg_arn(region, inv.account_id, group),
+                sg_arn(region, inv.account_id, group),
                 "security-group",
                 message,
                 region=region,

@@ -1,4 +1,5 @@
-"""Storage checks: S3 buckets (exposure, TLS, encryption, versioning, logs) and EBS snapshots.
+"""Storage checks: S3 buckets (exposure, Block Public Access, TLS, encryption, versioning, logs,
+Object Lock) and EBS snapshots.
 
 S3 settings come from one call per bucket, so any one of them can fail for one bucket (a bucket
 policy denying the auditor, a bucket deleted mid-collection). Each check reads only the settings it
@@ -23,10 +24,21 @@ from sentinel_cli.checks.aws._util import (
     bucket_region,
     global_source,
     joined_setting,
+    matches_any,
     regional,
+    setting_words,
     statements,
+    tag_pairs,
 )
-from sentinel_cli.checks.base import ERROR, FAIL, PASS, CheckResult, CheckSettings, check
+from sentinel_cli.checks.base import (
+    ERROR,
+    FAIL,
+    PASS,
+    WARNING,
+    CheckResult,
+    CheckSettings,
+    check,
+)
 from sentinel_cli.inventory.aws import AwsInventory
 
 PUBLIC_GROUPS: dict[str, str] = {
@@ -172,6 +184,75 @@ def s3_account_bpa(inv: AwsInventory, settings: CheckSettings) -> Iterator[Check
     )
 
 
+def _bpa_source(bucket_on: set[str], account_on: set[str]) -> str:
+    full = set(PAB_FLAGS)
+    if bucket_on == full and account_on == full:
+        return "set on the bucket and on the account"
+    if bucket_on == full:
+        return "set on the bucket"
+    if account_on == full:
+        return "set on the account"
+    return "the bucket and the account together"
+
+
+@check("aws_s3_bucket_bpa_effective")
+def s3_bucket_bpa_effective(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResult]:
+    """All four Block Public Access flags apply to each bucket, set on the bucket or the account.
+
+    A preventive control, judged apart from ``aws_s3_bucket_not_public`` (is the bucket public
+    now?): with every flag in force no future ACL or policy can make the bucket public. A flag off
+    on the bucket is covered by the same flag on the account; when one side could not be read and
+    the other does not cover every flag, the bucket is ERROR.
+    """
+    account_known = not inv.failed("account_public_access_block")
+    account_pab = (inv.account_public_access_block if account_known else None) or {}
+    account_on = {flag for flag in PAB_FLAGS if account_pab.get(flag)}
+    for bucket in _buckets(inv):
+        name = bucket.get("Name")
+        bucket_pab, error = joined_setting(bucket, "SentinelPublicAccessBlock")
+        bucket_on = {flag for flag in PAB_FLAGS if (bucket_pab or {}).get(flag)}
+        off = [flag for flag in PAB_FLAGS if flag not in bucket_on | account_on]
+        data = {
+            "bucket": name,
+            "bucketFlags": sorted(bucket_on),
+            "accountFlags": sorted(account_on),
+            "notInForce": off,
+        }
+        if off and (error or not account_known):
+            unknown = f"the bucket's settings ({error})" if error else "the account's settings"
+            yield CheckResult(
+                "aws_s3_bucket_bpa_effective",
+                ERROR,
+                bucket_arn(str(name)),
+                "s3-bucket",
+                f"Could not evaluate bucket {name}: Block Public Access of {unknown} unavailable.",
+                region=bucket_region(bucket),
+                data=data,
+            )
+            continue
+        if off:
+            status = FAIL
+            message = (
+                f"Bucket {name} is not covered by Block Public Access for {', '.join(off)}: "
+                "neither the bucket nor the account sets them."
+            )
+        else:
+            status = PASS
+            message = (
+                f"Bucket {name} is covered by all four Block Public Access settings "
+                f"({_bpa_source(bucket_on, account_on)})."
+            )
+        yield CheckResult(
+            "aws_s3_bucket_bpa_effective",
+            status,
+            bucket_arn(str(name)),
+            "s3-bucket",
+            message,
+            region=bucket_region(bucket),
+            data=data,
+        )
+
+
 def _denies_insecure_transport(policy: object) -> bool:
     """True when a Deny statement applies when ``aws:SecureTransport`` is false."""
     for stmt in statements(policy):
@@ -296,6 +377,93 @@ def s3_default_encryption(inv: AwsInventory, settings: CheckSettings) -> Iterato
             else f"Bucket {name} has no default encryption rule.",
             region=bucket_region(bucket),
             data={"bucket": name, "SSEAlgorithms": algorithms},
+        )
+
+
+def _object_lock_scope(
+    bucket: Mapping[str, Any], tags: Mapping[str, str], settings: CheckSettings
+) -> tuple[str, str] | None:
+    """(status when Object Lock is missing, why the bucket is in scope), or None when it is not.
+
+    Buckets named in ``object_lock_buckets`` must have it (FAIL); buckets whose name, tag keys or
+    tag values mention one of ``object_lock_hints`` should (WARNING). Every other bucket is out of
+    scope: immutability is not a rule for ordinary data.
+    """
+    name = str(bucket.get("Name") or "")
+    if matches_any(name, settings.object_lock_buckets):
+        return FAIL, "the settings require Object Lock for it"
+    for hint in (h.lower() for h in setting_words(settings.object_lock_hints)):
+        if hint in name.lower():
+            return WARNING, f"its name mentions {hint}"
+        for key, value in tags.items():
+            if hint in key.lower() or hint in value.lower():
+                return WARNING, f"its tag {key} mentions {hint}"
+    return None
+
+
+def _retention_text(rule: Mapping[str, Any]) -> str:
+    retention = rule.get("DefaultRetention") or {}
+    mode = retention.get("Mode") or "default"
+    if retention.get("Days"):
+        return f"{mode} retention of {retention['Days']} day(s)"
+    if retention.get("Years"):
+        return f"{mode} retention of {retention['Years']} year(s)"
+    return ""
+
+
+@check("aws_s3_object_lock")
+def s3_object_lock(inv: AwsInventory, settings: CheckSettings) -> Iterator[CheckResult]:
+    """Backup and audit-log buckets keep their objects immutable with S3 Object Lock.
+
+    Which buckets: see :func:`_object_lock_scope`. Object Lock without a default retention locks
+    only the objects whose writer asks for it, which is a WARNING whatever the scope.
+    """
+    for bucket in _buckets(inv):
+        name = bucket.get("Name")
+        tags_raw, tags_error = joined_setting(bucket, "SentinelTags")
+        tags = tag_pairs(tags_raw)
+        scope = _object_lock_scope(bucket, tags, settings)
+        if scope is None and tags_error:
+            yield _setting_error("aws_s3_object_lock", bucket, "tags", tags_error)
+            continue
+        if scope is None:
+            continue
+        missing_status, why = scope
+        config, error = joined_setting(bucket, "SentinelObjectLock")
+        if error:
+            yield _setting_error("aws_s3_object_lock", bucket, "Object Lock configuration", error)
+            continue
+        enabled = (config or {}).get("ObjectLockEnabled") == "Enabled"
+        retention = _retention_text((config or {}).get("Rule") or {})
+        if enabled and retention:
+            status = PASS
+            message = f"Bucket {name} ({why}) has Object Lock with a {retention}."
+        elif enabled:
+            status = WARNING
+            message = (
+                f"Bucket {name} ({why}) has Object Lock on but no default retention, so only "
+                "objects written with a retention are locked."
+            )
+        else:
+            status = missing_status
+            message = (
+                f"Bucket {name} ({why}) has no Object Lock: its objects can be deleted or "
+                "overwritten."
+            )
+        yield CheckResult(
+            "aws_s3_object_lock",
+            status,
+            bucket_arn(str(name)),
+            "s3-bucket",
+            message,
+            region=bucket_region(bucket),
+            data={
+                "bucket": name,
+                "inScopeBecause": why,
+                "objectLockEnabled": enabled,
+                "defaultRetention": ((config or {}).get("Rule") or {}).get("DefaultRetention"),
+                "tags": tags,
+            },
         )
 
 

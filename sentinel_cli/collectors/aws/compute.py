@@ -1,5 +1,6 @@
 """Regional compute and network evidence: EC2 (VPCs, flow logs, security groups, instances, EBS
-default encryption, snapshots), SSM, Lambda, load balancers, Inspector.
+volumes, default encryption and snapshots; subnets and network ACLs), SSM, Lambda, load balancers,
+Inspector.
 
 Each EC2 field is its own piece, so a denied ``DescribeSnapshots`` leaves security groups intact.
 Calls per resource are limited to what the contract needs and no list call can replace: one
@@ -33,6 +34,8 @@ def fetch_ec2(ctx: Collection, region: str) -> None:
         reservations = ctx.items("instances", region, ec2, "describe_instances", "Reservations")
         instances = [i for r in reservations for i in r.get("Instances") or []]
         ctx.put("instances", instances, region)
+    with ctx.piece("volumes", region):
+        ctx.put("volumes", ctx.items("volumes", region, ec2, "describe_volumes", "Volumes"), region)
     with ctx.piece("ebs_default_encryption", region):
         resp = ctx.call("ebs_default_encryption", region, ec2, "get_ebs_encryption_by_default")
         ctx.put("ebs_default_encryption", bool((resp or {}).get("EbsEncryptionByDefault")), region)
@@ -57,6 +60,20 @@ def fetch_ec2(ctx: Collection, region: str) -> None:
                 snap["SentinelCreateVolumePermissions"] = None
                 snap["SentinelErrors"] = {"SentinelCreateVolumePermissions": str(exc)}
         ctx.put("snapshots", snapshots, region)
+
+
+def fetch_vpc_network(ctx: Collection, region: str) -> None:
+    """Subnets and network ACLs: one paged list call each, whatever the number of VPCs.
+
+    A unit of its own (not part of ``fetch_ec2``) so the two lists run beside the EC2 unit
+    instead of after it.
+    """
+    ec2 = ctx.client("ec2", region)
+    with ctx.piece("subnets", region):
+        ctx.put("subnets", ctx.items("subnets", region, ec2, "describe_subnets", "Subnets"), region)
+    with ctx.piece("network_acls", region):
+        acls = ctx.items("network_acls", region, ec2, "describe_network_acls", "NetworkAcls")
+        ctx.put("network_acls", acls, region)
 
 
 def fetch_ssm(ctx: Collection, region: str) -> None:

@@ -4,13 +4,15 @@ Manager, DynamoDB, Backup.
 KMS: ``ListKeys`` returns AWS-managed keys too, and only ``DescribeKey`` tells them apart, so every
 key is described once; rotation is asked only of customer-managed symmetric AWS_KMS keys that are
 enabled or disabled (the only ones for which AWS supports automatic rotation; for the others
-``SentinelRotationEnabled`` is None). ACM lists every key type, not just RSA-2048 (the API's
+``SentinelRotationEnabled`` is None), and every customer-managed key's policy is read once
+(``GetKeyPolicy``), for the check of policies open to every principal. ACM lists every key type, not just RSA-2048 (the API's
 default filter). As elsewhere, a per-resource failure marks the resource and is reported once per
 region and call.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sentinel_cli.collectors.aws.engine import Collection, FetchFailed
@@ -64,8 +66,29 @@ def fetch_kms(ctx: Collection, region: str) -> None:
                     meta["SentinelRotationEnabled"] = bool((status or {}).get("KeyRotationEnabled"))
                 except FetchFailed as exc:
                     meta["SentinelErrors"] = {"SentinelRotationEnabled": str(exc)}
+            meta["SentinelPolicy"] = _key_policy(ctx, kms, region, meta)
             keys.append(meta)
         ctx.put("kms_keys", keys, region)
+
+
+def _key_policy(ctx: Collection, kms: Any, region: str, meta: dict[str, Any]) -> Any:
+    """The key's policy as a dict (``default`` is the only policy name KMS has); None on failure,
+    which is then recorded in the key's ``SentinelErrors`` and once for the region."""
+    try:
+        resp = ctx.call(
+            "kms_keys", region, kms, "get_key_policy", KeyId=meta["KeyId"], PolicyName="default"
+        )
+    except FetchFailed as exc:
+        meta.setdefault("SentinelErrors", {})["SentinelPolicy"] = str(exc)
+        return None
+    text = (resp or {}).get("Policy")
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        meta.setdefault("SentinelErrors", {})["SentinelPolicy"] = "the key policy is not JSON"
+        return None
 
 
 def fetch_acm(ctx: Collection, region: str) -> None:

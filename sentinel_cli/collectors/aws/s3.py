@@ -1,11 +1,12 @@
 """S3: every bucket with its security settings, and the account-level Block Public Access.
 
-S3 has no "describe all buckets" call, so each bucket costs about six calls (encryption,
-versioning, logging, policy, public access block, ACL; plus its location when ListBuckets does not
-return ``BucketRegion``, and the policy status only when the policy has an Allow statement: with
-no policy, or a deny-only one such as the usual TLS-only policy, nothing can make the bucket public
-by policy, and ``SentinelPolicyStatus`` is None). Buckets are fetched concurrently, each through a
-client of the bucket's own region, which avoids a redirect per call.
+S3 has no "describe all buckets" call, so each bucket costs about eight calls (encryption,
+versioning, logging, policy, public access block, ACL, tags and Object Lock, the last two telling
+backup and audit-log buckets apart and whether their objects are immutable; plus its location
+when ListBuckets does not return ``BucketRegion``, and the policy status only when the policy has
+an Allow statement: with no policy, or a deny-only one such as the usual TLS-only policy, nothing
+can make the bucket public by policy, and ``SentinelPolicyStatus`` is None). Buckets are fetched
+concurrently, each through a client of the bucket's own region, which avoids a redirect per call.
 
 A per-bucket failure (AccessDenied on one bucket's policy, a bucket deleted mid-collection) is
 recorded in the bucket's ``SentinelErrors`` under the ``Sentinel*`` key it prevented, so the checks
@@ -45,6 +46,13 @@ _SETTINGS: tuple[tuple[str, str, frozenset[str], Any], ...] = (
         lambda r: r.get("PublicAccessBlockConfiguration"),
     ),
     ("SentinelAcl", "get_bucket_acl", frozenset(), lambda r: r.get("Grants", [])),
+    ("SentinelTags", "get_bucket_tagging", frozenset({"NoSuchTagSet"}), lambda r: r.get("TagSet")),
+    (
+        "SentinelObjectLock",
+        "get_object_lock_configuration",
+        frozenset({"ObjectLockConfigurationNotFoundError"}),
+        lambda r: r.get("ObjectLockConfiguration"),
+    ),
 )
 
 

@@ -235,6 +235,8 @@ def db_instance(ident: str, **overrides: Any) -> dict[str, Any]:
         "BackupRetentionPeriod": 7,
         "MultiAZ": True,
         "DeletionProtection": True,
+        "EnabledCloudwatchLogsExports": ["postgresql"],
+        "CopyTagsToSnapshot": True,
     }
     item.update(overrides)
     return item
@@ -250,6 +252,8 @@ def db_cluster(ident: str, **overrides: Any) -> dict[str, Any]:
         "DeletionProtection": True,
         "StorageEncrypted": True,
         "BackupRetentionPeriod": 7,
+        "EnabledCloudwatchLogsExports": ["postgresql"],
+        "CopyTagsToSnapshot": True,
         "DBClusterMembers": [{"DBInstanceIdentifier": f"{ident}-1", "IsClusterWriter": True}],
     }
     item.update(overrides)

@@ -1,4 +1,5 @@
-"""Database checks: RDS exposure, encryption, backups, Multi-AZ, deletion protection; DynamoDB PITR."""
+"""Database checks: RDS exposure, encryption, backups, Multi-AZ, deletion protection, log exports,
+tags on snapshots; DynamoDB PITR."""
 
 from __future__ import annotations
 
@@ -99,6 +100,66 @@ def test_rds_backup_edge_missing_retention(run_check):
     assert _ids(run_check("aws_rds_backup", inventory(db_instances={REGION: [db]}))) == [
         (FAIL, db_arn("x"))
     ]
+
+
+# ---- aws_rds_log_exports / aws_rds_copy_tags_to_snapshots ----------------------------------
+
+# (check id, field, failing value, passing message of instance "good", failing message of "bad")
+CLUSTER_SETTING_CHECKS = [
+    (
+        "aws_rds_log_exports",
+        "EnabledCloudwatchLogsExports",
+        [],
+        "DB instance good exports postgresql logs to CloudWatch Logs.",
+        "DB instance bad exports no logs to CloudWatch Logs.",
+    ),
+    (
+        "aws_rds_copy_tags_to_snapshots",
+        "CopyTagsToSnapshot",
+        False,
+        "DB instance good copies its tags to snapshots.",
+        "DB instance bad does not copy its tags to snapshots.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("check_id", "field", "bad", "ok_text", "bad_text"), CLUSTER_SETTING_CHECKS
+)
+def test_rds_settings_pass_and_fail(run_check, check_id, field, bad, ok_text, bad_text):
+    dbs = {REGION: [db_instance("good"), db_instance("bad", **{field: bad})]}
+    clusters = {REGION: [db_cluster("c-good"), db_cluster("c-bad", **{field: bad})]}
+    results = run_check(check_id, inventory(db_instances=dbs, db_clusters=clusters))
+    assert _ids(results) == [
+        (PASS, db_arn("good")),
+        (FAIL, db_arn("bad")),
+        (PASS, cluster_arn("c-good")),
+        (FAIL, cluster_arn("c-bad")),
+    ]
+    assert [r.message for r in results[:2]] == [ok_text, bad_text]
+    assert results[3].message.startswith("DB cluster c-bad ")
+
+
+@pytest.mark.parametrize(
+    ("check_id", "field", "bad", "ok_text", "bad_text"), CLUSTER_SETTING_CHECKS
+)
+def test_rds_settings_edge_cluster_members_and_missing_field(
+    run_check, check_id, field, bad, ok_text, bad_text
+):
+    member = db_instance(
+        "member", DBClusterIdentifier="multi-az", Engine="postgres", **{field: bad}
+    )
+    aurora = db_instance("aurora-1", Engine="aurora-mysql", **{field: bad})
+    bare = db_instance("bare")
+    del bare[field]  # never set: a FAIL, not a crash
+    results = run_check(check_id, inventory(db_instances={REGION: [member, aurora, bare]}))
+    assert _ids(results) == [(FAIL, db_arn("bare"))]  # members are judged on their cluster
+
+
+def test_rds_log_exports_lists_every_exported_log(run_check):
+    db = db_instance("mysql", Engine="mysql", EnabledCloudwatchLogsExports=["audit", "error"])
+    [result] = run_check("aws_rds_log_exports", inventory(db_instances={REGION: [db]}))
+    assert result.message == "DB instance mysql exports audit, error logs to CloudWatch Logs."
 
 
 # ---- aws_dynamodb_pitr ---------------------------------------------------------------------

@@ -123,6 +123,47 @@ def test_user_console_mfa_edge_empty_report(run_check):
     assert run_check("aws_iam_user_console_mfa", inventory(credential_report=[])) == []
 
 
+# ---- aws_iam_user_one_active_key -----------------------------------------------------------
+
+
+def test_user_one_active_key(run_check):
+    report = [
+        cred_row(ROOT, access_key_1_active="true", access_key_2_active="true"),
+        cred_row(
+            "rotating",
+            access_key_1_active="true",
+            access_key_1_last_rotated=days_ago(200, style="offset"),
+            access_key_2_active="true",
+            access_key_2_last_rotated=days_ago(3, style="offset"),
+        ),
+        cred_row("single", access_key_1_active="false", access_key_2_active="true"),
+        cred_row("nobody"),
+    ]
+    results = run_check("aws_iam_user_one_active_key", inventory(credential_report=report))
+    # Root is judged by aws_iam_root_no_keys.
+    assert _ids(results) == [
+        (FAIL, user_arn("rotating")),
+        (PASS, user_arn("single")),
+        (PASS, user_arn("nobody")),
+    ]
+    assert results[0].message == (
+        "User rotating has 2 active access keys, created on 2023-11-14T00:00:00Z and on "
+        "2024-05-29T00:00:00Z."
+    )
+    assert results[0].data["activeKeys"] == 2
+    assert results[1].message == "User single has one active access key."
+    assert results[2].message == "User nobody has no active access key."
+
+
+def test_user_one_active_key_edge_unreadable_dates_and_failed_report(run_check):
+    row = cred_row("odd", access_key_1_active="true", access_key_2_active="true")
+    [result] = run_check("aws_iam_user_one_active_key", inventory(credential_report=[row]))
+    assert result.status == FAIL
+    assert result.message.endswith("created on an unknown date and on an unknown date.")
+    failed = inventory(credential_report=[row], errors=(error("credential_report"),))
+    assert run_check("aws_iam_user_one_active_key", failed) == []
+
+
 # ---- aws_iam_password_policy ---------------------------------------------------------------
 
 

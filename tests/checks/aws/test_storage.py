@@ -1,8 +1,9 @@
-"""Storage checks: S3 exposure, TLS, encryption, versioning, access logs; EBS snapshots."""
+"""Storage checks: S3 exposure, Block Public Access, TLS, encryption, versioning, access logs,
+Object Lock; EBS snapshots."""
 
 from __future__ import annotations
 
-from sentinel_cli.checks.base import ERROR, FAIL, PASS
+from sentinel_cli.checks.base import ERROR, FAIL, PASS, WARNING
 
 from .builders import (
     ACCOUNT,
@@ -110,6 +111,78 @@ def test_account_bpa_edge_absent_or_failed(run_check):
     assert run_check("aws_s3_account_bpa", inventory()) == []  # S3 not collected at all
     failed = inventory(errors=(error("account_public_access_block"),))
     assert run_check("aws_s3_account_bpa", failed) == []
+
+
+# ---- aws_s3_bucket_bpa_effective -----------------------------------------------------------
+
+
+def test_bucket_bpa_effective(run_check):
+    buckets = [
+        bucket("own", SentinelPublicAccessBlock=pab()),
+        bucket("none"),
+        bucket("partial", SentinelPublicAccessBlock=pab(RestrictPublicBuckets=False)),
+    ]
+    results = run_check("aws_s3_bucket_bpa_effective", inventory(buckets=buckets))
+    assert _ids(results) == [(PASS, ARN("own")), (FAIL, ARN("none")), (FAIL, ARN("partial"))]
+    assert results[0].message == (
+        "Bucket own is covered by all four Block Public Access settings (set on the bucket)."
+    )
+    assert results[2].message == (
+        "Bucket partial is not covered by Block Public Access for RestrictPublicBuckets: "
+        "neither the bucket nor the account sets them."
+    )
+    assert results[2].data["notInForce"] == ["RestrictPublicBuckets"]
+
+
+def test_bucket_bpa_effective_edge_account_level_and_errors(run_check):
+    buckets = [
+        bucket("none"),
+        bucket("mixed", SentinelPublicAccessBlock=pab(BlockPublicAcls=False)),
+        bucket(
+            "denied",
+            SentinelPublicAccessBlock=None,
+            SentinelErrors={"SentinelPublicAccessBlock": "AccessDenied: no"},
+        ),
+    ]
+    # The account covers what the buckets leave off: even the unreadable bucket is covered.
+    covered = inventory(
+        buckets=buckets,
+        account_public_access_block=pab(),
+        account_public_access_block_present=True,
+    )
+    results = run_check("aws_s3_bucket_bpa_effective", covered)
+    assert [r.status for r in results] == [PASS, PASS, PASS]
+    assert results[0].message.endswith("(set on the account).")
+    assert results[1].message.endswith("(set on the account).")
+    both = inventory(
+        buckets=[bucket("both", SentinelPublicAccessBlock=pab())],
+        account_public_access_block=pab(),
+        account_public_access_block_present=True,
+    )
+    [twice] = run_check("aws_s3_bucket_bpa_effective", both)
+    assert twice.message.endswith("(set on the bucket and on the account).")
+    # Two levels that only together cover all four.
+    split = inventory(
+        buckets=[bucket("split", SentinelPublicAccessBlock=pab(BlockPublicAcls=False))],
+        account_public_access_block=pab(IgnorePublicAcls=False),
+        account_public_access_block_present=True,
+    )
+    [together] = run_check("aws_s3_bucket_bpa_effective", split)
+    assert together.message.endswith("(the bucket and the account together).")
+    # Nothing at the account: the unreadable bucket is ERROR, never PASS.
+    open_account = inventory(buckets=buckets)
+    statuses = [r.status for r in run_check("aws_s3_bucket_bpa_effective", open_account)]
+    assert statuses == [FAIL, FAIL, ERROR]
+    # Account level unreadable: only a bucket covering all four on its own can be judged.
+    unknown = inventory(
+        buckets=[bucket("own", SentinelPublicAccessBlock=pab()), bucket("none")],
+        errors=(error("account_public_access_block"),),
+    )
+    results = run_check("aws_s3_bucket_bpa_effective", unknown)
+    assert [r.status for r in results] == [PASS, ERROR]
+    assert results[1].message == (
+        "Could not evaluate bucket none: Block Public Access of the account's settings unavailable."
+    )
 
 
 # ---- aws_s3_tls_only -----------------------------------------------------------------------
@@ -222,6 +295,93 @@ def test_default_encryption_edge(run_check):
     ]
     results = run_check("aws_s3_bucket_default_encryption", inventory(buckets=buckets))
     assert _ids(results) == [(FAIL, ARN("empty-rules")), (ERROR, ARN("err"))]
+
+
+# ---- aws_s3_object_lock --------------------------------------------------------------------
+
+LOCKED = {
+    "ObjectLockEnabled": "Enabled",
+    "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 365}},
+}
+
+
+def test_object_lock(run_check):
+    buckets = [
+        bucket("acme-backups", SentinelObjectLock=LOCKED, SentinelTags=None),
+        bucket("acme-data", SentinelObjectLock=None, SentinelTags=None),  # out of scope
+        bucket(
+            "acme-logs",
+            SentinelObjectLock=None,
+            SentinelTags=[{"Key": "purpose", "Value": "Audit-Log"}],
+        ),
+    ]
+    results = run_check("aws_s3_object_lock", inventory(buckets=buckets))
+    assert _ids(results) == [(PASS, ARN("acme-backups")), (WARNING, ARN("acme-logs"))]
+    assert results[0].message == (
+        "Bucket acme-backups (its name mentions backup) has Object Lock with a COMPLIANCE "
+        "retention of 365 day(s)."
+    )
+    assert results[1].message == (
+        "Bucket acme-logs (its tag purpose mentions audit) has no Object Lock: its objects can "
+        "be deleted or overwritten."
+    )
+
+
+def test_object_lock_required_by_settings_fails(run_check):
+    buckets = [
+        bucket("ledger-archive", SentinelObjectLock=None, SentinelTags=None),
+        bucket("vault", SentinelObjectLock={"ObjectLockEnabled": "Enabled"}, SentinelTags=None),
+    ]
+    results = run_check(
+        "aws_s3_object_lock",
+        inventory(buckets=buckets),
+        object_lock_buckets=("ledger-*", "VAULT"),
+        object_lock_hints=(),
+    )
+    assert _ids(results) == [(FAIL, ARN("ledger-archive")), (WARNING, ARN("vault"))]
+    assert "the settings require Object Lock for it" in results[0].message
+    assert results[1].message == (
+        "Bucket vault (the settings require Object Lock for it) has Object Lock on but no "
+        "default retention, so only objects written with a retention are locked."
+    )
+    # Without hints nothing else is in scope.
+    quiet = inventory(buckets=[bucket("backups", SentinelObjectLock=None, SentinelTags=None)])
+    assert run_check("aws_s3_object_lock", quiet, object_lock_hints=()) == []
+    # A lone word written without brackets in settings.yaml is one hint, not its letters.
+    other = inventory(buckets=[bucket("assets", SentinelObjectLock=None, SentinelTags=None)])
+    assert run_check("aws_s3_object_lock", other, object_lock_hints="backup") == []
+    assert [
+        r.status for r in run_check("aws_s3_object_lock", quiet, object_lock_hints="backup")
+    ] == [WARNING]
+
+
+def test_object_lock_edge_unreadable_settings(run_check):
+    buckets = [
+        # Tags unreadable and the name says nothing: cannot tell whether it is in scope.
+        bucket("plain", SentinelTags=None, SentinelErrors={"SentinelTags": "AccessDenied: no"}),
+        # The name already puts it in scope; its lock configuration is unreadable.
+        bucket(
+            "db-backup",
+            SentinelTags=None,
+            SentinelObjectLock=None,
+            SentinelErrors={"SentinelObjectLock": "AccessDenied: no"},
+        ),
+        # Years instead of days.
+        bucket(
+            "audit-trail",
+            SentinelTags=None,
+            SentinelObjectLock={
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 0, "Years": 7}},
+            },
+        ),
+    ]
+    results = run_check("aws_s3_object_lock", inventory(buckets=buckets))
+    assert [r.status for r in results] == [ERROR, ERROR, PASS]
+    assert results[0].message == (
+        "Could not evaluate bucket plain: tags unavailable (AccessDenied: no)."
+    )
+    assert results[2].message.endswith("GOVERNANCE retention of 7 year(s).")
 
 
 # ---- aws_ec2_snapshot_not_public -----------------------------------------------------------

@@ -273,3 +273,42 @@ def test_without_describe_regions_the_requested_regions_are_used(
         collect_aws(AwsCredentials(), regions=["xx-nowhere-9"])
     # Nothing requested and nothing listable: the home region, with the error on record.
     assert collect_aws(AwsCredentials(region="eu-west-1")).regions == ("eu-west-1",)
+
+
+@pytest.mark.parametrize(
+    ("operation", "unit", "check_id", "setting"),
+    [
+        ("GetKeyPolicy", "kms", "aws_kms_key_policy_not_public", "SentinelPolicy"),
+        ("GetObjectLockConfiguration", "s3 buckets", "aws_s3_object_lock", "SentinelObjectLock"),
+        # Without tags a bucket whose name says nothing may or may not hold backups.
+        ("GetBucketTagging", "s3 buckets", "aws_s3_object_lock", "SentinelTags"),
+    ],
+)
+def test_a_denied_per_resource_call_is_error_for_that_resource(
+    mocked: None,
+    monkeypatch: pytest.MonkeyPatch,
+    operation: str,
+    unit: str,
+    check_id: str,
+    setting: str,
+) -> None:
+    """Key policies, Object Lock and tags are read per resource: a refusal marks the resource,
+    and the check reading it says ERROR for that resource rather than passing it."""
+    from sentinel_cli.checks import load_checks
+    from sentinel_cli.checks.base import CheckSettings, run_checks
+
+    boto3.client("kms", region_name="us-east-1").create_key(Description="k")
+    # Named as a backup bucket, unless its tags are the question.
+    bucket = "nightly-data" if setting == "SentinelTags" else "nightly-backups"
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=bucket)
+    only_units(monkeypatch, unit)
+    refuse(monkeypatch, operation)
+    inv = collect_aws(AwsCredentials(), regions=["us-east-1"], workers=2)
+    [item] = inv.buckets if unit == "s3 buckets" else inv.kms_keys["us-east-1"]
+    assert item[setting] is None
+    assert "AccessDenied" in item["SentinelErrors"][setting]
+    [check] = [c for c in load_checks("aws") if c.meta.id == check_id]
+    per_resource = [
+        r for r in run_checks([check], inv, CheckSettings()) if r.resource_type != "aws-account"
+    ]
+    assert [r.status for r in per_resource] == ["ERROR"]
