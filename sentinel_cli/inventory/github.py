@@ -12,8 +12,9 @@ runner turns the error into ERROR evidence naming the permission needed). ``None
 is a *collected* answer meaning "absent" (e.g. ``branch_protection["acme/web"] is None`` means
 GitHub answered 404 "Branch not protected"), never "unknown".
 
-Archived repositories are read-only and out of scope for change management: they are listed in
-``archived_repos`` for transparency and nowhere else.
+Archived repositories are read-only and out of scope for the repository checks: they are listed in
+``archived_repos`` (with their listing entries in ``archived_listing``) so that one check can name
+each of them, and the population an auditor samples from is complete; no other source holds them.
 
 Source names (``sources`` in the catalogue, ``FetchError.source``) are this class's field names.
 """
@@ -97,6 +98,9 @@ class GithubInventory(FailureIndex):
     admins and security managers)."""
     archived_repos: tuple[str, ...] = ()
     """Full names of archived repositories, skipped on purpose."""
+    archived_listing: ByRepo = field(default_factory=dict)
+    """Per archived repo: its entry of the same listing walk (visibility, pushed_at, updated_at,
+    ...). Costs no call; it lets the evidence say what was left out."""
     branch_protection: ByRepo = field(default_factory=dict)
     """Per repo: ``GET /repos/{o}/{r}/branches/{default}/protection`` (classic protection with
     required_pull_request_reviews, required_status_checks, enforce_admins, allow_force_pushes,
@@ -127,6 +131,16 @@ class GithubInventory(FailureIndex):
     """Per repo: the most recent ``GET /repos/{o}/{r}/code-scanning/analyses`` (id, ref,
     created_at, tool{name, version}, category, results_count). ``[]`` = none ("no analysis
     found", or code scanning not enabled for the repository)."""
+    automated_security_fixes: ByRepo = field(default_factory=dict)
+    """Per repo, *only* where ``repo_details`` did not report
+    ``security_and_analysis.dependabot_security_updates`` to an admin token (older GHES):
+    ``GET /repos/{o}/{r}/automated-security-fixes`` → ``{enabled, paused}``. ``None`` = GitHub
+    answered 404 to an admin, "Dependabot is not enabled for the repository"."""
+    repo_outside_collaborators: ByRepo = field(default_factory=dict)
+    """Per repo: ``GET /repos/{o}/{r}/collaborators?affiliation=outside`` — the outside
+    collaborators with their access to that repository (simple-user shape plus
+    ``permissions{admin, maintain, push, triage, pull}`` and ``role_name``). Needs push access
+    to the repository and, for classic tokens, ``read:org`` and ``repo``."""
     repo_hooks: ByRepo = field(default_factory=dict)
     """Per repo: ``GET /repos/{o}/{r}/hooks`` (same shape as org hooks). Admin-only."""
     deploy_keys: ByRepo = field(default_factory=dict)

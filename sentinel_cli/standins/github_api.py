@@ -158,6 +158,8 @@ class GithubApiServer(ThreadingHTTPServer):
         self.requests: Counter[str] = Counter()
         self.total_requests = 0
         self.omit_protection_signatures = False
+        # Older GHES: security_and_analysis without dependabot_security_updates.
+        self.omit_security_updates_status = False
         self._lock = threading.Lock()
         self._injected: dict[str, list[Reply]] = {}
         # (token, resource) -> (used, window reset epoch)
@@ -576,7 +578,10 @@ class _Handler(BaseHTTPRequestHandler):
         base = self.server.base_url
         branch = repo.default_branch
         if sub == "":
-            return Reply(200, _repo_json(base, org, repo, token, full=True))
+            body = _repo_json(base, org, repo, token, full=True)
+            if self.server.omit_security_updates_status and "security_and_analysis" in body:
+                body["security_and_analysis"].pop("dependabot_security_updates", None)
+            return Reply(200, body)
         if sub == f"/branches/{branch}/protection":
             if not token.repo_admin:
                 raise HttpError(
@@ -627,6 +632,19 @@ class _Handler(BaseHTTPRequestHandler):
             if not repo.vulnerability_alerts:
                 raise HttpError(404, "Vulnerability alerts are disabled.")
             return Reply(204)
+        if sub == "/automated-security-fixes":
+            if not token.repo_admin:
+                raise HttpError(404, "Not Found")
+            if not repo.vulnerability_alerts:
+                # GitHub: "Not Found if Dependabot is not enabled for the repository".
+                raise HttpError(404, "Not Found")
+            return Reply(
+                200,
+                {"enabled": repo.security_updates, "paused": repo.security_updates_paused},
+            )
+        if sub == "/collaborators":
+            self._need_scope(token, "repo")
+            return self._paged(path, query, _collaborators(org, repo, query), extra)
         if sub == "/dependabot/alerts":
             self._need_scope(token, "security_events")
             if not repo.vulnerability_alerts:
@@ -778,10 +796,49 @@ def _repo_json(
                 "secret_scanning": {"status": repo.secret_scanning},
                 "secret_scanning_push_protection": {"status": repo.push_protection},
                 "dependabot_security_updates": {
-                    "status": "enabled" if repo.vulnerability_alerts else "disabled"
+                    "status": "enabled"
+                    if repo.vulnerability_alerts and repo.security_updates
+                    else "disabled"
                 },
             }
     return body
+
+
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "read": ("pull",),
+    "triage": ("pull", "triage"),
+    "write": ("pull", "triage", "push"),
+    "maintain": ("pull", "triage", "push", "maintain"),
+    "admin": ("pull", "triage", "push", "maintain", "admin"),
+}
+
+
+def _collaborator(login: str, role: str) -> JsonObject:
+    """A ``GET /repos/{o}/{r}/collaborators`` entry: the user with its rights on the repo."""
+    granted = ROLE_PERMISSIONS[role]
+    return _user(login) | {
+        "permissions": {name: name in granted for name in ROLE_PERMISSIONS["admin"]},
+        "role_name": role,
+    }
+
+
+def _collaborators(org: OrgSeed, repo: RepoSeed, query: dict[str, str]) -> list[JsonObject]:
+    """``affiliation=outside``: the repository's outside collaborators; ``direct``: the same (no
+    member is seeded as a direct collaborator); ``all`` (the default) adds owners as admins and
+    members with the organization's base permission."""
+    affiliation = query.get("affiliation", "all")
+    if affiliation not in {"outside", "direct", "all"}:
+        raise HttpError(422, "Validation Failed")
+    people = [_collaborator(login, role) for login, role in repo.outside_collaborators.items()]
+    if affiliation == "all":
+        base_role = {"none": None, "read": "read", "write": "write", "admin": "admin"}.get(
+            str(org.settings.get("default_repository_permission", "read"))
+        )
+        for login in org.members:
+            role = "admin" if login in org.owners else base_role
+            if role is not None:
+                people.append(_collaborator(login, role))
+    return sorted(people, key=lambda p: str(p["login"]))
 
 
 def _with_urls(url: str, protection: JsonObject) -> JsonObject:

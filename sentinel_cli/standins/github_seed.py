@@ -46,11 +46,18 @@ class RepoSeed:
     files: dict[str, str] = field(default_factory=dict)
     """Path -> text on the default branch (CODEOWNERS, SECURITY.md, ...)."""
     vulnerability_alerts: bool = True
+    security_updates: bool = True
+    """Dependabot security updates (automatic fix pull requests); they need alerts on too."""
+    security_updates_paused: bool = False
+    """GitHub paused them (an inactive repository): only ``/automated-security-fixes`` says so."""
     dependabot_alerts: list[JsonObject] = field(default_factory=list)
     code_scanning: list[JsonObject] | None = field(default_factory=list)
     """Analyses, newest first; ``[]`` = "no analysis found"; None = code scanning not enabled."""
     hooks: list[JsonObject] = field(default_factory=list)
     keys: list[JsonObject] = field(default_factory=list)
+    outside_collaborators: dict[str, str] = field(default_factory=dict)
+    """Outside collaborator login -> role on this repository (read, triage, write, maintain,
+    admin); each login must also be in the org's ``outside_collaborators``."""
     pulls: list[JsonObject] = field(default_factory=list)
     """Pull requests (REST shape) each with a private ``_reviews`` list the server serves apart."""
     id: int = 0
@@ -441,9 +448,9 @@ def seed_org(
 
     ``profile="mixed"``: org-level misconfigurations (2FA not required, base permission ``write``,
     members may create public repositories, four owners, a member without 2FA, outside
-    collaborators, all Actions allowed with a write GITHUB_TOKEN that may approve PRs, an org
+    collaborators — the allow-listed one is admin of a repository —, all Actions allowed with a write GITHUB_TOKEN that may approve PRs, an org
     webhook without secret, Enterprise Cloud without SAML SSO, an owner inactive for 250 days)
-    and per-repository pairs of misconfigured/hardened repositories.
+    and per-repository pairs of misconfigured/hardened repositories, plus one archived repository.
     ``profile="hardened"``: everything passes. ``repos``: pad the listing (archived included) to
     this many repositories with hardened ``svc-NNN`` repositories.
     """
@@ -529,6 +536,7 @@ def _mixed_org(name: str, now: datetime) -> OrgSeed:
     o = name
     api = _hardened_repo("api", now)
     api.dependabot_alerts = [dependabot_alert(3, "high", ago(days=2), "axios")]
+    api.outside_collaborators = {"vendor-vic": "read"}
     api.pulls = [
         pull(
             101,
@@ -569,6 +577,7 @@ def _mixed_org(name: str, now: datetime) -> OrgSeed:
             )
         ],
         keys=[deploy_key(stable_id(o, "web", "key"), "deploy-bot", read_only=False)],
+        outside_collaborators={"vendor-vic": "write"},
         pulls=[
             pull(
                 12,
@@ -608,6 +617,7 @@ def _mixed_org(name: str, now: datetime) -> OrgSeed:
             signatures=False,
         ),
         push_protection="disabled",
+        security_updates=False,
         files={"CODEOWNERS": "* @acme/billing\n"},
         dependabot_alerts=[dependabot_alert(7, "critical", ago(days=3), "lodash")],
         code_scanning=[analysis(stable_id(o, "billing", "a"), ago(days=90))],
@@ -630,6 +640,7 @@ def _mixed_org(name: str, now: datetime) -> OrgSeed:
         name="platform",
         protection=None,
         files={"docs/CODEOWNERS": "* @acme/platform\n"},
+        outside_collaborators={"contractor-carol": "admin"},
         code_scanning=[analysis(stable_id(o, "platform", "a"), ago(days=2))],
         pulls=[
             pull(
@@ -647,6 +658,7 @@ def _mixed_org(name: str, now: datetime) -> OrgSeed:
         name="infra",
         protection=None,
         files={".github/CODEOWNERS": "* @acme/infra\n"},
+        outside_collaborators={"contractor-carol": "write"},
         code_scanning=[analysis(stable_id(o, "infra", "a"), ago(days=2))],
         rulesets=[
             ruleset(
@@ -692,6 +704,7 @@ def _mixed_org(name: str, now: datetime) -> OrgSeed:
         secret_scanning="disabled",
         vulnerability_alerts=False,
         code_scanning=None,
+        outside_collaborators={"contractor-carol": "admin"},
     )
 
     org_ruleset = ruleset(
@@ -717,6 +730,9 @@ def _mixed_org(name: str, now: datetime) -> OrgSeed:
         ("github_org_owner_count", o): "FAIL",
         ("github_org_outside_collaborators", f"{o}#user-contractor-carol"): "PASS",
         ("github_org_outside_collaborators", f"{o}#user-vendor-vic"): "FAIL",
+        # allow-listed, yet admin on acme/platform: approval of access is not approval of admin.
+        ("github_org_outside_collaborators_no_admin", f"{o}#user-contractor-carol"): "FAIL",
+        ("github_org_outside_collaborators_no_admin", f"{o}#user-vendor-vic"): "PASS",
         ("github_actions_token_read_only", o): "FAIL",
         ("github_actions_no_pr_self_approval", o): "FAIL",
         ("github_actions_allowed_actions", o): "FAIL",
@@ -736,6 +752,7 @@ def _mixed_org(name: str, now: datetime) -> OrgSeed:
             "github_repo_signed_commits": "PASS",
             "github_repo_secret_scanning": "PASS",
             "github_repo_dependabot_alerts": "PASS",
+            "github_repo_dependabot_security_updates": "PASS",
             "github_repo_vuln_sla": "PASS",
             "github_repo_code_scanning": "PASS",
             "github_repo_deploy_keys_read_only": "PASS",
@@ -748,6 +765,7 @@ def _mixed_org(name: str, now: datetime) -> OrgSeed:
             "github_repo_no_force_push_delete": "FAIL",
             "github_repo_secret_scanning": "FAIL",
             "github_repo_dependabot_alerts": "FAIL",
+            "github_repo_dependabot_security_updates": "FAIL",
             "github_repo_code_scanning": "FAIL",
             "github_repo_deploy_keys_read_only": "FAIL",
             "github_change_review_population": "FAIL",
@@ -762,6 +780,8 @@ def _mixed_org(name: str, now: datetime) -> OrgSeed:
             "github_repo_enforce_admins": "FAIL",
             "github_repo_signed_commits": "WARNING",
             "github_repo_secret_scanning": "WARNING",
+            "github_repo_dependabot_alerts": "PASS",
+            "github_repo_dependabot_security_updates": "FAIL",
             "github_repo_vuln_sla": "FAIL",
             "github_repo_code_scanning": "FAIL",
             "github_change_review_population": "FAIL",
@@ -789,6 +809,8 @@ def _mixed_org(name: str, now: datetime) -> OrgSeed:
             "github_repo_default_branch_protected": "FAIL",
             "github_repo_code_scanning": "FAIL",
         },
+        # Archived: read-only, named once, and judged by nothing else.
+        "legacy": {"github_repo_archived_listed": "PASS"},
         "sdk": {
             "github_repo_public_allowed": "PASS",
             "github_repo_security_policy": "PASS",

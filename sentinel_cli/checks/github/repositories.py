@@ -1,6 +1,6 @@
 """Repository security checks: secret scanning, Dependabot, code scanning, keys, exposure, policy.
 
-Each reads per-repository sources of the inventory. Two readings are deliberate:
+Each reads per-repository sources of the inventory. Three readings are deliberate:
 
 - ``security_and_analysis`` is shown only to admins and security managers; when it is absent the
   secret-scanning check reports ERROR naming that need instead of assuming "disabled".
@@ -8,6 +8,9 @@ Each reads per-repository sources of the inventory. Two readings are deliberate:
   (``settings.now`` or the collection time), per severity; a repository with Dependabot alerts
   switched off cannot show SLA compliance, which is a WARNING here (the missing alerts themselves
   FAIL in ``github_repo_dependabot_alerts``).
+- Dependabot *alerts* (a vulnerable dependency is reported) and Dependabot *security updates* (a
+  fix pull request is opened for it) are separate settings and separate checks; security updates
+  are read from ``security_and_analysis`` like secret scanning, hidden = ERROR.
 """
 
 from __future__ import annotations
@@ -84,6 +87,103 @@ def dependabot_alerts(inv: GithubInventory, settings: CheckSettings) -> Iterator
             else "Dependabot alerts are disabled: vulnerable dependencies go unreported.",
             {"vulnerabilityAlerts": on},
         )
+
+
+SECURITY_UPDATES_NEED = "admin on the repository or the security manager role"
+
+
+def _security_updates(inv: GithubInventory, full: str) -> tuple[str, dict[str, Any]] | None:
+    """('enabled' | 'disabled' | 'paused' | 'hidden', data) for one repository, or None when a
+    source it needs failed (the runner reports that) or was not collected.
+
+    The repository JSON's ``security_and_analysis`` answers first; the collector reads
+    ``/automated-security-fixes`` only when an admin's JSON lacked the field.
+    """
+    if full in inv.automated_security_fixes:
+        answer = inv.automated_security_fixes[full]
+        if answer is None:
+            return "disabled", {"source": "automated-security-fixes", "dependabotEnabled": False}
+        enabled = answer.get("enabled") is True
+        paused = answer.get("paused") is True
+        state = ("paused" if paused else "enabled") if enabled else "disabled"
+        return state, {"source": "automated-security-fixes", "enabled": enabled, "paused": paused}
+    if inv.failed("automated_security_fixes", full) or inv.failed("repo_details", full):
+        return None
+    if full not in inv.repo_details:
+        return None
+    analysis = (inv.repo_details[full] or {}).get("security_and_analysis")
+    status = _status((analysis or {}).get("dependabot_security_updates"))
+    if status is None:
+        return "hidden", {"source": "security_and_analysis", "status": "not shown"}
+    return ("enabled" if status == "enabled" else "disabled"), {
+        "source": "security_and_analysis",
+        "status": status,
+    }
+
+
+@check("github_repo_dependabot_security_updates")
+def dependabot_security_updates(
+    inv: GithubInventory, settings: CheckSettings
+) -> Iterator[CheckResult]:
+    cid = "github_repo_dependabot_security_updates"
+    for view in each_repo(inv, ()):
+        full = view.full_name
+        found = _security_updates(inv, full)
+        if found is None:
+            if not (
+                inv.failed("automated_security_fixes", full) or inv.failed("repo_details", full)
+            ):
+                yield view.result(
+                    cid,
+                    ERROR,
+                    f"Could not evaluate: repo_details was not collected for {full}.",
+                    {"notCollected": ["repo_details"]},
+                )
+            continue
+        state, data = found
+        alerts = inv.vulnerability_alerts.get(full)
+        if alerts is not None:
+            data["dependabotAlerts"] = alerts is True
+        if state == "hidden":
+            yield view.result(
+                cid,
+                ERROR,
+                "Could not evaluate: security_and_analysis is not visible to the token "
+                "(GitHub shows it to repository admins and security managers).",
+                {**data, "permissionNeeded": SECURITY_UPDATES_NEED},
+            )
+        elif state == "enabled":
+            yield view.result(
+                cid,
+                PASS,
+                "Dependabot security updates are enabled: fixes for vulnerable dependencies "
+                "arrive as pull requests.",
+                data,
+            )
+        elif state == "paused":
+            yield view.result(
+                cid,
+                WARNING,
+                "Dependabot security updates are enabled but paused by GitHub (an inactive "
+                "repository): no fix pull requests are opened.",
+                data,
+            )
+        elif data.get("dependabotAlerts") is False:
+            yield view.result(
+                cid,
+                FAIL,
+                "Dependabot security updates are disabled, and so are Dependabot alerts: "
+                "vulnerable dependencies are neither reported nor fixed by pull request.",
+                data,
+            )
+        else:
+            yield view.result(
+                cid,
+                FAIL,
+                "Dependabot security updates are disabled: vulnerable dependencies may be "
+                "reported, but no fix pull request is opened.",
+                data,
+            )
 
 
 def _severity(alert: Mapping[str, Any]) -> str:

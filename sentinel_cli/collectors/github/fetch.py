@@ -17,7 +17,14 @@ What a response *means* is decided here, once, so checks stay pure:
 - "no analysis found" and "Advanced Security must be enabled" are collected answers (no code
   scanning), not errors;
 - for tokens that may not read ``vulnerability-alerts`` (admin-only), the Dependabot alerts list
-  settles the question: listing works => alerts are on; "disabled" => off.
+  settles the question: listing works => alerts are on; "disabled" => off;
+- Dependabot security updates come free with the repository JSON
+  (``security_and_analysis.dependabot_security_updates``); ``/automated-security-fixes`` is read
+  only when an admin's answer lacks that field.
+
+Each repository also costs one listing of its outside collaborators
+(``/collaborators?affiliation=outside``, with each one's role there), so judging their rights is
+one call per repository, never one per collaborator and repository.
 
 Rulesets are read through the rules that apply to the default branch (read access suffices);
 each distinct ruleset is then fetched once per collection (org rulesets are shared by many
@@ -55,6 +62,10 @@ Permission = str | Callable[[ApiError], str] | None
 
 PROTECTION_PERMISSION = "admin on the repository (classic branch protection is admin-only)"
 ADMIN_PERMISSION = "admin on the repository"
+COLLABORATORS_PERMISSION = (
+    "push access to the repository (classic tokens also need read:org and repo) to list its "
+    "collaborators"
+)
 OWNER_PERMISSION = "organization owner (token with admin:org)"
 SECURITY_EVENTS = (
     "token scope security_events (classic) or 'Code scanning alerts: read' (fine-grained)"
@@ -329,7 +340,9 @@ class Collection:
                 "codeowners",
                 "vulnerability_alerts",
                 "dependabot_alerts",
+                "automated_security_fixes",
                 "code_scanning_analyses",
+                "repo_outside_collaborators",
                 "repo_hooks",
                 "deploy_keys",
                 "security_policy",
@@ -352,7 +365,8 @@ class Collection:
             organization=org_json,
             org_security_policy=org_policy,
             repos=listing,
-            archived_repos=tuple(archived),
+            archived_repos=tuple(str(a.get("full_name")) for a in archived),
+            archived_listing={str(a.get("full_name")): a for a in archived},
             errors=tuple(self.errors),
             api_calls=self.api.calls,
             **values,
@@ -444,15 +458,16 @@ class Collection:
             )
         return data
 
-    def _list_repos(self) -> tuple[list[JsonObject] | None, list[str]]:
-        """The one listing walk. Archived repositories are set aside, not collected."""
+    def _list_repos(self) -> tuple[list[JsonObject] | None, list[JsonObject]]:
+        """The one listing walk. Archived repositories are set aside (their listing entries kept
+        for the evidence that names them), not collected."""
         listing: list[JsonObject] = []
-        archived: list[str] = []
+        archived: list[JsonObject] = []
         try:
             for page in self.api.pages(f"/orgs/{quote(self.org, safe='')}/repos", {"type": "all"}):
                 for item in page:
                     if item.get("archived"):
-                        archived.append(str(item.get("full_name")))
+                        archived.append(item)
                     else:
                         listing.append(item)
         except ApiError as err:
@@ -518,15 +533,19 @@ class Collection:
 
         # Settings and security_and_analysis (the latter only shown to admins).
         try:
-            out.values["repo_details"] = self._get_dict(base)
+            details: JsonObject | None = self._get_dict(base)
+            out.values["repo_details"] = details
         except ApiError as err:
+            details = None
             fail("repo_details", f"GET {base}", err)
 
         self._protection(out, base, b, admin, fail)
         self._rules(out, base, b, full, fail)
         self._codeowners(out, base, fail)
         self._dependabot(out, base, admin, fail)
+        self._security_updates(out, base, admin, details, fail)
         self._code_scanning(out, base, branch, fail)
+        self._outside_collaborators(out, base, item, fail)
         for source, sub in (("repo_hooks", "hooks"), ("deploy_keys", "keys")):
             try:
                 out.values[source] = self.api.get_all(f"{base}/{sub}")
@@ -669,6 +688,55 @@ class Collection:
             return
         out.values["vulnerability_alerts"] = True
         out.values["dependabot_alerts"] = alerts
+
+    def _security_updates(
+        self, out: _RepoOutcome, base: str, admin: bool, details: JsonObject | None, fail: Any
+    ) -> None:
+        """Dependabot security updates: read from ``security_and_analysis`` at no cost.
+
+        GitHub reports ``dependabot_security_updates.status`` there to admins, so the dedicated
+        endpoint is called only when an admin's repository JSON lacks it (older GHES). For other
+        tokens that endpoint is admin-only too: calling it would only buy a 404, and the check
+        already reports the hidden block as ERROR naming the permission.
+        """
+        if not admin or details is None:
+            return
+        analysis = details.get("security_and_analysis")
+        block = analysis.get("dependabot_security_updates") if isinstance(analysis, dict) else None
+        if isinstance(block, dict) and block.get("status"):
+            return
+        call = f"GET {base}/automated-security-fixes"
+        try:
+            out.values["automated_security_fixes"] = self._get_dict(
+                f"{base}/automated-security-fixes"
+            )
+        except ApiError as err:
+            if err.status == 404 and err.github_shaped and not err.missing_scopes():
+                # "Not Found if Dependabot is not enabled for the repository" (admin token).
+                out.values["automated_security_fixes"] = None
+            else:
+                fail("automated_security_fixes", call, err, ADMIN_PERMISSION)
+
+    def _outside_collaborators(
+        self, out: _RepoOutcome, base: str, item: JsonObject, fail: Any
+    ) -> None:
+        """Who outside the organization can reach this repository, and with which role: one
+        listing per repository (not one call per collaborator and repository)."""
+        push = bool((item.get("permissions") or {}).get("push"))
+        try:
+            out.values["repo_outside_collaborators"] = self.api.get_all(
+                f"{base}/collaborators", {"affiliation": "outside"}
+            )
+        except ApiError as err:
+            # GitHub says "Must have push access to view repository collaborators." when the
+            # listing's permissions are stale or a fine-grained token narrows them.
+            lacks_push = not push or "push access" in err.message.lower()
+            fail(
+                "repo_outside_collaborators",
+                f"GET {base}/collaborators?affiliation=outside",
+                err,
+                COLLABORATORS_PERMISSION if lacks_push else None,
+            )
 
     def _code_scanning(self, out: _RepoOutcome, base: str, branch: str, fail: Any) -> None:
         try:

@@ -86,6 +86,76 @@ def test_dependabot_alerts_enabled_disabled_and_unreadable():
     assert (r.status, r.resource_id) == (ERROR, API)
 
 
+# ---- github_repo_dependabot_security_updates -------------------------------------------------
+
+UPDATES = "github_repo_dependabot_security_updates"
+
+
+def _with_updates(status: str | None) -> dict[str, Any]:
+    analysis: dict[str, Any] = {"secret_scanning": {"status": "enabled"}}
+    if status is not None:
+        analysis["dependabot_security_updates"] = {"status": status}
+    return {"full_name": API, "security_and_analysis": analysis}
+
+
+def test_security_updates_read_from_security_and_analysis():
+    def run(status: str, alerts: bool = True):
+        inv = inventory(
+            repo("api"),
+            repo_details=per("api", _with_updates(status)),
+            vulnerability_alerts=per("api", alerts),
+        )
+        return _one(UPDATES, inv)
+
+    ok = run("enabled")
+    assert ok.status == PASS and ok.data["source"] == "security_and_analysis"
+    off = run("disabled")
+    assert off.status == FAIL and "no fix pull request" in off.message
+    assert off.data["dependabotAlerts"] is True
+    # Alerts on and security updates off are two settings: alerts PASS, updates FAIL.
+    both_off = run("disabled", alerts=False)
+    assert both_off.status == FAIL and "neither reported nor fixed" in both_off.message
+
+
+def test_security_updates_from_the_dedicated_endpoint_when_the_field_is_absent():
+    def run(answer: dict[str, bool] | None):
+        inv = inventory(
+            repo("api"),
+            repo_details=per("api", _with_updates(None)),
+            automated_security_fixes=per("api", answer),
+        )
+        return _one(UPDATES, inv)
+
+    assert run({"enabled": True, "paused": False}).status == PASS
+    paused = run({"enabled": True, "paused": True})
+    assert paused.status == WARNING and "paused" in paused.message
+    assert run({"enabled": False, "paused": False}).status == FAIL
+    none = run(None)  # 404 to an admin: Dependabot is not enabled
+    assert none.status == FAIL and none.data["dependabotEnabled"] is False
+
+
+def test_security_updates_hidden_from_a_non_admin_is_error_never_fail():
+    inv = inventory(repo("api", admin=False), repo_details=per("api", {"full_name": API}))
+    r = _one(UPDATES, inv)
+    assert r.status == ERROR and "admin" in r.data["permissionNeeded"]
+
+
+def test_security_updates_unreadable_sources_are_errors_from_the_runner():
+    inv = inventory(
+        repo("api"),
+        repo_details=per("api", _with_updates(None)),
+        errors=(fetch_error("automated_security_fixes", API, "admin on the repository"),),
+    )
+    assert run_check(UPDATES, inv) == []
+    [r] = run_with_runner(UPDATES, inv)
+    assert (r.status, r.resource_id) == (ERROR, API)
+    inv = inventory(repo("api"), errors=(fetch_error("repo_details", API),))
+    assert statuses(run_with_runner(UPDATES, inv)) == {API: ERROR}
+    # Neither a value nor an error: a collector gap, reported, never PASS.
+    [gap] = run_check(UPDATES, inventory(repo("api")))
+    assert gap.status == ERROR and "not collected" in gap.message
+
+
 # ---- github_repo_vuln_sla --------------------------------------------------------------------
 
 

@@ -22,7 +22,15 @@ from typing import Any
 import pytest
 
 from sentinel_cli.checks import load_checks
-from sentinel_cli.checks.base import ERROR, FAIL, PASS, CheckResult, CheckSettings, run_checks
+from sentinel_cli.checks.base import (
+    ERROR,
+    FAIL,
+    PASS,
+    WARNING,
+    CheckResult,
+    CheckSettings,
+    run_checks,
+)
 from sentinel_cli.collectors.github import GithubConfig, collect_github, verify_github
 from sentinel_cli.collectors.github.client import GithubApi, RateGate
 from sentinel_cli.errors import CredentialsRefused, ExternalServiceError, InvalidInput
@@ -143,11 +151,108 @@ def test_acceptance_pairs_read_plainly(owner_run):
     assert [p["number"] for p in population.data["population"]] == [10, 11, 12]
 
 
-def test_archived_repository_is_skipped(owner_run):
+def test_archived_repository_is_listed_once_and_judged_by_nothing_else(owner_run):
     inv, results = owner_run
     assert inv.archived_repos == ("acme/legacy",)
+    assert inv.archived_listing["acme/legacy"]["visibility"] == "private"
     assert "acme/legacy" not in inv.repo_names()
-    assert not [k for k in results if k[1].startswith("acme/legacy")]
+    assert "acme/legacy" not in inv.repo_outside_collaborators
+    about_legacy = [k for k in results if k[1].startswith("acme/legacy")]
+    assert about_legacy == [("github_repo_archived_listed", "acme/legacy")]
+    item = results[about_legacy[0]]
+    assert item.status == PASS and "read-only, and excluded" in item.message
+    # contractor-carol is admin of the archived repository too: out of scope, not named.
+    carol = results[("github_org_outside_collaborators_no_admin", "acme#user-contractor-carol")]
+    assert carol.data["adminOn"] == ["acme/platform"]
+
+
+def test_outside_collaborators_rights_allow_listed_admin_fails(owner_run):
+    inv, results = owner_run
+    assert {c["login"]: c["role_name"] for c in inv.repo_outside_collaborators["acme/web"]} == {
+        "vendor-vic": "write"
+    }
+    carol = results[("github_org_outside_collaborators_no_admin", "acme#user-contractor-carol")]
+    assert carol.status == FAIL and "acme/platform" in carol.message
+    assert carol.data["allowListed"] is True
+    # The same person passes the approval check: approved access, unapproved admin rights.
+    approval = results[("github_org_outside_collaborators", "acme#user-contractor-carol")]
+    assert approval.status == PASS
+    vic = results[("github_org_outside_collaborators_no_admin", "acme#user-vendor-vic")]
+    assert vic.status == PASS
+    assert vic.data["repositories"] == {"acme/api": "read", "acme/web": "write"}
+
+
+def test_security_updates_come_with_the_repository_json_at_no_extra_call(api):
+    base_url, server = api
+    server.reset_counters()
+    inv = _collect(base_url, "acme", OWNER_TOKEN)
+    fixes = [p for p in server.requests if p.endswith("/automated-security-fixes")]
+    assert fixes == [] and inv.automated_security_fixes == {}
+    results = _evaluate(inv, MIXED)
+    updates = {
+        k[1]: r.status
+        for k, r in results.items()
+        if k[0] == "github_repo_dependabot_security_updates"
+    }
+    assert updates["acme/billing"] == FAIL  # alerts on, automatic fix PRs off
+    assert results[("github_repo_dependabot_alerts", "acme/billing")].status == PASS
+    assert (updates["acme/web"], updates["acme/api"]) == (FAIL, PASS)
+
+
+def test_security_updates_read_from_the_endpoint_when_the_repository_json_lacks_them():
+    seed = seed_org("oldghes")
+    seed.repo("api").security_updates_paused = True
+    with running_github_api(seed) as (base_url, server):
+        server.omit_security_updates_status = True
+        inv = _collect(base_url, "oldghes", OWNER_TOKEN)
+        names = inv.repo_names()
+        assert all(server.count(f"/repos/{name}/automated-security-fixes") == 1 for name in names)
+    assert inv.errors == ()
+    api_answer = inv.automated_security_fixes["oldghes/api"]
+    assert (api_answer["enabled"], api_answer["paused"]) == (True, True)
+    assert inv.automated_security_fixes["oldghes/web"] is None  # 404: Dependabot not enabled
+    results = _evaluate(inv, seed)
+    status = {
+        k[1]: r.status
+        for k, r in results.items()
+        if k[0] == "github_repo_dependabot_security_updates"
+    }
+    assert status["oldghes/api"] == WARNING  # enabled, but paused by GitHub
+    assert (status["oldghes/web"], status["oldghes/billing"], status["oldghes/sdk"]) == (
+        FAIL,
+        FAIL,
+        PASS,
+    )
+
+
+def test_member_token_security_updates_error_without_a_call_and_rights_still_judged(api):
+    base_url, server = api
+    server.reset_counters()
+    inv = _collect(base_url, "acme", MEMBER_TOKEN)
+    assert not [p for p in server.requests if p.endswith("/automated-security-fixes")]
+    results = _evaluate(inv, MIXED)
+    for name in inv.repo_names():
+        r = results[("github_repo_dependabot_security_updates", name)]
+        assert r.status == ERROR and "admin" in r.data["permissionNeeded"], (name, r.message)
+    # Listing collaborators needs push access, which a member has: the rights are judged.
+    carol = results[("github_org_outside_collaborators_no_admin", "acme#user-contractor-carol")]
+    assert carol.status == FAIL
+
+
+def test_unreadable_collaborator_list_is_error_naming_the_repository():
+    seed = seed_org("nopush")
+    denied = {"message": "Must have push access to view repository collaborators."}
+    with running_github_api(seed) as (base_url, server):
+        server.inject("/repos/nopush/web/collaborators", Reply(403, denied))
+        inv = _collect(base_url, "nopush", OWNER_TOKEN)
+    results = _evaluate(inv, seed)
+    check = "github_org_outside_collaborators_no_admin"
+    web = results[(check, "nopush/web")]
+    assert web.status == ERROR and "collaborators" in web.data["apiCall"]
+    assert web.data["permissionNeeded"].startswith("push access to the repository")
+    # vendor-vic is on web: "no admin" cannot be shown; contractor-carol's admin is certain.
+    assert results[(check, "nopush#user-vendor-vic")].status == ERROR
+    assert results[(check, "nopush#user-contractor-carol")].status == FAIL
 
 
 def test_api_calls_count_what_was_sent(api):
@@ -246,6 +351,28 @@ def test_300_repositories_collected_with_one_listing_walk():
         assert server.count("/graphql") == 1 and server.count("/orgs/big/audit-log") == 1
         assert server.count("/orgs/big/members") == 3  # all, 2fa_disabled, admins: no extra walk
         assert inv.api_calls == server.total_requests
+        # Per repository, a fixed set of reads whatever the number of checks: a hardened
+        # service repository costs exactly these 13 requests.
+        per_repo = sorted(p for p in server.requests if p.startswith("/repos/big/svc-042"))
+        assert per_repo == [
+            "/repos/big/svc-042",
+            "/repos/big/svc-042/branches/main/protection",
+            "/repos/big/svc-042/code-scanning/analyses",
+            "/repos/big/svc-042/collaborators",
+            "/repos/big/svc-042/contents/.github/CODEOWNERS",
+            "/repos/big/svc-042/dependabot/alerts",
+            "/repos/big/svc-042/hooks",
+            "/repos/big/svc-042/keys",
+            "/repos/big/svc-042/pulls",
+            "/repos/big/svc-042/pulls/1/reviews",
+            "/repos/big/svc-042/pulls/2/reviews",
+            "/repos/big/svc-042/rules/branches/main",
+            "/repos/big/svc-042/vulnerability-alerts",
+        ]
+        assert all(server.count(p) == 1 for p in per_repo)
+        # Outside collaborators: one listing per repository; security updates: no call at all.
+        assert sum(n for p, n in server.requests.items() if p.endswith("/collaborators")) == 299
+        assert not [p for p in server.requests if p.endswith("/automated-security-fixes")]
     assert len(inv.repos or []) == 299 and inv.archived_repos == ("big/legacy",)
     assert inv.errors == ()
     assert progress[0] == (0, 299, "repositories listed")

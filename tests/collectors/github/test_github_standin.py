@@ -132,6 +132,40 @@ def test_pull_filters_and_vulnerability_alerts(api):
     assert status == 404 and "disabled" in body["message"]
 
 
+def test_security_updates_and_their_endpoint(api):
+    base, _ = api
+    _, _, billing = get(f"{base}/repos/acme/billing")
+    analysis = billing["security_and_analysis"]
+    assert analysis["dependabot_security_updates"] == {"status": "disabled"}
+    status, _, body = get(f"{base}/repos/acme/billing/automated-security-fixes")
+    assert (status, body) == (200, {"enabled": False, "paused": False})
+    status, _, _ = get(f"{base}/repos/acme/api/automated-security-fixes")
+    assert status == 200
+    # Dependabot off (web), or a non-admin token: 404, as GitHub answers.
+    assert get(f"{base}/repos/acme/web/automated-security-fixes")[0] == 404
+    assert get(f"{base}/repos/acme/api/automated-security-fixes", token=MEMBER_TOKEN)[0] == 404
+
+
+def test_collaborators_by_affiliation(api):
+    base, _ = api
+    status, _, outside = get(f"{base}/repos/acme/platform/collaborators?affiliation=outside")
+    assert status == 200
+    assert [(c["login"], c["role_name"]) for c in outside] == [("contractor-carol", "admin")]
+    assert outside[0]["permissions"] == {
+        "pull": True,
+        "triage": True,
+        "push": True,
+        "maintain": True,
+        "admin": True,
+    }
+    _, _, web = get(f"{base}/repos/acme/web/collaborators?affiliation=outside")
+    assert [(c["login"], c["permissions"]["admin"]) for c in web] == [("vendor-vic", False)]
+    _, _, everyone = get(f"{base}/repos/acme/web/collaborators")
+    roles = {c["login"]: c["role_name"] for c in everyone}
+    assert roles["alice"] == "admin" and roles["dave"] == "write"  # owner; base permission
+    assert get(f"{base}/repos/acme/web/collaborators?affiliation=bogus")[0] == 422
+
+
 SAML_QUERY = (
     "query($login: String!) { organization(login: $login) "
     "{ samlIdentityProvider { ssoUrl issuer } } }"
