@@ -26,6 +26,10 @@ from sentinel_cli.operations.limits import MAX_BODY_BYTES
 
 ENV_RATE_LIMIT = "SENTINEL_RATE_LIMIT"
 ENV_MAX_BODY_BYTES = "SENTINEL_MAX_BODY_BYTES"
+ENV_MAX_UPLOAD_BYTES = "SENTINEL_MAX_UPLOAD_BYTES"
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+UPLOAD_PATHS = frozenset({"/reports/verify"})
+"""Routes that take a file (the dashboard's report verification): ``max_upload_bytes`` applies."""
 ENV_LOGIN_RATE_LIMIT = "SENTINEL_LOGIN_RATE_LIMIT"
 ENV_WEB_RATE_LIMIT = "SENTINEL_WEB_RATE_LIMIT"
 ENV_BENCH = "SENTINEL_BENCH"
@@ -82,8 +86,13 @@ class ApiSettings:
     """Seconds a stopping server waits for running collections before it leaves them to recovery."""
     pool_size: int = field(default=8)
     max_body_bytes: int = MAX_BODY_BYTES
-    """Largest request body (declared or streamed); a larger one gets 413. No route needs more:
-    report verification hashes the file on the caller's machine."""
+    """Largest request body (declared or streamed); a larger one gets 413. The API needs no more:
+    its report verification hashes the file on the caller's machine."""
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+    """Largest body of an ``UPLOAD_PATHS`` route: a report PDF uploaded to be verified."""
+
+    def body_limit(self, path: str) -> int:
+        return self.max_upload_bytes if path in UPLOAD_PATHS else self.max_body_bytes
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiSettings:
@@ -103,13 +112,18 @@ class ApiSettings:
                 RateLimit.parse(web, name=ENV_WEB_RATE_LIMIT) if web else DEFAULT_WEB_RATE_LIMIT
             ),
             bench=env.get(ENV_BENCH, "") not in ("", "0", "false"),
-            max_body_bytes=_byte_count(env.get(ENV_MAX_BODY_BYTES), name=ENV_MAX_BODY_BYTES),
+            max_body_bytes=_byte_count(
+                env.get(ENV_MAX_BODY_BYTES), name=ENV_MAX_BODY_BYTES, default=MAX_BODY_BYTES
+            ),
+            max_upload_bytes=_byte_count(
+                env.get(ENV_MAX_UPLOAD_BYTES), name=ENV_MAX_UPLOAD_BYTES, default=MAX_UPLOAD_BYTES
+            ),
         )
 
 
-def _byte_count(text: str | None, *, name: str) -> int:
+def _byte_count(text: str | None, *, name: str, default: int) -> int:
     if not text:
-        return MAX_BODY_BYTES
+        return default
     try:
         value = int(text.strip())
     except ValueError:

@@ -244,7 +244,7 @@ class ApiMiddleware:
         client = scope["client"][0] if scope.get("client") else "unknown"
         token = bearer_token(_header(scope, b"authorization")) if realm == "api" else None
         security = self._security(realm, scope["path"])
-        limit = self.state.settings.max_body_bytes
+        limit = self.state.settings.body_limit(scope["path"])
         if _declared_length(scope) > limit:
             # Refused before a byte of the body is read, the store leased or the request counted.
             await self._send_error(send, realm, 413, _too_large(limit), security)

@@ -61,3 +61,32 @@ def browser(site: Site) -> Iterator[Browser]:
     """A fresh browser, signed out."""
     with Browser(site.server) as fresh:
         yield fresh
+
+
+@pytest.fixture(scope="session")
+def workshop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A second server for the pages that change things, so ``site`` stays as seeded: the same
+    estate and users, and the loopback allowance the local stand-ins need
+    (``SENTINEL_ALLOW_ENDPOINT_HOSTS=127.0.0.1``; ``site`` has none, so it shows the refusal)."""
+    home = tmp_path_factory.mktemp("web-writes") / "home"
+    home.mkdir(parents=True)
+    server = Server(home, server_env(home, **RAISED, SENTINEL_ALLOW_ENDPOINT_HOSTS="127.0.0.1"))
+    users = add_users(server.settings, *((email_of(role), role) for role in ROLES))
+    with open_store(server.settings) as store:
+        estate = build_estate(store)
+    server.start()
+    try:
+        yield Site(server, estate, users)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def crew(workshop: Site) -> Iterator[dict[str, Browser]]:
+    """A signed-in browser per role on ``workshop``."""
+    browsers = {role: Browser(workshop.server).signed_in(email_of(role)) for role in ROLES}
+    try:
+        yield browsers
+    finally:
+        for browser in browsers.values():
+            browser.client.close()

@@ -322,7 +322,15 @@ def test_a_control_page_lists_its_evidence(site: Site, viewer: Browser) -> None:
     assert 'href="/evidence?framework=SOC2&amp;control=CC6.1"' in html
 
 
-def test_pages_not_built_yet_answer_for_their_role(viewer: Browser) -> None:
-    for path in ("/integrations", "/policies", "/reports", "/checks", "/exceptions", "/billing"):
+def test_every_page_of_the_navigation_answers_for_its_role(viewer: Browser) -> None:
+    for path, label in (
+        ("/integrations", "Integrations"),
+        ("/policies", "Policies"),
+        ("/reports", "Reports"),
+        ("/checks", "Checks"),
+        ("/exceptions", "Exceptions"),
+        ("/billing", "Billing"),
+    ):
         html = _html(viewer.get(path))
-        assert "not built yet" in html
+        assert f"<h1>{label}</h1>" in html and "not built yet" not in html
+        assert f'href="{path}" aria-current="page">{label}</a>' in html

@@ -1,20 +1,38 @@
 """The dashboard's pages, one module each; ``ROUTERS`` is the order they are registered in.
 
 A module defines ``router = page_router()`` and its routes. Fixed paths come before ``{id}``
-paths of the same prefix (Starlette matches in order), and ``placeholders`` comes last: a page
-that replaces one of its entries removes that entry there.
+paths of the same prefix (Starlette matches in order): ``/evidence/export.csv`` before
+``/evidence/{id}``, ``/integrations/connect/github`` before ``/integrations/{id}``.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sentinel_cli.web.pages import auth, compliance, dashboard, evidence, placeholders
+from sentinel_cli.web.pages import (
+    auth,
+    billing,
+    checks,
+    compliance,
+    dashboard,
+    evidence,
+    exceptions,
+    integrations,
+    policies,
+    reports,
+    users,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     dashboard.router,
     evidence.router,
     compliance.router,
-    placeholders.router,
+    integrations.router,
+    policies.router,
+    reports.router,
+    checks.router,
+    exceptions.router,
+    billing.router,
+    users.router,
 )
