@@ -19,7 +19,10 @@ from sentinel_cli.wire import TimelinePoint
 
 WIDTH = 720
 HEIGHT = 240
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 40
+LEFT, RIGHT, TOP, BOTTOM = 84, 16, 16, 40
+"""The plot's margins, in the viewBox's units. On a phone the chart is drawn at about half this size
+and the stylesheet doubles the labels' font size so they stay legible: the left margin holds
+"100%" and the bottom one a date at that doubled size."""
 GRID = (0, 25, 50, 75, 100)
 
 

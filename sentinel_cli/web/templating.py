@@ -13,12 +13,14 @@ page, so every page works without JavaScript too.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -79,6 +81,28 @@ def sentence(value: str) -> str:
     return value[:1].upper() + value[1:]
 
 
+@cache
+def _separators(after: str) -> re.Pattern[str]:
+    """The pattern of runs of ``after``: never characters of the escaped text's entities
+    (``&amp;``, ``&#39;``), nor ones with a meaning inside a regular expression's ``[...]``."""
+    if not after or any(c in after for c in "&#;<>'\"\\]^-"):
+        raise ValueError(f"unsuitable separators for breakable: {after!r}")
+    return re.compile(f"([{after}]+)")
+
+
+def breakable(value: object, after: str = ":/") -> Markup:
+    """An identifier (an ARN, a URL, a resource pattern) that may wrap only after its separators.
+
+    The text is escaped, then a ``<wbr>`` follows each run of the ``after`` characters, so
+    ``arn:aws:iam::111122223333:root`` breaks at ``:`` and never inside ``111122223333``: breaking
+    anywhere (CSS ``overflow-wrap: anywhere``) also lets a table squeeze the column to a few
+    characters. Copying the text copies no extra character. ``None`` is empty.
+    """
+    if value is None:
+        return Markup("")
+    return Markup(_separators(after).sub(r"\1<wbr>", str(escape(value))))
+
+
 def pretty_json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
 
@@ -99,6 +123,7 @@ def environment() -> Environment:
         percent=percent,
         sentence=sentence,
         pretty_json=pretty_json,
+        breakable=breakable,
     )
     env.globals.update(
         static_url=static_url,

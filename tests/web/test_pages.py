@@ -44,8 +44,8 @@ def _html(response: httpx.Response, status: int = 200) -> str:
 
 
 def _rows(html: str) -> list[str]:
-    body = html.split('<table class="evidence-table">', 1)[1].split("</table>", 1)[0]
-    return [row for row in ROW.findall(body) if "<td>" in row]
+    body = html.split('<table class="evidence-table list-table">', 1)[1].split("</table>", 1)[0]
+    return [row for row in ROW.findall(body) if "<td " in row]
 
 
 def _nav(html: str) -> list[str]:
@@ -212,10 +212,20 @@ def test_htmx_gets_the_results_alone_with_the_canonical_url(viewer: Browser) -> 
     )
     html = _html(answer)
     assert "<html" not in html and '<nav aria-label="Main">' not in html
-    assert '<table class="evidence-table">' in html
+    assert '<table class="evidence-table list-table">' in html
     assert answer.headers["hx-push-url"] == "/evidence?status=FAIL"
     form = _html(viewer.get("/evidence"))
     assert 'hx-get="/evidence" hx-target="#results" hx-push-url="true"' in form
+
+
+def test_on_a_phone_each_evidence_cell_is_labelled_with_its_column(viewer: Browser) -> None:
+    html = _html(viewer.get("/evidence?status=FAIL"))
+    table = html.split('<table class="evidence-table list-table">', 1)[1].split("</table>", 1)[0]
+    headers = re.findall(r'<th scope="col">([^<]+)</th>', table.split("</thead>", 1)[0])
+    rows = _rows(html)
+    assert headers and rows
+    for row in rows:
+        assert re.findall(r'<td[^>]* data-label="([^"]+)"', row) == headers
 
 
 def test_exports_of_the_current_filter_use_the_cli_renderers(site: Site, viewer: Browser) -> None:
@@ -307,7 +317,7 @@ def test_iso_27001_has_its_statement_of_applicability(viewer: Browser) -> None:
     html = _html(viewer.get("/compliance/iso"))
     assert "<h1>ISO/IEC 27001:2022 Annex A</h1>" in html
     soa = html.split('<h2 id="soa-heading">Statement of Applicability</h2>', 1)[1]
-    assert soa.count("<td>Yes</td>") == 93
+    assert soa.count('data-label="Applicable">Yes</td>') == 93
     assert "Not assessed" in soa and "Not covered by automated evidence — assess manually" in soa
     assert "Covered by automated evidence" in soa
 

@@ -1,5 +1,5 @@
 """The dashboard's small pure parts: the SVG chart, the filters' canonical URL, where sign-in may
-send the browser back to, and what counts as this server's origin."""
+send the browser back to, what counts as this server's origin, and how identifiers may wrap."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sentinel_cli.web.charts import describe, timeline_svg
 from sentinel_cli.web.csrf import same_origin
 from sentinel_cli.web.filters import EvidenceFilters
 from sentinel_cli.web.paths import safe_next
+from sentinel_cli.web.templating import breakable
 from sentinel_cli.wire import TimelinePoint
 
 
@@ -104,3 +105,13 @@ def test_same_origin_compares_scheme_host_and_port() -> None:
     assert same_origin(proxied, "https://sentinel.example.com")
     assert same_origin(proxied, "https://SENTINEL.example.com:443")
     assert not same_origin(proxied, "http://sentinel.example.com")
+
+
+def test_an_identifier_may_wrap_only_after_its_separators() -> None:
+    arn = str(breakable("arn:aws:iam::111122223333:root"))
+    assert arn == "arn:<wbr>aws:<wbr>iam::<wbr>111122223333:<wbr>root"
+    assert str(breakable("acme/api", after="/")) == "acme/<wbr>api"
+    assert str(breakable("aws_s3_versioning", after="_")) == "aws_<wbr>s3_<wbr>versioning"
+    # Escaped first: a separator never lands inside an entity, markup stays text.
+    assert str(breakable("a<b>:'c'")) == "a&lt;b&gt;:<wbr>&#39;c&#39;"
+    assert str(breakable(None)) == ""
