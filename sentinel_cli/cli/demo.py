@@ -22,8 +22,9 @@ def demo(
     serve: bool = typer.Option(
         False,
         "--serve",
-        help="Serve the demo store over the REST API on 127.0.0.1 (runs the demo first if there "
-        "is no demo store yet).",
+        help="Serve the demo store on 127.0.0.1: the web dashboard and the REST API, with the "
+        "demo admin's credentials printed (runs the demo first if there is no demo store yet; "
+        "opens no browser).",
     ),
     port: int = typer.Option(8000, "--port", help="Port for --serve."),
 ) -> None:
@@ -124,14 +125,16 @@ def _render(result: Any, seconds: float) -> None:
         "sentinel dashboard",
         f"sentinel checks list --framework {framework['id']} --control {control}"
         "   # what gives evidence for it",
-        f"sentinel demo --serve --home {quoted}   # the REST API on this demo store",
+        f"sentinel demo --serve --home {quoted}   # web dashboard and REST API on it",
         "unset SENTINEL_HOME && sentinel integrations connect aws --help   # your real account",
     ):
         console.line(f"  [bold]{escape(line)}[/bold]")
 
 
 def _serve(settings: Any, port: int) -> None:
-    """Serve the demo store (never the user's) with the demo admin's credentials printed."""
+    """Serve the demo store (never the user's), printing the dashboard's URL and the demo admin's
+    credentials to sign in with. No browser is opened: the demo may run on a machine without one,
+    or over SSH, and the URL is one copy away."""
     import os
 
     from sentinel_cli.cli.serve import serve as serve_command
@@ -143,8 +146,10 @@ def _serve(settings: Any, port: int) -> None:
     os.environ["SENTINEL_HOME"] = str(settings.home)
     os.environ["SENTINEL_SECRETS_BACKEND"] = "file"
     os.environ.pop("SENTINEL_DB", None)
-    base = f"http://127.0.0.1:{port}/api"
+    site = f"http://127.0.0.1:{port}"
+    base = f"{site}/api"
     console.out().print(
+        f"Web dashboard: [bold]{site}/[/bold] (sign in with the demo admin)\n"
         f"Demo admin (this demo store only): [bold]{email}[/bold] / [bold]{password}[/bold]\n"
         f"  curl -s {base}/auth/login -H 'Content-Type: application/json' "
         f'-d \'{{"email": "{email}", "password": "{password}"}}\'\n'
@@ -159,6 +164,7 @@ def _serve(settings: Any, port: int) -> None:
         # None is these options' own default (the environment's limit, else the built-in one).
         rate_limit=None,
         login_rate_limit=None,
+        web_rate_limit=None,
         forwarded_allow_ips=None,
         # The demo's integrations point at stand-ins on loopback: allow exactly that, explicitly.
         allow_endpoint_hosts="127.0.0.1",

@@ -1,4 +1,4 @@
-"""``sentinel serve``: run the REST API with uvicorn (the ``serve`` extra).
+"""``sentinel serve``: run the web dashboard and the REST API with uvicorn (the ``serve`` extra).
 
 Before uvicorn starts, this command opens the store (migrating it and marking jobs a dead server
 left RUNNING as FAILED), creates the JWT signing key if there is none (once, here, so ``--workers``
@@ -47,6 +47,13 @@ def serve(
         help="Login attempts per client IP, REQUESTS/SECONDS (default 10/900; env "
         "SENTINEL_LOGIN_RATE_LIMIT).",
     ),
+    web_rate_limit: str | None = typer.Option(
+        None,
+        "--web-rate-limit",
+        help="Web dashboard pages and htmx requests per browser session, REQUESTS/SECONDS "
+        "(default 1200/900: one person clicking while a page polls every 2 s; env "
+        "SENTINEL_WEB_RATE_LIMIT; 'off' disables). Static files are never counted.",
+    ),
     forwarded_allow_ips: str | None = typer.Option(
         None,
         "--forwarded-allow-ips",
@@ -73,8 +80,13 @@ def serve(
         30, "--graceful-timeout", help="Seconds to finish requests in flight when stopping."
     ),
 ) -> None:
-    """Serve the REST API (docs at /api/docs) from the local store."""
-    from sentinel_cli.api.config import ENV_LOGIN_RATE_LIMIT, ENV_RATE_LIMIT, ApiSettings
+    """Serve the web dashboard (/) and the REST API (/api, docs at /api/docs) from the local store."""
+    from sentinel_cli.api.config import (
+        ENV_LOGIN_RATE_LIMIT,
+        ENV_RATE_LIMIT,
+        ENV_WEB_RATE_LIMIT,
+        ApiSettings,
+    )
     from sentinel_cli.errors import InvalidInput, SentinelError
 
     try:
@@ -94,6 +106,8 @@ def serve(
         os.environ[ENV_RATE_LIMIT] = rate_limit
     if login_rate_limit is not None:
         os.environ[ENV_LOGIN_RATE_LIMIT] = login_rate_limit
+    if web_rate_limit is not None:
+        os.environ[ENV_WEB_RATE_LIMIT] = web_rate_limit
     settings = ApiSettings.from_env()  # validates the limits before any worker starts
     if forwarded_allow_ips is not None:
         os.environ[ENV_FORWARDED_ALLOW_IPS] = forwarded_allow_ips
@@ -114,8 +128,9 @@ def serve(
 
     shown = f"[{host}]" if ":" in host else host
     typer.echo(
-        f"Sentinel API on http://{shown}:{port}/api (docs: /api/docs; "
-        f"store: {settings.base.db_path}; rate limit: {settings.rate_limit or 'off'} per user)"
+        f"Sentinel on http://{shown}:{port}/ (dashboard), API at /api, docs /api/docs "
+        f"(store: {settings.base.db_path}; rate limits: API {settings.rate_limit or 'off'} per "
+        f"user, web {settings.web_rate_limit or 'off'} per session)"
     )
     if trusted_proxies:
         typer.echo(f"Client addresses from X-Forwarded-For of: {', '.join(trusted_proxies)}")

@@ -102,6 +102,8 @@ def _serve_the_demo_store(demo_home: Path) -> None:
             f"{base}/dashboard/stats", headers={"Authorization": f"Bearer {token}"}, timeout=10
         )
         assert stats.status_code == 200 and stats.json()["data"]["overview"]["totalChecks"] > 0
+        sign_in = httpx.get(f"http://127.0.0.1:{port}/", timeout=10, follow_redirects=True)
+        assert sign_in.status_code == 200 and "Sign in" in sign_in.text  # the web dashboard
         proc.terminate()
         proc.wait(timeout=30)
     finally:
@@ -112,6 +114,9 @@ def _serve_the_demo_store(demo_home: Path) -> None:
     match = re.search(r"Demo admin \(this demo store only\): (\S+) / (\S+)", output)
     assert match, output
     assert (match.group(1), match.group(2)) == (email, password)
+    assert f"Web dashboard: http://127.0.0.1:{port}/ " in output, output
+    assert f"Sentinel on http://127.0.0.1:{port}/ (dashboard)" in output, output
+    assert "Custom endpoints may also reach: 127.0.0.1" in output, output  # explicit loopback
 
 
 def test_demo_paths_are_whole_lines_in_a_narrow_pipe(tmp_path: Path) -> None:
