@@ -60,6 +60,10 @@ class AwsIntegrationFields(TypedDict, total=False):
     endpointUrl: str | None
     accessKeyId: str | None
     """Masked: ``****`` and the last four characters."""
+    organization: bool
+    """An AWS Organizations connection: ``accountId`` is the management account, and every
+    ACTIVE account of the organisation is collected (members through ``memberRoleName``)."""
+    memberRoleName: str | None
 
 
 class GithubIntegrationFields(TypedDict, total=False):
@@ -153,6 +157,8 @@ class EvidenceItem(TypedDict):
     resourceId: str
     resourceType: str
     region: str | None
+    accountId: str | None
+    """The AWS account the item is about (a member account for an organisation); None for GitHub."""
     collectedAt: str
     message: str
     controls: dict[str, list[str]]
@@ -569,3 +575,81 @@ class ChecksLimit(TypedDict):
     tier: str
     status: str
     message: str | None
+
+
+# -- what changed between two collections -----------------------------------------------------------
+
+
+class ChangedItem(TypedDict):
+    """An item whose status changed since the previous collection (newly failing or fixed)."""
+
+    evidenceId: str
+    previousEvidenceId: str | None
+    """The same check on the same resource in the previous collection; None when absent there."""
+    checkId: str
+    title: str
+    severity: str
+    category: str
+    resourceId: str
+    resourceType: str
+    region: str | None
+    accountId: str | None
+    status: str
+    previousStatus: str | None
+    """None: no item with this check, resource and region in the previous collection."""
+    message: str
+
+
+class ResourceChange(TypedDict):
+    """A resource present in one of the two collections only."""
+
+    resourceId: str
+    resourceType: str
+    region: str | None
+    accountId: str | None
+    evidenceId: str
+    """An item about it, in the collection that has it (the later one for a new resource)."""
+    items: int
+    failing: int
+    """Its FAIL items in that collection."""
+
+
+class ErroringCheck(TypedDict):
+    """A check with ERROR items now and none in the previous collection."""
+
+    checkId: str
+    title: str
+    severity: str
+    errors: int
+    evidenceId: str | None
+    """Its first ERROR item."""
+    message: str
+
+
+class ChangeCounts(TypedDict):
+    newlyFailing: int
+    fixed: int
+    newResources: int
+    vanishedResources: int
+    startedErroring: int
+    excepted: int
+    """FAIL items left out of ``newlyFailing`` because a risk exception in force covers them."""
+
+
+class JobChanges(TypedDict):
+    """``sentinel evidence changes``, ``GET /api/jobs/:id/changes``: one collection against the
+    previous finished collection of the same integration. Lists are ordered by severity (worst
+    first), then check and resource, cut at ``limit`` each; ``counts`` are never cut."""
+
+    job: Job
+    previousJob: Job | None
+    """None for the integration's first collection: every FAIL item is then newly failing."""
+    integrationName: str
+    first: bool
+    counts: ChangeCounts
+    newlyFailing: list[ChangedItem]
+    fixed: list[ChangedItem]
+    startedErroring: list[ErroringCheck]
+    newResources: list[ResourceChange]
+    vanishedResources: list[ResourceChange]
+    limit: int

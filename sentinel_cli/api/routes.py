@@ -23,6 +23,7 @@ from sentinel_cli.api.deps import leased_store, state_of
 from sentinel_cli.api.errors import ok
 from sentinel_cli.api.models import ERRORS, MANY_STRINGS, ONE_STRING, envelope, query_param
 from sentinel_cli.api.models import Body as BodyModel
+from sentinel_cli.errors import InvalidInput
 from sentinel_cli.operations.usecases import USE_CASES, Context, UseCase, invoke
 
 _SCHEMAS: dict[Any, dict[str, Any]] = {
@@ -90,6 +91,19 @@ def _values(case: UseCase, kwargs: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _refuse_empty_items(case: UseCase, values: dict[str, Any]) -> dict[str, Any]:
+    """``?severity=`` names no value: refuse it (400) rather than read it as no filter, so a
+    query that says something empty is not answered as if it had said nothing."""
+    for p in case.params_in("query"):
+        given = values.get(p.name)
+        if p.type == list[str] and given and any(not str(v).strip() for v in given):
+            raise InvalidInput(
+                f"{p.wire_name}: empty value",
+                hint=f"give a value or leave {p.wire_name} out",
+            )
+    return values
+
+
 def respond(case: UseCase, value: Any) -> Response:
     """The operation's value as the row's response: a file, or the success envelope."""
     if case.document:
@@ -114,7 +128,8 @@ def _typed_endpoint(case: UseCase) -> Callable[..., Response]:
             role=principal.role,
             egress=state_of(request).egress,
         )
-        return respond(case, invoke(case, _values(case, kwargs), context))
+        values = _refuse_empty_items(case, _values(case, kwargs))
+        return respond(case, invoke(case, values, context))
 
     endpoint.__signature__ = _signature(case, model)  # type: ignore[attr-defined]  # read by FastAPI
     return endpoint
@@ -148,7 +163,7 @@ def _cached_endpoint(case: UseCase) -> Callable[..., Any]:
         content = cache.get(key)
         if content is None:
             context = Context(store=lambda: store, actor=principal.email, role=principal.role)
-            values = _raw_values(case, request)
+            values = _refuse_empty_items(case, _raw_values(case, request))
             response = await run_in_threadpool(lambda: respond(case, invoke(case, values, context)))
             content = bytes(response.body)
             cache.put(key, content)

@@ -53,6 +53,9 @@ class CheckResult:
     message: str
     region: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
+    account_id: str | None = None
+    """The AWS account the result is about, when not the account of the inventory it came from
+    (the organisation check speaks of member accounts from the management account's inventory)."""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from typing import Any
 
 import typer
 
-from sentinel_cli.cli import console, context, evidence_list
+from sentinel_cli.cli import console, context, evidence_changes, evidence_list
 from sentinel_cli.cli.options import JSON_OPTION, WIDE_OPTION
 
 app = typer.Typer(
@@ -43,6 +43,12 @@ INTEGRATION_OPTION = typer.Option(
     "-i",
     metavar="ID",
     help="Only this integration (id or unique id prefix).",
+)
+ACCOUNT_OPTION = typer.Option(
+    None,
+    "--account",
+    metavar="ACCOUNT",
+    help="Only items of this AWS account (12 digits), e.g. one member of an organisation.",
 )
 
 
@@ -63,6 +69,7 @@ def list_evidence(
         help="Check category, e.g. iam, encryption, logging (repeatable).",
     ),
     integration: str = INTEGRATION_OPTION,
+    account: str = ACCOUNT_OPTION,
     framework: str = typer.Option(
         None,
         "--framework",
@@ -117,6 +124,7 @@ def list_evidence(
         status=status,
         category=category,
         integration=integration,
+        account=account,
         framework=framework,
         control=control,
         severity=severity,
@@ -152,6 +160,7 @@ def _render_show(item: dict[str, Any]) -> None:
         ("Category", item["category"]),
         ("Resource", f"{item['resourceId']} ({item['resourceType']})"),
         ("Region", item["region"] or ""),
+        ("Account", item.get("accountId") or ""),
         ("Collected", f"{item['collectedAt']} (job {item['jobId']})"),
         ("Current", "yes" if item["current"] else "no (a later collection superseded it)"),
         ("SHA-256", item["sha256"]),
@@ -223,12 +232,13 @@ def _render_stats(stats: dict[str, Any]) -> None:
 @app.command("stats")
 def evidence_stats(
     integration: str = INTEGRATION_OPTION,
+    account: str = ACCOUNT_OPTION,
     as_of: str = AS_OF_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Counts of the current evidence by status, category and severity."""
     with context.backend() as backend:
-        stats = backend.evidence_stats(integration=integration, as_of=as_of)
+        stats = backend.evidence_stats(integration=integration, account=account, as_of=as_of)
     console.emit(stats, as_json, lambda: _render_stats(stats))
 
 
@@ -283,6 +293,7 @@ def evidence_compliance(
         help="A framework id or alias (required; a wrong one lists them).",
     ),
     integration: str = INTEGRATION_OPTION,
+    account: str = ACCOUNT_OPTION,
     as_of: str = AS_OF_OPTION,
     all_ids: bool = typer.Option(
         False, "--all-ids", help="List every evidence id per control (default: first 100)."
@@ -292,6 +303,13 @@ def evidence_compliance(
     """Control-by-control status of a framework (PASSING, FAILING, WARNING, NOT_COVERED)."""
     with context.backend() as backend:
         summary = backend.compliance_summary(
-            framework=framework, integration=integration, as_of=as_of, all_ids=all_ids
+            framework=framework,
+            integration=integration,
+            account=account,
+            as_of=as_of,
+            all_ids=all_ids,
         )
     console.emit(summary, as_json, lambda: _render_compliance(summary))
+
+
+app.command("changes")(evidence_changes.evidence_changes)

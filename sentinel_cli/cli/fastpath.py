@@ -22,6 +22,7 @@ LIST_OPTIONS: dict[str, tuple[str, str]] = {
     "-c": ("category", "many"),
     "--integration": ("integration", "one"),
     "-i": ("integration", "one"),
+    "--account": ("account", "one"),
     "--framework": ("framework", "one"),
     "-f": ("framework", "one"),
     "--control": ("control", "one"),

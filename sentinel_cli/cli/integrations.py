@@ -54,7 +54,24 @@ def connect_aws(
     role_arn: str = typer.Option(
         None, "--role-arn", help="Assume this role from the base credentials."
     ),
-    external_id: str = typer.Option(None, "--external-id", help="External id for --role-arn."),
+    external_id: str = typer.Option(
+        None,
+        "--external-id",
+        help="External id for --role-arn (with --organization: for the member roles).",
+    ),
+    organization: bool = typer.Option(
+        False,
+        "--organization",
+        help="These are an AWS organisation's management-account credentials: collect every "
+        "ACTIVE account of the organisation, members through --member-role.",
+    ),
+    member_role: str = typer.Option(
+        None,
+        "--member-role",
+        metavar="NAME",
+        help="With --organization: the role assumed in each member account "
+        "(arn:aws:iam::<account>:role/NAME).",
+    ),
     endpoint_url: str = typer.Option(
         None,
         "--endpoint-url",
@@ -65,7 +82,8 @@ def connect_aws(
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Connect an AWS account (access keys, --profile, --role-arn, or the default credential chain)."""
+    """Connect an AWS account (access keys, --profile, --role-arn, or the default credential chain),
+    or a whole AWS organisation (--organization --member-role NAME)."""
     if secret_stdin:
         secret_access_key = context.read_stdin_secret("secret access key")
     elif access_key_id and not secret_access_key:
@@ -82,6 +100,8 @@ def connect_aws(
             external_id=external_id,
             endpoint_url=endpoint_url,
             verify=not no_verify,
+            organization=organization,
+            member_role_name=member_role,
         )
     console.emit({"integration": item}, as_json, lambda: _render_integration(item))
 

@@ -92,14 +92,16 @@ class AwsInventory(FailureIndex):
     # ---- Storage ----
     buckets: list[JsonObject] | None = None
     """``s3.list_buckets()['Buckets']`` each extended with per-bucket settings:
-    ``SentinelRegion`` (get_bucket_location), ``SentinelEncryption`` (the
-    ServerSideEncryptionConfiguration or None), ``SentinelVersioning`` (get_bucket_versioning
-    response), ``SentinelLogging`` (LoggingEnabled dict or None), ``SentinelPolicy`` (policy dict or
-    None), ``SentinelPolicyStatus`` ({IsPublic} or None), ``SentinelPublicAccessBlock``
-    (PublicAccessBlockConfiguration or None), ``SentinelAcl`` (get_bucket_acl Grants list),
-    ``SentinelTags`` (get_bucket_tagging TagSet, None when the bucket has no tags),
-    ``SentinelObjectLock`` (get_object_lock_configuration's ObjectLockConfiguration: ObjectLockEnabled
-    and the optional Rule.DefaultRetention; None when Object Lock is not enabled),
+    ``SentinelRegion`` (ListBuckets' BucketRegion, else get_bucket_location),
+    ``SentinelEncryption`` (the ServerSideEncryptionConfiguration or None), ``SentinelVersioning``
+    (get_bucket_versioning response), ``SentinelLogging`` (LoggingEnabled dict or None),
+    ``SentinelPolicy`` (policy dict or None), ``SentinelPolicyStatus`` ({IsPublic} or None),
+    ``SentinelPublicAccessBlock`` (PublicAccessBlockConfiguration or None), ``SentinelAcl``
+    (get_bucket_acl Grants list),
+    ``SentinelTags`` (the TagSet, from tag:GetResources per region or else get_bucket_tagging; None
+    when the bucket has no tags), ``SentinelObjectLock`` (get_object_lock_configuration's
+    ObjectLockConfiguration: ObjectLockEnabled and the optional Rule.DefaultRetention; None when
+    Object Lock is not enabled, which without versioning Enabled it cannot be, so it is not asked),
     ``SentinelErrors`` (``{setting: "ErrorCode: message"}`` for per-bucket calls that failed, e.g.
     AccessDenied on one bucket; checks reading that setting report ERROR for that bucket)."""
     account_public_access_block: JsonObject | None = None
@@ -163,9 +165,38 @@ class AwsInventory(FailureIndex):
     secrets: ByRegion = field(default_factory=dict)
     """``secretsmanager.list_secrets()['SecretList']`` per region."""
 
+    # ---- AWS Organizations ----
+    organization_accounts: list[JsonObject] | None = None
+    """Only in an organisation collection, and only on the management account's inventory: every
+    ACTIVE account ``organizations.list_accounts()`` returned (Id, Name, Arn, Status,
+    JoinedTimestamp; the management account included), each extended with ``SentinelManagement``
+    (True for the management account, collected with its own credentials), ``SentinelRoleArn``
+    (the member role assumed; None for the management account), ``SentinelEntered`` (whether the
+    account could be collected), ``SentinelError`` (``"Code: message"`` when it could not) and
+    ``SentinelRegions`` (the regions collected there). ``None`` outside organisation collections."""
+
     errors: tuple[FetchError, ...] = ()
     api_calls: int = 0
 
     @property
     def account_resource(self) -> tuple[str, str]:
         return (self.account_id, "aws-account")
+
+
+@dataclass(frozen=True)
+class AwsOrganizationInventory:
+    """An organisation collection: one :class:`AwsInventory` per account that could be entered,
+    the management account's first (it alone carries ``organization_accounts``, which also names
+    the accounts that could not be entered and why). Checks run on each inventory in turn, so a
+    check never needs to know whether it sees one account or a member of an organisation."""
+
+    management_account_id: str
+    inventories: tuple[AwsInventory, ...]
+
+    @property
+    def api_calls(self) -> int:
+        return sum(inv.api_calls for inv in self.inventories)
+
+    @property
+    def accounts(self) -> list[JsonObject]:
+        return list(self.inventories[0].organization_accounts or []) if self.inventories else []

@@ -183,16 +183,31 @@ def _collect_inventory(
         egress.check_aws_credentials(has_keys=bool((secret or {}).get("accessKeyId")))
         if endpoint:
             egress.check_url(endpoint, field="endpointUrl")
+        organization = bool(config.get("organization"))
         creds = AwsCredentials(
             region=config.get("region") or "us-east-1",
             access_key_id=(secret or {}).get("accessKeyId"),
             secret_access_key=(secret or {}).get("secretAccessKey"),
             profile=config.get("profile"),
             role_arn=config.get("roleArn"),
-            external_id=config.get("externalId"),
+            # An organisation's external id belongs to its member roles, not to --role-arn.
+            external_id=None if organization else config.get("externalId"),
             endpoint_url=endpoint,
             egress=egress,
         )
+        if organization:
+            from sentinel_cli.collectors.aws.organization import collect_organization
+
+            with egress.one_failure_message("endpointUrl", endpoint):
+                return collect_organization(
+                    creds,
+                    member_role_name=config.get("memberRoleName") or "",
+                    external_id=config.get("externalId"),
+                    regions=config.get("regions"),
+                    workers=options.workers,
+                    progress=progress,
+                    now=job["startedAt"],
+                ).inventory
         with egress.one_failure_message("endpointUrl", endpoint):
             return collect_aws(
                 creds,
@@ -224,6 +239,7 @@ def _collect_inventory(
 def evidence_records(
     results: list[CheckResult], metas: dict[str, CheckMeta]
 ) -> list[EvidenceRecord]:
+    """Stored items for the results; each keeps the AWS account its result names (None: GitHub)."""
     records = []
     for res in results:
         meta = metas[res.check_id]
@@ -242,6 +258,7 @@ def evidence_records(
                 remediation={"text": meta.remediation.text, "cli": meta.remediation.cli},
                 controls=meta.control_lists(),
                 raw={"result": res.message, "data": dict(res.data)},
+                account_id=res.account_id,
             )
         )
     return records
@@ -286,7 +303,7 @@ def run_collection(
 ) -> Job:
     """Run a started job to its end. Never raises for a collection failure: the job records it."""
     from sentinel_cli.checks import load_checks
-    from sentinel_cli.checks.base import run_checks
+    from sentinel_cli.checks.accounts import run_account_checks
 
     options = options or CollectionOptions()
     job_row = store.jobs.get(job_id)
@@ -301,7 +318,7 @@ def run_collection(
         inventory = _collect_inventory(integration, secret, job, options, recorded, check_settings)
         provider = "aws" if integration["type"] == "AWS" else "github"
         checks = load_checks(provider)
-        results = list(run_checks(checks, inventory, check_settings))
+        results = list(run_account_checks(checks, inventory, check_settings))
     except SentinelError as exc:
         return _fail_job(store, integration, job_id, exc.message, actor)
     except Exception as exc:

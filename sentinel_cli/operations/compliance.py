@@ -107,7 +107,11 @@ def _tally(
 
 
 def _evidence_ids(
-    store: Store, tally: _ControlTally, limit: int | None, cache: dict[tuple[str, ...], list[str]]
+    store: Store,
+    tally: _ControlTally,
+    limit: int | None,
+    cache: dict[tuple[str, ...], list[str]],
+    account_id: str | None = None,
 ) -> tuple[list[str], bool]:
     """Ids of a control's evidence, failing first, at most ``limit`` (None: all)."""
     rank = {s: i for i, s in enumerate(STATUS_ORDER)}
@@ -122,7 +126,9 @@ def _evidence_ids(
             break
         key = (job_id, check_id, status, severity)
         if key not in cache:
-            cache[key] = store.queries.ids_for(job_id, check_id, status, severity, limit=limit)
+            cache[key] = store.queries.ids_for(
+                job_id, check_id, status, severity, limit=limit, account_id=account_id
+            )
         ids.extend(cache[key])
     if limit is not None:
         ids = ids[:limit]
@@ -149,6 +155,7 @@ def compliance_summary(
     *,
     framework: str | None,
     integration: str | None = None,
+    account: str | None = None,
     as_of: str | None = None,
     now: datetime | None = None,
     extra_sources: Sequence[ComplianceSource] | None = None,
@@ -160,6 +167,8 @@ def compliance_summary(
 
     ``extra_sources`` defaults to the approved policies in force (a policy is evidence for the
     controls it satisfies); pass ``()`` for automated evidence only.
+
+    ``account`` keeps one AWS account's items (an organisation's member, say).
 
     ``evidence_ids_limit`` caps the ids listed per control (failing first; ``None`` lists all):
     a control mapped by many checks can have tens of thousands of items, and the full list is one
@@ -174,13 +183,15 @@ def compliance_summary(
     from sentinel_cli.frameworks import load_framework
 
     fw = load_framework(framework)
-    scope = resolve_scope(store, integration=integration, as_of=as_of, now=now)
+    scope = resolve_scope(store, integration=integration, account=account, as_of=as_of, now=now)
     return compliance_from_counts(
         store,
         fw,
         scope,
-        rows=store.queries.check_counts(scope.job_ids),
-        excepted_rows=store.queries.excepted_counts(scope.job_ids, scope.rules),
+        rows=store.queries.check_counts(scope.job_ids, account_id=scope.account_id),
+        excepted_rows=store.queries.excepted_counts(
+            scope.job_ids, scope.rules, account_id=scope.account_id
+        ),
         extra_sources=default_sources(store, extra_sources, now=now),
         evidence_ids_limit=evidence_ids_limit,
         include_catalogue=include_catalogue,
@@ -213,7 +224,7 @@ def compliance_from_counts(
         if not with_controls:
             continue
         ids, truncated = (
-            _evidence_ids(store, tally, evidence_ids_limit, cache)
+            _evidence_ids(store, tally, evidence_ids_limit, cache, scope.account_id)
             if evidence_ids_limit != 0
             else ([], tally.counts["total"] > 0)
         )

@@ -99,6 +99,7 @@ def evidence_listing(
     status: str | Sequence[str] | None = None,
     category: str | Sequence[str] | None = None,
     integration: str | None = None,
+    account: str | None = None,
     framework: str | None = None,
     control: str | None = None,
     severity: str | Sequence[str] | None = None,
@@ -118,7 +119,7 @@ def evidence_listing(
     order_by = parse_sort(sort)
     gate_statuses = parse_fail_on(fail_on)
     page_limit, page_offset = parse_paging(limit, offset, fmt=fmt, all_items=all_items)
-    scope = resolve_scope(store, integration=integration, as_of=as_of, now=now)
+    scope = resolve_scope(store, integration=integration, account=account, as_of=as_of, now=now)
     flt = build_filter(
         store,
         scope,
@@ -160,6 +161,7 @@ def evidence_page(
     status: str | Sequence[str] | None = None,
     category: str | Sequence[str] | None = None,
     integration: str | None = None,
+    account: str | None = None,
     framework: str | None = None,
     control: str | None = None,
     severity: str | Sequence[str] | None = None,
@@ -176,6 +178,7 @@ def evidence_page(
         status=status,
         category=category,
         integration=integration,
+        account=account,
         framework=framework,
         control=control,
         severity=severity,

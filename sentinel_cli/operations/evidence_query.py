@@ -20,6 +20,7 @@ control id needs the catalogues.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -229,12 +230,14 @@ def parse_categories(store: Store, values: str | Sequence[str] | None) -> tuple[
 
 @dataclass(frozen=True)
 class Scope:
-    """The moment a view describes and the jobs and exceptions in force then."""
+    """The moment a view describes and the jobs and exceptions in force then; with
+    ``account_id``, only the jobs holding items of that AWS account, and only those items."""
 
     at: str
     as_of: str | None
     jobs: tuple[dict[str, Any], ...]
     rules: ExceptionRules
+    account_id: str | None = None
 
     @property
     def job_ids(self) -> tuple[str, ...]:
@@ -248,10 +251,27 @@ def parse_as_of(as_of: str | None) -> str | None:
     return to_iso(parse_user_date(str(as_of), option="--as-of", end_of_day=True))
 
 
+_ACCOUNT_RE = re.compile(r"^\d{12}$")
+
+
+def parse_account(account: str | None) -> str | None:
+    """``--account``: a 12-digit AWS account id, or None when not given."""
+    if account is None or not str(account).strip():
+        return None
+    value = str(account).strip()
+    if not _ACCOUNT_RE.match(value):
+        raise InvalidInput(
+            f"--account: {account!r} is not an AWS account id",
+            hint="give the 12 digits, e.g. --account 123456789012",
+        )
+    return value
+
+
 def resolve_scope(
     store: Store,
     *,
     integration: str | None = None,
+    account: str | None = None,
     as_of: str | None = None,
     now: datetime | None = None,
 ) -> Scope:
@@ -264,8 +284,14 @@ def resolve_scope(
         from sentinel_cli.operations.integrations import resolve_integration
 
         integration_id = resolve_integration(store, str(integration))["id"]
+    account_id = parse_account(account)
     jobs = tuple(store.queries.jobs_at(at, integration_id=integration_id))
-    return Scope(at=at, as_of=as_of_iso, jobs=jobs, rules=rules_at(store, at))
+    if account_id is not None:
+        holding = set(store.queries.jobs_with_account([j["job_id"] for j in jobs], account_id))
+        jobs = tuple(j for j in jobs if j["job_id"] in holding)
+    return Scope(
+        at=at, as_of=as_of_iso, jobs=jobs, rules=rules_at(store, at), account_id=account_id
+    )
 
 
 def _check_sets(
@@ -300,7 +326,8 @@ def build_filter(
     check_ids: tuple[str, ...] | None = None
     mixed: tuple[str, ...] = ()
     if fw is not None:
-        check_ids, mixed = _check_sets(store.queries.check_counts(scope.job_ids), fw, ctrl)
+        rows = store.queries.check_counts(scope.job_ids, account_id=scope.account_id)
+        check_ids, mixed = _check_sets(rows, fw, ctrl)
     return EvidenceFilter(
         job_ids=scope.job_ids,
         statuses=statuses,
@@ -310,4 +337,5 @@ def build_filter(
         mixed_check_ids=mixed,
         framework=fw,
         control=ctrl,
+        account_id=scope.account_id,
     )

@@ -18,16 +18,20 @@ def evidence_stats(
     store: Store,
     *,
     integration: str | None = None,
+    account: str | None = None,
     as_of: str | None = None,
     now: datetime | None = None,
 ) -> EvidenceStats:
     """Counts of the current items by status, category and severity (``/api/evidence/stats``).
 
     Statuses are as recorded; ``excepted`` counts the FAIL/WARNING items covered by an exception.
+    ``account`` keeps the items of one AWS account (and the collections holding some).
     """
-    scope = resolve_scope(store, integration=integration, as_of=as_of, now=now)
-    rows = store.queries.check_counts(scope.job_ids)
-    excepted_rows = store.queries.excepted_counts(scope.job_ids, scope.rules)
+    scope = resolve_scope(store, integration=integration, account=account, as_of=as_of, now=now)
+    rows = store.queries.check_counts(scope.job_ids, account_id=scope.account_id)
+    excepted_rows = store.queries.excepted_counts(
+        scope.job_ids, scope.rules, account_id=scope.account_id
+    )
     by_status = _status_counts()
     by_category: dict[str, dict[str, int]] = {}
     by_severity: dict[str, dict[str, int]] = {

@@ -124,12 +124,20 @@ def connect_aws(
     external_id: str | None = None,
     endpoint_url: str | None = None,
     verify: bool = True,
+    organization: bool = False,
+    member_role_name: str | None = None,
     actor: str | None = None,
     egress: EgressPolicy = UNRESTRICTED,
 ) -> Integration:
     """Connect an AWS account from access keys, a named profile, a role to assume, or the default
     chain (the last two only where ``egress`` lends this machine's credentials: not on a server
-    unless its operator allows it)."""
+    unless its operator allows it).
+
+    With ``organization`` the credentials are the management account's, and every ACTIVE account
+    of the organisation is collected, members through ``member_role_name`` (with ``external_id``,
+    which then applies to the member roles only). The account list is read at each collection,
+    not here; verification also lists the accounts once, to prove the management access. The
+    integration counts as one against the plan (its checks are metered item by item)."""
     region = validate_region(region)
     region_list = parse_regions(regions)
     endpoint_url = _validate_url(endpoint_url, "--endpoint-url")
@@ -142,8 +150,25 @@ def connect_aws(
         )
     if access_key_id and profile:
         raise InvalidInput("use either access keys or --profile, not both")
-    if external_id and not role_arn:
-        raise InvalidInput("--external-id only applies with --role-arn")
+    if member_role_name is not None and not str(member_role_name).strip():
+        member_role_name = None
+    if organization and member_role_name is None:
+        raise InvalidInput(
+            "--organization needs --member-role NAME: the role Sentinel assumes in each member "
+            "account",
+            hint="e.g. --organization --member-role SentinelAudit",
+        )
+    if member_role_name is not None and not organization:
+        raise InvalidInput("--member-role only applies with --organization")
+    if organization:
+        from sentinel_cli.collectors.aws.organization import check_role_name
+
+        member_role_name = check_role_name(member_role_name)
+    if external_id and not role_arn and not organization:
+        raise InvalidInput(
+            "--external-id only applies with --role-arn (or with --organization, for the "
+            "member roles)"
+        )
     if role_arn and not re.match(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+", role_arn):
         raise InvalidInput(
             f"--role-arn: {role_arn!r} is not an IAM role ARN",
@@ -171,15 +196,20 @@ def connect_aws(
             secret_access_key=secret_access_key,
             profile=profile,
             role_arn=role_arn,
-            external_id=external_id,
+            external_id=None if organization else external_id,
             endpoint_url=endpoint_url,
             egress=egress,
         )
         with egress.one_failure_message("endpointUrl", endpoint_url):
-            identity = verify_aws(creds)
+            if organization:
+                from sentinel_cli.collectors.aws.organization import verify_organization
+
+                identity = verify_organization(creds)
+            else:
+                identity = verify_aws(creds)
         account_id = identity.get("accountId")
 
-    config = {
+    config: dict[str, Any] = {
         "region": region,
         "regions": region_list,
         "credentialSource": source,
@@ -189,12 +219,18 @@ def connect_aws(
         "endpointUrl": endpoint_url,
         "accessKeyIdSuffix": access_key_id[-4:] if access_key_id else None,
     }
+    if organization:
+        config["organization"] = True
+        config["memberRoleName"] = member_role_name
     secret = (
         {"accessKeyId": access_key_id, "secretAccessKey": secret_access_key}
         if access_key_id and secret_access_key
         else None
     )
-    default_name = f"AWS {account_id}" if account_id else "AWS account"
+    if organization:
+        default_name = f"AWS organization {account_id}" if account_id else "AWS organization"
+    else:
+        default_name = f"AWS {account_id}" if account_id else "AWS account"
     return _store_new_integration(
         store,
         secrets,

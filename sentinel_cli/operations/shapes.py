@@ -38,6 +38,8 @@ def integration_shape(row: dict[str, Any]) -> Integration:
             "externalId": config.get("externalId"),
             "endpointUrl": config.get("endpointUrl"),
             "accessKeyId": _masked_key(config.get("accessKeyIdSuffix")),
+            "organization": bool(config.get("organization")),
+            "memberRoleName": config.get("memberRoleName"),
         }
     else:
         provider = {"orgName": config.get("org"), "baseUrl": config.get("baseUrl")}
@@ -124,6 +126,7 @@ def item_shape(row: dict[str, Any], rules: ExceptionRules) -> EvidenceItem:
         "resourceId": row["resource_id"],
         "resourceType": row["resource_type"],
         "region": row["region"],
+        "accountId": row.get("account_id"),
         "collectedAt": row["collected_at"],
         "message": row["message"],
         "controls": with_every_framework(controls),

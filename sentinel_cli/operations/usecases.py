@@ -181,6 +181,7 @@ NOTHING: frozenset[Needs] = frozenset()
 
 AS_OF = query("as_of", "asOf", doc="State at the end of this date (YYYY-MM-DD)")
 INTEGRATION = query("integration", "integrationId", doc="Only this integration")
+ACCOUNT = query("account", "accountId", doc="Only items of this AWS account (12 digits)")
 FRAMEWORK_DOC = "A framework id or alias (one per file in sentinel_cli/frameworks)"
 MANY = list[str]
 ENFORCE = query(
@@ -216,12 +217,26 @@ USE_CASES: tuple[UseCase, ...] = (
             body("external_id", "externalId"),
             body("endpoint_url", "endpointUrl"),
             body("verify", type=bool, default=True),
+            body(
+                "organization",
+                type=bool,
+                default=False,
+                doc="The credentials are an AWS organisation's management account: collect "
+                "every ACTIVE account (members through memberRoleName; externalId then applies "
+                "to the member roles).",
+            ),
+            body(
+                "member_role_name",
+                "memberRoleName",
+                doc="With organization: the role assumed in each member account "
+                "(arn:aws:iam::<account>:role/<memberRoleName>).",
+            ),
         ),
         result="integration",
         status=201,
         needs=CONNECT,
         summary="Connect an AWS account (access keys, a server-side profile, a role, or the "
-        "default chain).",
+        "default chain), or a whole AWS organisation (organization: true).",
         tag="integrations",
     ),
     UseCase(
@@ -297,6 +312,27 @@ USE_CASES: tuple[UseCase, ...] = (
         result="job",
         tag="integrations",
     ),
+    UseCase(
+        "job_changes",
+        "GET",
+        "/api/jobs/{job_id}/changes",
+        "changes:job_changes",
+        "VIEWER",
+        (
+            path(
+                "job_id",
+                "job_id",
+                doc="A job id (or unique prefix), or 'latest': the most recently finished "
+                "collection (of integrationId when given)",
+            ),
+            INTEGRATION,
+            query("limit", type=int, doc="Items per list (default 50, at most 1000)"),
+        ),
+        summary="What changed in a collection since the previous finished one of its "
+        "integration: newly failing and fixed items, new and vanished resources, checks that "
+        "started erroring; counts cover everything, each list is cut at limit.",
+        tag="evidence",
+    ),
     # -- evidence and the dashboard ---------------------------------------------------------
     UseCase(
         "evidence_page",
@@ -308,6 +344,7 @@ USE_CASES: tuple[UseCase, ...] = (
             query("status", type=MANY, doc="PASS, FAIL, WARNING, ERROR (repeat, or a comma list)"),
             query("category", type=MANY, doc="e.g. iam, encryption (repeat, or a comma list)"),
             INTEGRATION,
+            ACCOUNT,
             query("framework", doc=FRAMEWORK_DOC),
             query("control", doc="e.g. CC6.1 or A.8.5"),
             query("severity", type=MANY, doc="critical, high, medium, low, info"),
@@ -332,7 +369,7 @@ USE_CASES: tuple[UseCase, ...] = (
         "/api/evidence/stats",
         "evidence_stats:evidence_stats",
         "VIEWER",
-        (INTEGRATION, AS_OF),
+        (INTEGRATION, ACCOUNT, AS_OF),
         summary="Counts of the current evidence by status, category and severity.",
         tag="evidence",
     ),
@@ -345,6 +382,7 @@ USE_CASES: tuple[UseCase, ...] = (
         (
             query("framework", doc=FRAMEWORK_DOC + " (required)"),
             INTEGRATION,
+            ACCOUNT,
             AS_OF,
             query("all_ids", "allIds", bool, False, doc="Every evidence id per control"),
         ),

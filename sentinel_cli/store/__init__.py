@@ -5,7 +5,7 @@ busy timeout, applies pending migrations, and marks jobs interrupted by a dead p
 table family has a small repository object on the ``Store`` (``store.integrations``, ``store.jobs``,
 ``store.evidence``, ``store.queries``, ``store.exceptions``, ``store.activity``, ``store.kv``,
 ``store.policies``, ``store.reports``, ``store.billing``, ``store.users``, ``store.ratelimits``,
-``store.web_sessions``);
+``store.web_sessions``, ``store.changes``);
 all SQL lives in this package.
 
 Repositories are created (and their modules imported) on first use: `sentinel evidence list` touches
@@ -29,6 +29,7 @@ from sentinel_cli.store import connection
 if TYPE_CHECKING:
     from sentinel_cli.store.activity import ActivityRepo
     from sentinel_cli.store.billing import BillingRepo
+    from sentinel_cli.store.changes import ChangesQueries
     from sentinel_cli.store.evidence import EvidenceRepo
     from sentinel_cli.store.integrations import IntegrationsRepo
     from sentinel_cli.store.jobs import JobsRepo
@@ -75,6 +76,11 @@ class Store:
     @cached_property
     def queries(self) -> EvidenceQueries:
         return cast("EvidenceQueries", _repo("queries", "EvidenceQueries", self.conn))
+
+    @cached_property
+    def changes(self) -> ChangesQueries:
+        """What changed between two collections (``evidence changes``)."""
+        return cast("ChangesQueries", _repo("changes", "ChangesQueries", self.conn))
 
     @cached_property
     def exceptions(self) -> RiskExceptionsRepo:

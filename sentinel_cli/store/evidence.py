@@ -41,6 +41,8 @@ class EvidenceRecord:
     remediation: dict[str, Any]
     controls: dict[str, list[str]]
     raw: Any
+    account_id: str | None = None
+    """The AWS account the item is about (migration 7); None for GitHub."""
 
 
 class EvidenceRepo:
@@ -81,6 +83,7 @@ class EvidenceRepo:
                     dumps(rec.controls),
                     digest,
                     collected_at,
+                    rec.account_id,
                 )
             )
         self.conn.executemany(
@@ -90,7 +93,7 @@ class EvidenceRepo:
         self.conn.executemany(
             "INSERT INTO evidence (id, job_id, integration_id, check_id, title, status, severity, "
             "category, resource_id, resource_type, region, message, remediation, controls, sha256, "
-            "collected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "collected_at, account_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         self._add_check_counts(job_id, rows)

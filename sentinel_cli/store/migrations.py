@@ -275,6 +275,23 @@ ALTER TABLE collection_jobs ADD COLUMN progress_total INTEGER;
 ALTER TABLE collection_jobs ADD COLUMN progress_step TEXT
 """
 
+# Migration 7: the AWS account of each item (AWS Organizations: one integration, many accounts).
+# Single-account AWS items get the integration's account id (its ``external_id``, recorded when
+# connect verified the credentials); GitHub items, and AWS ones connected unverified, stay NULL.
+# ``evidence_account`` serves ``--account``: it is ``evidence_current`` with the account after the
+# job, so a page, its counts and the per-check counts of one account come from the index as they
+# do without the filter. It is partial: GitHub items (no account) cost no index entries.
+M0007_EVIDENCE_ACCOUNT = """
+ALTER TABLE evidence ADD COLUMN account_id TEXT;
+UPDATE evidence SET account_id = (
+    SELECT i.external_id FROM integrations i WHERE i.id = evidence.integration_id
+) WHERE integration_id IN (
+    SELECT id FROM integrations WHERE type = 'AWS' AND external_id IS NOT NULL
+);
+CREATE INDEX evidence_account ON evidence
+    (job_id, account_id, status, severity, check_id, resource_id) WHERE account_id IS NOT NULL
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", M0001_INITIAL),
     Migration(2, "evidence query indexes and per-check counts", M0002_EVIDENCE_QUERIES),
@@ -282,4 +299,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "token lifecycle: per-user valid-after, revoked tokens", M0004_TOKEN_LIFECYCLE),
     Migration(5, "web dashboard sessions", M0005_WEB_SESSIONS),
     Migration(6, "collection progress of running jobs", M0006_JOB_PROGRESS),
+    Migration(7, "the AWS account of each evidence item", M0007_EVIDENCE_ACCOUNT),
 )

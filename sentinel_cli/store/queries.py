@@ -15,6 +15,11 @@ one check was recorded with different mappings inside the same jobs (a catalogue
 collections of different integrations) does the filter fall back to ``json_each`` over those
 checks' items, so the answer is exact either way.
 
+An account filter (``--account``, AWS Organizations) cannot use the per-check counts, which have no
+account; its counts come from the items instead, through the partial ``evidence_account`` index
+(job_id, account_id, status, severity, check_id, resource_id), which answers them, and a page,
+from the index alone just as ``evidence_current`` does without the filter.
+
 Risk exceptions are matched with Python's ``fnmatch.fnmatchcase`` (resource patterns are globs) through
 a SQL function registered on the connection. The SQL only calls it for items whose check has an
 active exception and whose status can be excepted, so stores without exceptions pay nothing.
@@ -53,7 +58,7 @@ both then by check and resource, and both computed from the index alone."""
 ITEM_COLUMNS = (
     "e.id, e.job_id, e.integration_id, e.check_id, e.title, e.status, e.severity, e.category, "
     "e.resource_id, e.resource_type, e.region, e.message, e.remediation, e.controls, e.sha256, "
-    "e.collected_at"
+    "e.collected_at, e.account_id"
 )
 
 _UDF_NAME = "sentinel_exception_id"
@@ -119,6 +124,12 @@ class EvidenceFilter:
     """Checks whose items are decided one by one from their ``controls`` JSON."""
     framework: str | None = None
     control: str | None = None
+    account_id: str | None = None
+    """Only items of this AWS account; counts then come from the items, not the per-check table."""
+
+
+def _account_clause(account_id: str | None) -> tuple[str, list[Any]]:
+    return ("", []) if account_id is None else (" AND e.account_id = ?", [account_id])
 
 
 class EvidenceQueries:
@@ -178,10 +189,33 @@ class EvidenceQueries:
 
     # -- per-check counts ---------------------------------------------------------------------
 
-    def check_counts(self, job_ids: Sequence[str]) -> list[dict[str, Any]]:
-        """Rows of ``evidence_check_counts`` for the jobs (``controls`` parsed)."""
+    def jobs_with_account(self, job_ids: Sequence[str], account_id: str) -> list[str]:
+        """Those of ``job_ids`` holding items of ``account_id`` (one index probe per job)."""
+        return [
+            job_id
+            for job_id in job_ids
+            if self.conn.execute(
+                "SELECT 1 FROM evidence e WHERE e.job_id = ? AND e.account_id = ? LIMIT 1",
+                (job_id, account_id),
+            ).fetchone()
+        ]
+
+    def check_counts(
+        self, job_ids: Sequence[str], *, account_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Rows of ``evidence_check_counts`` for the jobs (``controls`` parsed); for one account,
+        the same rows counted from that account's items."""
         if not job_ids:
             return []
+        if account_id is not None:
+            rows = self.conn.execute(
+                "SELECT e.job_id, e.check_id, e.status, e.severity, e.category, e.controls, "
+                "MAX(e.title) AS title, COUNT(*) AS count FROM evidence e "
+                f"WHERE e.job_id IN ({placeholders(job_ids)}) AND e.account_id = ? "
+                "GROUP BY e.job_id, e.check_id, e.status, e.severity, e.category, e.controls",
+                [*job_ids, account_id],
+            ).fetchall()
+            return [{**dict(r), "controls": loads(r["controls"], {})} for r in rows]
         rows = self.conn.execute(
             "SELECT job_id, check_id, status, severity, category, controls, title, count "
             f"FROM evidence_check_counts WHERE job_id IN ({placeholders(job_ids)})",
@@ -232,6 +266,9 @@ class EvidenceQueries:
         if flt.categories:
             clauses.append(f"e.category IN ({placeholders(flt.categories)})")
             params.extend(flt.categories)
+        if flt.account_id is not None:
+            clauses.append("e.account_id = ?")
+            params.append(flt.account_id)
         if flt.check_ids is not None:
             parts = []
             if flt.check_ids:
@@ -262,7 +299,8 @@ class EvidenceQueries:
         """Items matching ``flt`` (and ``statuses``); with ``rules``, only those not excepted."""
         if not flt.job_ids:
             return 0
-        if not flt.mixed_check_ids and (rules is None or not rules.exceptions):
+        plain = not flt.mixed_check_ids and flt.account_id is None
+        if plain and (rules is None or not rules.exceptions):
             return self._count_from_check_counts(flt, statuses)
         where, params = self._where(flt)
         if statuses is not None:
@@ -292,10 +330,18 @@ class EvidenceQueries:
         return int(row[0])
 
     def _bucket_sizes(self, flt: EvidenceFilter) -> dict[tuple[str, str], int] | None:
-        """Items per (status, severity) for plain filters, from ``evidence_check_counts``."""
+        """Items per (status, severity) for plain filters, from ``evidence_check_counts`` (for one
+        account, from the ``evidence_account`` index)."""
         if flt.mixed_check_ids:
             return None
         where, params = self._where(flt)
+        if flt.account_id is not None:
+            rows = self.conn.execute(
+                f"SELECT e.status, e.severity, COUNT(*) FROM evidence e WHERE {where} "
+                "GROUP BY e.status, e.severity",
+                params,
+            ).fetchall()
+            return {(r[0], r[1]): int(r[2]) for r in rows}
         rows = self.conn.execute(
             f"SELECT e.status, e.severity, SUM(e.count) FROM evidence_check_counts e "
             f"WHERE {where} GROUP BY e.status, e.severity",
@@ -425,31 +471,42 @@ class EvidenceQueries:
         return [out[rid] for rid in rowids if rid in out]
 
     def excepted_counts(
-        self, job_ids: Sequence[str], rules: ExceptionRules
+        self, job_ids: Sequence[str], rules: ExceptionRules, *, account_id: str | None = None
     ) -> list[dict[str, Any]]:
-        """Excepted items of the jobs, counted like ``evidence_check_counts`` rows."""
+        """Excepted items of the jobs (of one account), counted like ``evidence_check_counts``."""
         if not job_ids or not rules.exceptions:
             return []
         expr, expr_params = self._use(rules)
+        account_sql, account_params = _account_clause(account_id)
         rows = self.conn.execute(
             "SELECT e.job_id, e.check_id, e.status, e.severity, e.category, e.controls, "
             f"COUNT(*) AS count FROM evidence e WHERE e.job_id IN ({placeholders(job_ids)}) "
             f"AND e.status IN ({placeholders(rules.statuses)}) "
-            f"AND e.check_id IN ({placeholders(rules.check_ids)}) AND ({expr}) IS NOT NULL "
+            f"AND e.check_id IN ({placeholders(rules.check_ids)}) AND ({expr}) IS NOT NULL"
+            f"{account_sql} "
             "GROUP BY e.job_id, e.check_id, e.status, e.severity, e.category, e.controls",
-            [*job_ids, *rules.statuses, *rules.check_ids, *expr_params],
+            [*job_ids, *rules.statuses, *rules.check_ids, *expr_params, *account_params],
         ).fetchall()
         return [{**dict(r), "controls": loads(r["controls"], {})} for r in rows]
 
     def ids_for(
-        self, job_id: str, check_id: str, status: str, severity: str, *, limit: int | None
+        self,
+        job_id: str,
+        check_id: str,
+        status: str,
+        severity: str,
+        *,
+        limit: int | None,
+        account_id: str | None = None,
     ) -> list[str]:
-        """Evidence ids of one job's items of one check with one status (an index seek)."""
+        """Evidence ids of one job's items of one check with one status (an index seek), of one
+        account when ``account_id`` is given."""
+        account_sql, account_params = _account_clause(account_id)
         sql = (
             "SELECT e.id FROM evidence e WHERE e.job_id = ? AND e.status = ? AND e.severity = ? "
-            "AND e.check_id = ? ORDER BY e.resource_id, e.rowid"
+            f"AND e.check_id = ?{account_sql} ORDER BY e.resource_id, e.rowid"
         )
-        params: list[Any] = [job_id, status, severity, check_id]
+        params: list[Any] = [job_id, status, severity, check_id, *account_params]
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)

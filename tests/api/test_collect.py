@@ -38,23 +38,39 @@ def test_the_background_job_completes_and_is_visible(api: Api, collected: dict[s
 
 def test_evidence_list_filters_and_paginates(api: Api, collected: dict[str, Any]) -> None:
     viewer = api.as_("VIEWER")
-    data = data_of(viewer.get("/api/evidence", params={"status": "FAIL", "limit": 5}))
+    # Scoped to this integration: other modules collect into the same shared server.
+    mine = collected["integration"]["id"]
+    data = data_of(
+        viewer.get("/api/evidence", params={"status": "FAIL", "limit": 5, "integrationId": mine})
+    )
     assert data["pagination"]["limit"] == 5 and data["pagination"]["offset"] == 0
     assert data["pagination"]["total"] == collected["job"]["failCount"]
     assert data["evidence"] and all(i["status"] == "FAIL" for i in data["evidence"])
     assert len(data["evidence"]) == 5
-    page2 = data_of(viewer.get("/api/evidence", params={"status": "FAIL", "limit": 5, "offset": 5}))
+    page2 = data_of(
+        viewer.get(
+            "/api/evidence",
+            params={"status": "FAIL", "limit": 5, "offset": 5, "integrationId": mine},
+        )
+    )
     assert page2["pagination"]["offset"] == 5
     assert page2["evidence"] and all(i["status"] == "FAIL" for i in page2["evidence"])
     assert not {i["id"] for i in page2["evidence"]} & {i["id"] for i in data["evidence"]}
-    first10 = data_of(viewer.get("/api/evidence", params={"status": "FAIL", "limit": 10}))
+    first10 = data_of(
+        viewer.get("/api/evidence", params={"status": "FAIL", "limit": 10, "integrationId": mine})
+    )
     assert [i["id"] for i in data["evidence"] + page2["evidence"]] == [
         i["id"] for i in first10["evidence"]
     ]
     both = data_of(
         viewer.get(
             "/api/evidence",
-            params=[("status", "FAIL"), ("status", "PASS"), ("limit", "1000")],
+            params=[
+                ("status", "FAIL"),
+                ("status", "PASS"),
+                ("limit", "1000"),
+                ("integrationId", mine),
+            ],
         )
     )
     job = collected["job"]

@@ -75,10 +75,14 @@ STEPS: list[tuple[str, dict[str, Value]]] = [
     ("get_integration", {"integration_id": _integration("prod")}),
     ("list_jobs", {"integration_id": _integration("prod"), "limit": 3}),
     ("get_job", {"job_id": _job}),
-    ("evidence_page", {"status": ["FAIL", "WARNING"], "limit": 5, "fail_on": "FAIL"}),
+    ("job_changes", {"job_id": "latest", "integration": _integration("prod"), "limit": 5}),
+    (
+        "evidence_page",
+        {"status": ["FAIL", "WARNING"], "account": "111122223333", "limit": 5, "fail_on": "FAIL"},
+    ),
     ("get_evidence", {"evidence_id": _first_evidence}),
-    ("evidence_stats", {"integration": _integration("prod")}),
-    ("compliance_summary", {"framework": "SOC2", "all_ids": True}),
+    ("evidence_stats", {"integration": _integration("prod"), "account": "111122223333"}),
+    ("compliance_summary", {"framework": "SOC2", "all_ids": True, "account": "444455556666"}),
     ("dashboard", {"days": "7"}),
     ("list_checks", {"provider": ["AWS"], "severity": ["critical"]}),
     ("get_check", {"check_id": "aws_s3_tls_only"}),
@@ -113,6 +117,9 @@ STEPS: list[tuple[str, dict[str, Value]]] = [
             "access_key_id": "AKIAWALKWALKWALKWALK",
             "secret_access_key": "walk-secret",
             "verify": False,
+            "organization": True,
+            "member_role_name": "SentinelAudit",
+            "external_id": "walk-external-id",
         },
     ),
     (
@@ -229,6 +236,18 @@ def test_each_use_case_answers_the_same_locally_and_through_the_server(
     # listed with include_all, the profile lost the unset key.
     assert [e["state"] for e in outcomes["list_exceptions"][1]["exceptions"]] == ["REMOVED"]
     assert "securityOfficer" not in outcomes["get_profile"][1]
+    # The account filter reached listing, stats and compliance; the organisation reached connect.
+    page = outcomes["evidence_page"][1]
+    assert page["evidence"] and {i["accountId"] for i in page["evidence"]} == {"111122223333"}
+    assert outcomes["evidence_stats"][1]["total"] == 13  # prod's current items
+    assert outcomes["compliance_summary"][1]["totals"]["evidence"]["total"] == 1  # staging's
+    changes = outcomes["job_changes"][1]  # prod's latest finished collection: bob's key
+    assert [i["resourceId"] for i in changes["newlyFailing"]] == [
+        "arn:aws:iam::111122223333:user/bob"
+    ]
+    connected = outcomes["connect_aws"][1]
+    assert connected["organization"] is True
+    assert connected["memberRoleName"] == "SentinelAudit"
     actions = [entry["action"] for entry in outcomes["list_activity"][1]]
     assert actions[0] == "user.removed" and "integration.connected" in actions, actions
     # Connect answers never carry the secrets they were given.

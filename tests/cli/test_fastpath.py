@@ -70,6 +70,7 @@ def test_option_table_is_the_typer_commands_options() -> None:
         (["evidence", "--control", ""], {"control": ""}),
         (["evidence", "--all", "--json"], {"all_items": True, "as_json": True}),
         (["evidence", "list", "--wide", "-s", "FAIL"], {"wide": True, "status": ["FAIL"]}),
+        (["evidence", "--account", "111122223333"], {"account": "111122223333"}),
     ],
 )
 def test_well_formed_calls_take_the_fast_path(argv: list[str], expected: dict[str, Any]) -> None:
@@ -136,6 +137,9 @@ def _run_both(args: list[str]) -> tuple[tuple[int, str, str], tuple[int, str, st
         ["evidence", "--all", "--fail-on", "none"],
         ["evidence", "--all", "--format", "sarif"],
         ["evidence", "--wide"],
+        ["evidence", "--account", "111122223333", "--json"],
+        ["evidence", "list", "--account", "444455556666", "--format", "csv"],
+        ["evidence", "--account", "not-an-account"],
         ["evidence", "list", "--wide", "--all", "--status", "PASS"],
         ["evidence", "--all", "--limit", "5", "--json"],
         # Usage errors raised by the operation: exit 2 with the same message on both paths.

@@ -103,3 +103,13 @@ def test_the_check_counts_in_the_readme_are_the_catalogues() -> None:
         "github": int(re.search(r"(\d+) GitHub checks", text).group(1)),  # type: ignore[union-attr]
     }
     assert stated == {"aws": len(catalogue("aws")), "github": len(catalogue("github"))}
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    """``.ci/run`` runs the README's test command word for word (Chromium check included), and
+    the README shows it in the Quickstart and in Development alike."""
+    script = (README.parent / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    marker = next(i for i, line in enumerate(script) if line.startswith("# --- README: test"))
+    command = script[marker + 1]
+    assert "pytest" in command and ".ci/ensure-chromium &&" in command, command
+    assert _bash_lines().count(command) == 2, command

@@ -89,6 +89,8 @@ def test_the_collection_produced_the_current_state(collected: Collected) -> None
     assert {i["jobId"] for i in collected.items} == {job["id"]}
     statuses = {i["status"] for i in collected.items}
     assert {"PASS", "FAIL"} <= statuses  # the seed has misconfigurations and their twins
+    # Every item of a single account carries it (from STS at collection: connected unverified).
+    assert {i["accountId"] for i in collected.items} == {"123456789012"}
     page = ops.list_evidence(collected.store, limit=5)
     assert page["pagination"]["total"] == len(collected.items)
 
@@ -108,6 +110,7 @@ FILTERS: list[tuple[str, Callable[[list[dict[str, Any]]], dict[str, Any]]]] = [
     ("control", lambda items: {"control": "CC6.1"}),
     ("iso-control", lambda items: {"control": "A.8.5"}),
     ("combined", lambda items: {"status": "FAIL", "framework": "ISO27001", "severity": "high"}),
+    ("account", lambda items: {"account": "123456789012", "status": "PASS"}),
     (
         "combined-category",
         lambda items: {"status": ["FAIL", "WARNING"], "category": "iam", "control": "CC6.1"},
@@ -124,6 +127,8 @@ def _matches(item: dict[str, Any], flt: dict[str, Any]) -> bool:
     if "category" in flt and item["category"] != flt["category"]:
         return False
     if "severity" in flt and item["severity"] != flt["severity"]:
+        return False
+    if "account" in flt and item["accountId"] != flt["account"]:
         return False
     if "framework" in flt and not item["controls"].get(flt["framework"]):
         return False

@@ -94,6 +94,8 @@ CHECKS: dict[str, Meta] = {
 
 ACCOUNT = "111122223333"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
+ACCOUNTS = {"prod": ACCOUNT, "staging": "444455556666", "legacy": "999999999999"}
+"""The AWS account of each AWS integration's items (``accountId``); GitHub items have none."""
 
 
 def user(name: str) -> str:
@@ -160,7 +162,9 @@ def day_at(days_ago: int, hour: int = 10, *, base: datetime | None = None) -> da
 
 
 def records(
-    specs: list[Spec], controls: dict[str, dict[str, list[str]]] | None = None
+    specs: list[Spec],
+    controls: dict[str, dict[str, list[str]]] | None = None,
+    account_id: str | None = None,
 ) -> list[EvidenceRecord]:
     out = []
     for check_id, resource_id, status, region in specs:
@@ -180,6 +184,7 @@ def records(
                 remediation={"text": f"Fix {check_id}.", "cli": f"fix --check {check_id}"},
                 controls=(controls or {}).get(check_id, meta.controls),
                 raw={"resource": resource_id, "status": status, "check": check_id},
+                account_id=account_id if check_id.startswith("aws_") else None,
             )
         )
     return out
@@ -218,7 +223,7 @@ class Estate:
     ) -> str:
         """One collection through the real write path (RUNNING jobs keep their items unfinished)."""
         job_id = str(uuid.uuid4())
-        recs = records(specs, controls)
+        recs = records(specs, controls, ACCOUNTS.get(integration))
         integration_id = self.integrations[integration]
         self.store.jobs.start(
             job_id=job_id, integration_id=integration_id, trigger="test", started_at=to_iso(at)

@@ -10,6 +10,10 @@ reporting progress as units finish. Whatever cannot be read becomes a ``FetchErr
 Regions: when none are requested, every region the account has enabled (``DescribeRegions`` with
 ``AllRegions=True`` filtered to ``opt-in-not-required``/``opted-in``: asking for all of them lets
 a requested region be rejected as "not enabled" rather than "unknown").
+
+An AWS Organizations collection (``organization.collect_organization``) opens each account the
+same way (:func:`open_account`) and runs the units of every account on one pool (:func:`run_units`),
+so an organisation is collected with the same code, calls and per-region units as one account.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ __all__ = [
     "REGIONAL_UNITS",
     "AwsCollection",
     "AwsCredentials",
+    "OpenAccount",
     "build_session",
     "collect_aws",
     "collect_aws_with_stats",
@@ -49,7 +54,8 @@ __all__ = [
 
 Progress = Callable[[int, int, str], None]
 Fetcher = Callable[[Collection, Any], None]
-Unit = tuple[str, Fetcher, tuple[str, ...], str | None]  # label, fetcher, sources, region
+# The account's collection state, label, fetcher, sources, region.
+Unit = tuple[Collection, str, Fetcher, tuple[str, ...], str | None]
 
 # (label, fetcher, inventory fields it fills): once per collection, in the home region. The fields
 # name the sources that become errors should the unit fail outside its own error handling.
@@ -153,30 +159,19 @@ def collect_aws_with_stats(
     started = time.monotonic()
     if workers < 1:
         raise InvalidInput("workers must be at least 1")
-    requested = _requested_regions(regions)
-    collected_at = now or datetime.now(UTC).replace(microsecond=0).isoformat().replace(
-        "+00:00", "Z"
-    )
-    session = build_session(creds)
-    stats = CallStats()
-    ctx = Collection(
-        session,
-        endpoint_url=creds.endpoint_url,
-        home_region=creds.region,
-        stats=stats,
+    requested = requested_regions(regions)
+    collected_at = now or collection_time()
+    account = open_account(
+        build_session(creds),
+        creds,
+        requested=requested,
         workers=workers,
         max_attempts=max_attempts,
         report_timeout=report_timeout,
     )
-    ctx.account_id = caller_identity(ctx.client("sts"))["accountId"]
-    region_list = _resolve_regions(ctx, requested)
-
-    units: list[Unit] = [(label, fn, srcs, None) for label, fn, srcs in GLOBAL_UNITS]
-    units += [
-        (f"{label} {r}", fn, srcs, r) for r in region_list for label, fn, srcs in REGIONAL_UNITS
-    ]
-    _run_units(ctx, units, progress)
-    inventory = _build_inventory(ctx, region_list, collected_at)
+    run_units(account_units(account), workers=workers, progress=progress)
+    inventory = build_inventory(account, collected_at)
+    stats = account.ctx.stats
     return AwsCollection(
         inventory=inventory,
         operations=stats.operations,
@@ -185,7 +180,62 @@ def collect_aws_with_stats(
     )
 
 
-def _requested_regions(regions: Sequence[str] | None) -> list[str] | None:
+@dataclass(frozen=True)
+class OpenAccount:
+    """An account whose identity is proven and whose regions are settled, ready for its units."""
+
+    ctx: Collection
+    regions: list[str]
+
+
+def collection_time() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def open_account(
+    session: Any,
+    creds: AwsCredentials,
+    *,
+    requested: list[str] | None,
+    workers: int,
+    max_attempts: int | None,
+    report_timeout: float,
+    stats: CallStats | None = None,
+) -> OpenAccount:
+    """Prove the session's identity (STS) and settle the account's regions.
+
+    Raises CredentialsRefused, ExternalServiceError or InvalidInput (a requested region the
+    account has not enabled) as :func:`collect_aws_with_stats` documents.
+    """
+    ctx = Collection(
+        session,
+        endpoint_url=creds.endpoint_url,
+        home_region=creds.region,
+        stats=stats or CallStats(),
+        workers=workers,
+        max_attempts=max_attempts,
+        report_timeout=report_timeout,
+    )
+    ctx.account_id = caller_identity(ctx.client("sts"))["accountId"]
+    return OpenAccount(ctx, _resolve_regions(ctx, requested))
+
+
+def account_units(account: OpenAccount, *, prefix: str = "") -> list[Unit]:
+    """The global units and one unit per (regional service, region) of one account; ``prefix``
+    starts each progress label (the account id, when several accounts share the pool)."""
+    ctx = account.ctx
+    units: list[Unit] = [
+        (ctx, f"{prefix}{label}", fn, srcs, None) for label, fn, srcs in GLOBAL_UNITS
+    ]
+    units += [
+        (ctx, f"{prefix}{label} {r}", fn, srcs, r)
+        for r in account.regions
+        for label, fn, srcs in REGIONAL_UNITS
+    ]
+    return units
+
+
+def requested_regions(regions: Sequence[str] | None) -> list[str] | None:
     if regions is None:
         return None
     if isinstance(regions, str):
@@ -229,11 +279,12 @@ def _resolve_regions(ctx: Collection, requested: list[str] | None) -> list[str]:
     return requested
 
 
-def _run_units(ctx: Collection, units: list[Unit], progress: Progress | None) -> None:
-    total = len(units)
-    done = 0
-    with ThreadPoolExecutor(max_workers=ctx.workers, thread_name_prefix="aws-collect") as pool:
-        futures = {pool.submit(_run_unit, ctx, unit): unit[0] for unit in units}
+def run_units(units: list[Unit], *, workers: int, progress: Progress | None, done: int = 0) -> None:
+    """Run ``units`` (of one account or several) on one pool of ``workers`` threads, reporting
+    progress as each finishes; ``done`` steps were already reported before these."""
+    total = done + len(units)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aws-collect") as pool:
+        futures = {pool.submit(_run_unit, unit): unit[1] for unit in units}
         for future in as_completed(futures):
             future.result()  # _run_unit never raises; a bug here should surface
             done += 1
@@ -241,8 +292,8 @@ def _run_units(ctx: Collection, units: list[Unit], progress: Progress | None) ->
                 progress(done, total, futures[future])
 
 
-def _run_unit(ctx: Collection, unit: Unit) -> None:
-    _, fn, sources, region = unit
+def _run_unit(unit: Unit) -> None:
+    ctx, _, fn, sources, region = unit
     try:
         fn(ctx, region)
     except Exception as exc:  # a failing unit must not lose the other units
@@ -259,8 +310,12 @@ def _run_unit(ctx: Collection, unit: Unit) -> None:
             )
 
 
-def _build_inventory(ctx: Collection, regions: list[str], collected_at: str) -> AwsInventory:
-    fields: dict[str, Any] = dict(ctx.values)
+def build_inventory(account: OpenAccount, collected_at: str, **extra: Any) -> AwsInventory:
+    """The account's inventory from what its units put and recorded; ``extra`` sets fields no
+    unit fills (the organisation's account list, errors of calls made outside the units)."""
+    ctx, regions = account.ctx, account.regions
+    extra_errors: tuple[FetchError, ...] = tuple(extra.pop("errors", ()))
+    fields: dict[str, Any] = {**ctx.values, **extra}
     order = {r: i for i, r in enumerate(regions)}
     for name, per_region in ctx.regional.items():
         ordered = dict(sorted(per_region.items(), key=lambda kv: order.get(kv[0], len(order))))
@@ -272,7 +327,7 @@ def _build_inventory(ctx: Collection, regions: list[str], collected_at: str) -> 
         account_id=ctx.account_id,
         regions=tuple(regions),
         collected_at=collected_at,
-        errors=ctx.errors,
+        errors=ctx.errors + extra_errors,
         api_calls=ctx.stats.total,
         **fields,
     )

@@ -24,6 +24,7 @@ _PREFIXES: dict[str, str] = {
     "elb": "elasticloadbalancing",
     "s3control": "s3",
     "accessanalyzer": "access-analyzer",
+    "resourcegroupstaggingapi": "tag",
 }
 
 # (botocore service name, operation) -> IAM action, where the action is not named after the call.

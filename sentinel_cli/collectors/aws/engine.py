@@ -8,8 +8,10 @@ that piece, so one denied permission never hides the rest of the evidence. Answe
 errors: each call names the codes that mean absence, and gets ``None`` for them.
 
 Clients are created lazily, once per (service, region), under a lock: botocore clients are
-thread-safe but boto3 sessions are not. Every client carries the call counter and, for S3 Control
-behind a custom endpoint, the host fix described in :func:`restore_endpoint_host`.
+thread-safe but boto3 sessions are not. Every client carries the call counter, the refusal to retry
+an answer meaning "not implemented" (:func:`no_retry_when_not_implemented`: an emulator lacking a
+service would otherwise cost minutes of backoff per region) and, for S3 Control behind a custom
+endpoint, the host fix described in :func:`restore_endpoint_host`.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ _AWS_HOST_SUFFIXES = (
     ".sc2s.sgov.gov",
 )
 _HTML = re.compile(r"<[^>]+>")
+_NOT_IMPLEMENTED = re.compile(r"not\s+(yet\s+)?implemented|notimplemented", re.IGNORECASE)
 
 
 class FetchFailed(Exception):
@@ -81,16 +84,74 @@ def restore_endpoint_host(endpoint_url: str) -> Any:
     return handler
 
 
-def error_code_and_message(exc: Exception) -> tuple[str, str]:
+def lacks_operation(status: int, code: str, message: str, *, custom_endpoint: bool) -> bool:
+    """Whether an error answer means "this endpoint does not implement the operation".
+
+    No retry can change that answer, so it must not be retried. It is HTTP 501 (LocalStack;
+    S3's NotImplemented), a 500 whose code or message says "not (yet) implemented", or, from an
+    AWS-compatible endpoint only, a 500 without any AWS error code: moto's server answers an
+    operation it lacks with its web framework's bare "500 Internal Server Error" HTML page, where
+    AWS and the emulators' own transient failures carry a code (InternalError, ServiceUnavailable).
+    """
+    if status == 501:
+        return True
+    if status != 500:
+        return False
+    if _NOT_IMPLEMENTED.search(f"{code} {message}"):
+        return True
+    return custom_endpoint and (not code or code.isdigit())
+
+
+def no_retry_when_not_implemented(custom_endpoint: bool) -> Any:
+    """A ``needs-retry`` handler answering "do not retry" to :func:`lacks_operation` answers.
+
+    botocore asks every ``needs-retry`` handler and takes the first answer that is not None, so
+    registered first, this ``False`` overrides the retry mode's backoff for these answers only;
+    for anything else it answers None and the configured retries (throttling, transient 5xx,
+    connection errors) proceed unchanged. (The retry mode's handler still sees the answer and may
+    charge its retry quota, 5 of 500 tokens per client; a client meets such an answer once or twice
+    per collection.)
+    """
+
+    def handler(response: Any = None, **_: Any) -> bool | None:
+        if not response:
+            return None  # a connection error: the retry mode decides
+        http, parsed = response
+        status = int(getattr(http, "status_code", 0) or 0)
+        if status not in (500, 501):
+            return None
+        err = (parsed.get("Error") if isinstance(parsed, dict) else None) or {}
+        code, message = str(err.get("Code") or ""), str(err.get("Message") or "")
+        if lacks_operation(status, code, message, custom_endpoint=custom_endpoint):
+            return False
+        return None
+
+    return handler
+
+
+def error_code_and_message(exc: Exception, *, custom_endpoint: bool = False) -> tuple[str, str]:
+    """(error code, short message) of a failed call, for a FetchError or a bucket's error.
+
+    With ``custom_endpoint``, an answer meaning the endpoint lacks the operation (see
+    :func:`lacks_operation`) becomes ``NotImplemented`` with a message saying so.
+    """
     response = getattr(exc, "response", None)
     if isinstance(response, dict) and "Error" in response:
         err = response.get("Error") or {}
         code = str(err.get("Code") or "Unknown")
         message = str(err.get("Message") or "")
-        if code.isdigit() or "<" in message:
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", code)
+        bare = code.isdigit() or "<" in message
+        if bare:
             # An HTML error page (an emulator without this operation, a proxy): keep it short.
-            status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", code)
             message = f"HTTP {status}: " + " ".join(_HTML.sub(" ", message).split())[:160]
+        http_status = int(status) if str(status).isdigit() else 0
+        if custom_endpoint and lacks_operation(http_status, code, message, custom_endpoint=True):
+            answer = "no AWS error code" if bare else f"{code}: {message[:120]}"
+            return (
+                "NotImplemented",
+                f"the endpoint does not implement this operation (HTTP {status}, {answer})",
+            )
         return code, message
     if isinstance(exc, NotImplementedError):
         return "NotImplemented", f"the endpoint does not implement this operation: {exc}"
@@ -165,6 +226,11 @@ class Collection:
                 service, region_name=key[1], endpoint_url=self.endpoint_url, config=config
             )
             client.meta.events.register("before-call", self.stats.on_before_call)
+            # Before the retry mode's own handler, so that its backoff never sees these answers.
+            client.meta.events.register_first(
+                f"needs-retry.{client.meta.service_model.service_id.hyphenize()}",
+                no_retry_when_not_implemented(is_custom_endpoint(client.meta.endpoint_url)),
+            )
             if service == "s3control" and is_custom_endpoint(client.meta.endpoint_url):
                 client.meta.events.register(
                     "before-send.s3-control.*", restore_endpoint_host(client.meta.endpoint_url)
@@ -175,6 +241,12 @@ class Collection:
     def partition(self, region: str) -> str:
         with self._session_lock:
             return str(self.session.get_partition_for_region(region))
+
+    def available_regions(self, service: str) -> list[str]:
+        """The regions botocore knows for ``service`` in the home region's partition."""
+        with self._session_lock:
+            partition = self.session.get_partition_for_region(self.home_region)
+            return list(self.session.get_available_regions(service, partition))
 
     # ---- errors ----
     def record(self, error: FetchError) -> None:
@@ -199,7 +271,9 @@ class Collection:
         self, source: str, scope: str | None, client: Any, op: str, exc: Exception
     ) -> FetchFailed:
         action = self.action(client, op)
-        code, message = error_code_and_message(exc)
+        code, message = error_code_and_message(
+            exc, custom_endpoint=is_custom_endpoint(client.meta.endpoint_url)
+        )
         self.record(
             FetchError(
                 source=source,

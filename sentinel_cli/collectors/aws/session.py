@@ -95,7 +95,7 @@ def _client_error_code(exc: Exception) -> str:
     return str(response.get("Error", {}).get("Code") or "Unknown")
 
 
-def _raise_for_botocore(exc: Exception, what: str) -> None:
+def raise_for_botocore(exc: Exception, what: str) -> None:
     """Map a botocore/boto3 exception raised while establishing identity to a domain error."""
     from botocore import exceptions as bce
 
@@ -206,10 +206,19 @@ def build_session(creds: AwsCredentials) -> boto3.Session:
                     hint="Check the role's trust policy (principal and external id) and the "
                     "base identity's sts:AssumeRole permission.",
                 ) from None
-        _raise_for_botocore(exc, f"assuming role {creds.role_arn}")
-        raise  # unreachable: _raise_for_botocore always raises
-    # Static temporary credentials (default one hour) outlast a collection; a refreshable
-    # provider would need botocore internals for little gain.
+        raise_for_botocore(exc, f"assuming role {creds.role_arn}")
+        raise  # unreachable: raise_for_botocore always raises
+    return temporary_session(assumed, creds)
+
+
+def temporary_session(assumed: Any, creds: AwsCredentials) -> boto3.Session:
+    """A session on the ``Credentials`` of an ``AssumeRole`` answer, guarded like ``creds``'s.
+
+    Static temporary credentials (default one hour) outlast a collection; a refreshable provider
+    would need botocore internals for little gain.
+    """
+    import boto3
+
     session = boto3.Session(
         aws_access_key_id=assumed["AccessKeyId"],
         aws_secret_access_key=assumed["SecretAccessKey"],
@@ -251,7 +260,7 @@ def caller_identity(sts_client: Any) -> dict[str, str]:
         # fails (ResponseParserError) or finds no result element (KeyError) in the answer.
         raise _not_sts(getattr(getattr(sts_client, "meta", None), "endpoint_url", None)) from exc
     except (bce.ClientError, bce.BotoCoreError) as exc:
-        _raise_for_botocore(exc, "checking the caller identity")
+        raise_for_botocore(exc, "checking the caller identity")
         raise  # unreachable
 
 
@@ -272,7 +281,7 @@ def verify_aws(creds: AwsCredentials) -> dict[str, str]:
     try:
         sts = session.client("sts", endpoint_url=creds.endpoint_url, config=_sts_config())
     except (bce.ClientError, bce.BotoCoreError) as exc:
-        _raise_for_botocore(exc, "creating the STS client")
+        raise_for_botocore(exc, "creating the STS client")
         raise  # unreachable
     return caller_identity(sts)
 

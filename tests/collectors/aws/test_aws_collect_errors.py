@@ -293,16 +293,22 @@ def test_a_denied_per_resource_call_is_error_for_that_resource(
     setting: str,
 ) -> None:
     """Key policies, Object Lock and tags are read per resource: a refusal marks the resource,
-    and the check reading it says ERROR for that resource rather than passing it."""
+    and the check reading it says ERROR for that resource rather than passing it. (Tags are read
+    per bucket only where the tagging API is refused too.)"""
     from sentinel_cli.checks import load_checks
     from sentinel_cli.checks.base import CheckSettings, run_checks
 
     boto3.client("kms", region_name="us-east-1").create_key(Description="k")
     # Named as a backup bucket, unless its tags are the question.
     bucket = "nightly-data" if setting == "SentinelTags" else "nightly-backups"
-    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=bucket)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=bucket)
+    # Versioned: Object Lock is asked only where it can exist.
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     only_units(monkeypatch, unit)
     refuse(monkeypatch, operation)
+    if setting == "SentinelTags":
+        refuse(monkeypatch, "GetResources")
     inv = collect_aws(AwsCredentials(), regions=["us-east-1"], workers=2)
     [item] = inv.buckets if unit == "s3 buckets" else inv.kms_keys["us-east-1"]
     assert item[setting] is None

@@ -34,8 +34,15 @@ def test_new_sources_are_fetched_once_per_region_or_resource(seeded: Seeded) -> 
     inv = seeded.collection.inventory
     for per_region in ("ec2:DescribeVolumes", "ec2:DescribeSubnets", "ec2:DescribeNetworkAcls"):
         assert calls[per_region] == len(REGIONS)
-    buckets = len(inv.buckets)
-    assert calls["s3:GetBucketTagging"] == calls["s3:GetBucketObjectLockConfiguration"] == buckets
+    # Tags: one tagging-API read per region holding buckets, none per bucket. Object Lock: asked
+    # only of versioned buckets (it cannot exist without versioning), answered for every bucket.
+    assert calls["tag:GetResources"] == len({b["SentinelRegion"] for b in inv.buckets}) == 2
+    assert "s3:GetBucketTagging" not in calls
+    versioned = [
+        b for b in inv.buckets if (b["SentinelVersioning"] or {}).get("Status") == "Enabled"
+    ]
+    assert 0 < calls["s3:GetBucketObjectLockConfiguration"] == len(versioned) < len(inv.buckets)
+    assert all("SentinelObjectLock" in b and "SentinelTags" in b for b in inv.buckets)
     keys = sum(len(k) for k in inv.kms_keys.values())
     assert calls["kms:GetKeyPolicy"] == keys == calls["kms:DescribeKey"]
     # The administrator check reads the authorization details already fetched: no extra call.

@@ -253,7 +253,11 @@ def test_each_kind_of_data_is_fetched_once(seeded: Seeded) -> None:
     calls = seeded.collection.calls_by_action
     assert calls["iam:GetCredentialReport"] == 1
     assert calls["iam:GetAccountAuthorizationDetails"] == 1
-    assert calls["s3:ListAllMyBuckets"] == 1
+    # moto leaves BucketRegion out of ListBuckets, so the collector lists the home region's
+    # buckets (which leaves the eu-west-1 bucket out, showing the filter works) and locates the
+    # rest one by one; AWS names every bucket's region in the first listing.
+    assert calls["s3:ListAllMyBuckets"] == 2
+    assert calls["s3:GetBucketLocation"] == 1
     assert calls["sts:GetCallerIdentity"] == 1
     assert calls["ec2:DescribeRegions"] == 1
     for per_region in ("ec2:DescribeSecurityGroups", "ec2:DescribeVpcs", "rds:DescribeDBInstances"):
@@ -278,8 +282,11 @@ def test_every_call_is_in_the_read_only_policy(seeded: Seeded) -> None:
         assert service and name and "*" not in action
         assert name.startswith(READ_ONLY_PREFIXES) or action == "iam:GenerateCredentialReport"
     # The policy lists nothing the collector never needs (two calls moto cannot reach: no findings
-    # exist to get, and moto has no ListFindings).
+    # exist to get, and moto has no ListFindings; and the per-bucket tag read, made only where
+    # tag:GetResources is refused).
+    assert "tag:GetResources" in seeded.collection.operations
     assert allowed - seeded.collection.operations <= {
         "guardduty:GetFindings",
         "guardduty:ListFindings",
+        "s3:GetBucketTagging",
     }
