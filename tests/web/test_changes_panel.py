@@ -40,7 +40,11 @@ def test_the_panel_shows_the_latest_collections_changes(site: Site, viewer: Brow
     assert _count(panel, "Checks now erroring") == 0
     bob = next(r for r in site.estate.items["prod-1"] if r.resource_id == user("bob"))
     assert f'<a href="/evidence/{bob.id}">Access keys are rotated within 90 days</a>' in panel
-    assert user("bob") in panel.replace("<wbr>", "") and "badge-pass" in panel and "badge-fail" in panel
+    assert (
+        user("bob") in panel.replace("<wbr>", "")
+        and "badge-pass" in panel
+        and "badge-fail" in panel
+    )
     assert f"/api/jobs/{site.estate.jobs['prod-1']}/changes" in panel
     # The link leads to the item.
     assert viewer.get(f"/evidence/{bob.id}").status_code == 200
