@@ -35,6 +35,7 @@ from sentinel_cli.api.routers import auth as auth_routes
 from sentinel_cli.api.routers import collect, health
 from sentinel_cli.api.routes import use_case_router
 from sentinel_cli.config import Settings
+from sentinel_cli.egress import EgressPolicy
 from sentinel_cli.operations import integrations as integration_ops
 from sentinel_cli.operations import users as user_ops
 from sentinel_cli.store import open_store
@@ -64,6 +65,7 @@ def create_app(settings: ApiSettings | Settings | None = None) -> FastAPI:
     with open_store(base) as store:
         # Drop secrets an interrupted removal left behind (cheap; the file backend only).
         integration_ops.forget_removed_secrets(store, make_secrets(base))
+    egress = EgressPolicy.server()  # the outbound rule, from this worker's environment
     state = ApiState(
         settings=api_settings,
         pool=StorePool(
@@ -73,7 +75,8 @@ def create_app(settings: ApiSettings | Settings | None = None) -> FastAPI:
             api_settings.rate_limit, api_settings.login_rate_limit, api_settings.web_rate_limit
         ),
         signing_key=auth.load_or_create_signing_key(base),
-        runner=CollectionRunner(base),
+        runner=CollectionRunner(base, egress),
+        egress=egress,
         secrets=make_secrets(base),
         cache=ResponseCache(),
     )

@@ -89,7 +89,7 @@ class ApiState:
     runner: CollectionRunner
     secrets: SecretStore
     cache: ResponseCache
-    egress: EgressPolicy = field(default_factory=EgressPolicy.server)
+    egress: EgressPolicy
     """The server's outbound rule, from this worker process's environment (``serve`` sets it)."""
 
 

@@ -18,21 +18,48 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import replace
 
 from sentinel_cli.config import Settings
-from sentinel_cli.operations.collect import CollectionOptions, run_collection
+from sentinel_cli.egress import EgressPolicy
+from sentinel_cli.operations.collect import (
+    CollectionOptions,
+    run_collection,
+    start_collection,
+    validate_options,
+)
 from sentinel_cli.secrets import open_secrets
-from sentinel_cli.store import open_store
+from sentinel_cli.store import Store, open_store
 from sentinel_cli.timeutil import now_iso
+from sentinel_cli.wire import Job
 
 log = logging.getLogger("sentinel.api")
 
 
 class CollectionRunner:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, egress: EgressPolicy) -> None:
         self.settings = settings
+        self.egress = egress
         self._threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
+
+    def begin(
+        self,
+        store: Store,
+        integration_id: str,
+        *,
+        trigger: str,
+        actor: str | None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Job:
+        """Record a RUNNING job (409 while one of this integration runs, 403 past the plan) and
+        run it in the background under the server's outbound rule: what the API's collect route
+        and the dashboard's Collect now both do."""
+        options = replace(validate_options(since=since, until=until), egress=self.egress)
+        job = start_collection(store, integration_id, trigger=trigger, options=options, actor=actor)
+        self.submit(job["id"], options=options, actor=actor)
+        return job
 
     def submit(self, job_id: str, *, options: CollectionOptions, actor: str | None) -> None:
         thread = threading.Thread(

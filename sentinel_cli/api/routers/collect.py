@@ -7,7 +7,6 @@ Clients follow the job with ``GET /api/jobs/:id`` (a row of the table).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter
@@ -17,7 +16,6 @@ from sentinel_cli.api.auth import Member
 from sentinel_cli.api.deps import StateDep, StoreDep
 from sentinel_cli.api.errors import ok
 from sentinel_cli.api.models import ERRORS, CollectBody, doc
-from sentinel_cli.operations import collect
 
 router = APIRouter(prefix="/api", tags=["integrations"], responses=ERRORS)
 
@@ -34,14 +32,12 @@ def start_collection(
     body: CollectBody | None = None,
 ) -> JSONResponse:
     """Start a collection in the background; 409 while one of this integration is running."""
-    options = replace(
-        collect.validate_options(
-            since=body.since if body else None, until=body.until if body else None
-        ),
-        egress=state.egress,
+    job = state.runner.begin(
+        store,
+        integration_id,
+        trigger="api",
+        actor=principal.email,
+        since=body.since if body else None,
+        until=body.until if body else None,
     )
-    job = collect.start_collection(
-        store, integration_id, trigger="api", options=options, actor=principal.email
-    )
-    state.runner.submit(job["id"], options=options, actor=principal.email)
     return ok({"job": job, "message": "Evidence collection started"}, 202)

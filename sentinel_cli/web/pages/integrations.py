@@ -9,7 +9,7 @@ page again with the operation's message and the status the API would answer, the
 except the secret ones (those the use case marks ``secret``: the token, the secret access key),
 which a page never sends back.
 
-Collecting is what ``POST /api/integrations/{id}/collect`` does (``api.routers.collect``): the job
+Collecting is what ``POST /api/integrations/{id}/collect`` does (``CollectionRunner.begin``): the job
 is recorded, handed to the server's runner, and the browser goes to the integration's page. There a
 region polls ``/integrations/{id}/progress`` every 2 s while the newest job runs, showing the steps
 the collection records in the store as it goes (``job.progress``); once the job has ended the
@@ -18,7 +18,7 @@ fragment comes back without its polling trigger, so the polling stops.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -27,7 +27,6 @@ from starlette.responses import RedirectResponse, Response
 
 from sentinel_cli.api.deps import leased_store, state_of
 from sentinel_cli.errors import SentinelError, StoreUnavailable
-from sentinel_cli.operations import collect
 from sentinel_cli.operations.integrations import get_integration, list_integrations, list_jobs
 from sentinel_cli.operations.usecases import BY_NAME
 from sentinel_cli.web.auth import Member, Viewer
@@ -106,34 +105,29 @@ def _refusable(exc: SentinelError) -> bool:
 
 @router.post("/integrations/connect/github")
 async def connect_github(request: Request, session: Member) -> Response:
-    form = await read_form(request)
-    try:
-        integration = await run_in_threadpool(
-            call, request, session, "connect_github", **_given(form, GITHUB_FIELDS)
-        )
-    except SentinelError as exc:
-        if not _refusable(exc):
-            raise
-        typed = _typed(form, GITHUB_FIELDS, "connect_github")
-        return await run_in_threadpool(
-            _list_page, request, status=exc.http_status, github=typed, github_error=exc
-        )
-    return RedirectResponse(f"/integrations/{integration['id']}", status_code=303)
+    return await _connect(request, session, "github", GITHUB_FIELDS)
 
 
 @router.post("/integrations/connect/aws")
 async def connect_aws(request: Request, session: Member) -> Response:
+    return await _connect(request, session, "aws", AWS_FIELDS)
+
+
+async def _connect(request: Request, session: Any, kind: str, fields: tuple[str, ...]) -> Response:
+    """Run the ``connect_<kind>`` use case from its form; a refusal shows the list page again with
+    the message and what was typed (secrets left out), in that form's place."""
     form = await read_form(request)
+    use_case = f"connect_{kind}"
     try:
         integration = await run_in_threadpool(
-            call, request, session, "connect_aws", **_given(form, AWS_FIELDS)
+            call, request, session, use_case, **_given(form, fields)
         )
     except SentinelError as exc:
         if not _refusable(exc):
             raise
-        typed = _typed(form, AWS_FIELDS, "connect_aws")
+        refused: dict[str, Any] = {kind: _typed(form, fields, use_case), f"{kind}_error": exc}
         return await run_in_threadpool(
-            _list_page, request, status=exc.http_status, aws=typed, aws_error=exc
+            partial(_list_page, request, status=exc.http_status, **refused)
         )
     return RedirectResponse(f"/integrations/{integration['id']}", status_code=303)
 
@@ -172,18 +166,14 @@ def integration_page(integration_id: str, request: Request, session: Viewer) -> 
 @router.post("/integrations/{integration_id}/collect")
 def collect_now(integration_id: str, request: Request, session: Member) -> Response:
     """Start a collection as ``POST /api/integrations/{id}/collect`` does, then show its page."""
-    state = state_of(request)
-    store = leased_store(request)
-    options = replace(collect.validate_options(since=None, until=None), egress=state.egress)
     try:
-        job = collect.start_collection(
-            store, integration_id, trigger="web", options=options, actor=session.email
+        job = state_of(request).runner.begin(
+            leased_store(request), integration_id, trigger="web", actor=session.email
         )
     except SentinelError as exc:
         if not _refusable(exc) or exc.http_status == 404:
             raise
         return _detail_page(request, integration_id, error=exc, status=exc.http_status)
-    state.runner.submit(job["id"], options=options, actor=session.email)
     return RedirectResponse(f"/integrations/{job['integrationId']}", status_code=303)
 
 
