@@ -43,3 +43,10 @@ def estate(settings: Settings) -> Iterator[Estate]:
     """The evidence estate of ``tests/helpers/estate.py``, written to this test's fresh store."""
     with open_store(settings) as store:
         yield build_estate(store)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the tests marked ``long_wait`` first. They spend a minute or so waiting on real
+    processes (a one-minute schedule, the demo); begun early they overlap the rest of the run on
+    the other test processes instead of stretching its end."""
+    items.sort(key=lambda item: item.get_closest_marker("long_wait") is None)

@@ -85,13 +85,6 @@ def create_app(settings: ApiSettings | Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        left = state.runner.wait(api_settings.job_shutdown_grace)
-        if left:
-            log.warning(
-                "%d collection(s) still running at shutdown; they will be marked FAILED "
-                "(interrupted) when the store is next opened",
-                left,
-            )
         state.pool.close()
 
     local_docs = assets_dir() is not None

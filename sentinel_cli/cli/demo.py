@@ -169,6 +169,8 @@ def _serve(settings: Any, port: int) -> None:
         # The demo's integrations point at stand-ins on loopback: allow exactly that, explicitly.
         allow_endpoint_hosts="127.0.0.1",
         allow_ambient_aws_credentials=False,
+        no_worker=False,
+        worker_concurrency=2,
         log_level="info",
         graceful_timeout=10,
     )

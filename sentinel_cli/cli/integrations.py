@@ -233,12 +233,26 @@ def list_jobs(
         as_json,
         lambda: console.table(
             "Collection jobs",
-            ["Job", "Status", "Started", "Duration", "Pass", "Fail", "Warn", "Error", "Message"],
+            [
+                "Job",
+                "Status",
+                "Trigger",
+                "Started",
+                "Duration",
+                "Pass",
+                "Fail",
+                "Warn",
+                "Error",
+                "Message",
+            ],
             [
                 (
                     j["id"][:8],
-                    console.styled(j["status"]),
-                    j["startedAt"],
+                    "queued"
+                    if j["status"] == "RUNNING" and not j.get("startedAt")
+                    else console.styled(j["status"]),
+                    j.get("trigger") or "",
+                    j.get("startedAt") or f"queued {j.get('queuedAt') or ''}".strip(),
                     f"{j['durationSeconds']:.1f}s" if j["durationSeconds"] is not None else "",
                     j["passCount"],
                     j["failCount"],

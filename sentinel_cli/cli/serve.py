@@ -5,8 +5,13 @@ left RUNNING as FAILED), creates the JWT signing key if there is none (once, her
 processes never race to create different keys), and, when no user exists yet, prints the command
 that creates the first ADMIN. Options that the app reads become environment variables, because with
 ``--workers N`` every worker builds its own app from the environment (uvicorn's factory import
-string). uvicorn stops gracefully on SIGTERM/SIGINT: it stops accepting, finishes requests in flight
-(up to ``--graceful-timeout``) and the app then waits briefly for background collections.
+string). uvicorn stops gracefully on SIGTERM/SIGINT: it stops accepting and finishes requests in
+flight (up to ``--graceful-timeout``).
+
+Background work (collections the API or dashboard start, schedules, notifications) runs on a queue
+worker. Unless ``--no-worker``, this command starts exactly one ``sentinel worker`` child process
+beside uvicorn, however many ``--workers`` serve HTTP, and stops it (SIGTERM, same grace) on exit;
+so one command still does everything on one machine.
 
 fastapi, uvicorn, PyJWT and argon2 are imported inside the command only: the CLI starts without them.
 """
@@ -14,8 +19,9 @@ fastapi, uvicorn, PyJWT and argon2 are imported inside the command only: the CLI
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -75,6 +81,15 @@ def serve(
         help="Let AWS connections use this server's own profiles and default credential chain "
         "(env SENTINEL_ALLOW_AMBIENT_AWS_CREDENTIALS=1; default: each connection brings its keys).",
     ),
+    no_worker: bool = typer.Option(
+        False,
+        "--no-worker",
+        help="Do not start a background worker: run 'sentinel worker' separately (other "
+        "machines, or more of them). Collections, schedules and notifications wait for one.",
+    ),
+    worker_concurrency: int = typer.Option(
+        2, "--worker-concurrency", help="Tasks the embedded worker runs at once."
+    ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
     graceful_timeout: int = typer.Option(
         30, "--graceful-timeout", help="Seconds to finish requests in flight when stopping."
@@ -102,6 +117,8 @@ def serve(
         raise InvalidInput("--port must be between 1 and 65535")
     if not 1 <= workers <= 64:
         raise InvalidInput("--workers must be between 1 and 64")
+    if not 1 <= worker_concurrency <= 64:
+        raise InvalidInput("--worker-concurrency must be between 1 and 64")
     if rate_limit is not None:
         os.environ[ENV_RATE_LIMIT] = rate_limit
     if login_rate_limit is not None:
@@ -151,7 +168,26 @@ def serve(
             "No users yet. Create the first admin (in another terminal, same SENTINEL_HOME):\n"
             "  sentinel users add --email you@example.com --role ADMIN"
         )
+    if no_worker:
+        typer.echo("No background worker (--no-worker): run 'sentinel worker' to process the queue")
     sys.stdout.flush()
+    embedded = None if no_worker else _start_worker(worker_concurrency, log_level, graceful_timeout)
+    try:
+        _run_uvicorn(uvicorn, host, port, workers, log_level, graceful_timeout, trusted_proxies)
+    finally:
+        if embedded is not None:
+            _stop_worker(embedded, graceful_timeout)
+
+
+def _run_uvicorn(
+    uvicorn: Any,
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str,
+    graceful_timeout: int,
+    trusted_proxies: list[str],
+) -> None:
     uvicorn.run(
         APP_FACTORY,
         factory=True,
@@ -166,6 +202,39 @@ def serve(
         proxy_headers=bool(trusted_proxies),
         forwarded_allow_ips=",".join(trusted_proxies) if trusted_proxies else "",
     )
+
+
+def _start_worker(concurrency: int, log_level: str, grace: int) -> subprocess.Popen[bytes]:
+    """The one worker of this ``serve`` command (not one per uvicorn process): a child process
+    with this environment (store, queue, outbound rule), told our pid so it stops if we vanish."""
+    command = [
+        sys.executable,
+        "-m",
+        "sentinel_cli",
+        "worker",
+        "--concurrency",
+        str(concurrency),
+        "--log-level",
+        log_level.lower() if log_level.lower() != "trace" else "debug",
+        "--shutdown-timeout",
+        str(grace),
+        "--parent-pid",
+        str(os.getpid()),
+    ]
+    return subprocess.Popen(command, env=dict(os.environ))
+
+
+def _stop_worker(proc: subprocess.Popen[bytes], grace: int) -> None:
+    """SIGTERM lets the worker finish the tasks in hand for up to the grace period; a collection
+    still running after that is re-run by the next worker once its lease expires."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace + 5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _egress_policy(hosts: str | None, ambient_aws: bool) -> EgressPolicy:

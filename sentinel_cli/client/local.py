@@ -67,9 +67,14 @@ class LocalBackend(Backend):
         from sentinel_cli.operations import collect
 
         job = collect.start_collection(self.store, target_id, options=options)
-        return collect.run_collection(
+        ended = collect.run_collection(
             self.store, self.secrets, self.settings, job["id"], options=options, progress=progress
         )
+        # Notifications of a local collection wait in the queue for a worker (serve runs one).
+        from sentinel_cli.tasks.announce import announce_job
+
+        announce_job(self.settings, self.store, ended["id"])
+        return ended
 
     def evidence_listing(self, *, output: str, **options: Any) -> EvidenceListing:
         from sentinel_cli.operations import evidence

@@ -242,9 +242,10 @@ class RemoteBackend(Backend):
         body = {"since": options.since, "until": options.until}
         path = f"/api/integrations/{_seg(target_id)}/collect"
         job: Job = self.call("POST", path, json=body)["job"]
-        progress(0, 1, "running on the server")
         delay = POLL_FIRST
         while job["status"] == "RUNNING":
+            # A job waits in the queue (no startedAt) until a server worker takes it.
+            progress(*_server_progress(job))
             time.sleep(delay)
             delay = min(delay * 1.5, POLL_MAX)
             try:
@@ -319,3 +320,13 @@ def _document(response: httpx.Response) -> PolicyDocument:
     match = re.search(r'filename="([^"/\\]+)"', response.headers.get("content-disposition", ""))
     name = match.group(1) if match else "document"
     return PolicyDocument(response.content, name, response.headers.get("content-type", ""))
+
+
+def _server_progress(job: Job) -> tuple[int, int, str]:
+    """What the progress line shows of a job running on the server: queued, or its steps."""
+    if not job.get("startedAt"):
+        return 0, 1, "queued (waiting for a server worker)"
+    steps = job.get("progress")
+    if steps and steps["total"]:
+        return steps["done"], steps["total"] + 1, f"on the server: {steps['step']}"
+    return 0, 1, "running on the server"

@@ -77,8 +77,12 @@ def start_collection(
     trigger: str = "cli",
     options: CollectionOptions | None = None,
     actor: str | None = None,
+    queued: bool = False,
 ) -> Job:
-    """Create the RUNNING job row (refusing a second concurrent collection of one integration)."""
+    """Create the RUNNING job row (refusing a second concurrent collection of one integration).
+
+    ``queued``: a worker will run it (``startedAt`` stays null until one takes its lease); else
+    the caller runs it now, in this process."""
     integration = resolve_integration(store, integration_id)
     options = options or CollectionOptions()
     period_start, period_end = _review_period(integration, options)
@@ -100,10 +104,13 @@ def start_collection(
             trigger=trigger,
             period_start=period_start,
             period_end=period_end,
+            queued=queued,
+            run_options={"since": options.since, "until": options.until},
+            actor=actor,
         )
         store.activity.record(
-            "collection.started",
-            f"Collection of '{integration['name']}' started",
+            "collection.queued" if queued else "collection.started",
+            f"Collection of '{integration['name']}' " + ("queued" if queued else "started"),
             actor=actor,
             target_type="integration",
             target_id=integration["id"],
@@ -310,9 +317,12 @@ def run_collection(
     if job_row is None:
         raise InvalidInput(f"no job {job_id}")
     job = job_shape(job_row)
+    # A queued job run here without a worker's lease (tests, tools) counts from when it was queued.
+    collected_at = job["startedAt"] or job["queuedAt"]
+    job["startedAt"] = collected_at
     integration = resolve_integration(store, job["integrationId"])
     try:
-        check_settings = check_settings_for(settings, integration).replace(now=job["startedAt"])
+        check_settings = check_settings_for(settings, integration).replace(now=collected_at)
         secret = _credentials_secret(secrets, integration)
         recorded = _recording_progress(store, job_id, progress)
         inventory = _collect_inventory(integration, secret, job, options, recorded, check_settings)
@@ -333,13 +343,15 @@ def run_collection(
     finished = now_iso()
     try:
         with store.transaction():
+            if not _still_running(store, job_id):
+                return _ended_elsewhere(store, job_id)
             billing.ensure_can_collect(store, expected_checks=len(records))
             billing.record_checks(store, len(records), job_id=job_id)
             store.evidence.insert_many(
                 records,
                 job_id=job_id,
                 integration_id=integration["id"],
-                collected_at=job["startedAt"],
+                collected_at=collected_at,
             )
             store.jobs.finish(
                 job_id,
@@ -366,19 +378,47 @@ def run_collection(
                 details={"jobId": job_id, "counts": dict(counts)},
             )
     except PlanLimitExceeded as exc:
-        return _fail_job(store, integration, job_id, exc.message, actor)
+        return _fail_job(store, integration, job_id, exc.message, actor, kind="limit")
 
     done = store.jobs.get(job_id)
     assert done is not None
     return job_shape(done)
 
 
+def _still_running(store: Store, job_id: str) -> bool:
+    row = store.jobs.get(job_id)
+    return row is not None and row["status"] == "RUNNING"
+
+
+def _ended_elsewhere(store: Store, job_id: str) -> Job:
+    """The job was ended while this process collected (its lease expired and a reaper marked it
+    interrupted): write nothing, so a re-run never meets a half-duplicate."""
+    log.warning("job %s was ended elsewhere while it ran; its results are discarded", job_id)
+    row = store.jobs.get(job_id)
+    assert row is not None
+    return job_shape(row)
+
+
 def _fail_job(
-    store: Store, integration: dict[str, Any], job_id: str, message: str, actor: str | None
+    store: Store,
+    integration: dict[str, Any],
+    job_id: str,
+    message: str,
+    actor: str | None,
+    *,
+    kind: str = "error",
 ) -> Job:
     finished = now_iso()
     with store.transaction():
-        store.jobs.finish(job_id, status="FAILED", error_message=message, finished_at=finished)
+        if not _still_running(store, job_id):
+            return _ended_elsewhere(store, job_id)
+        store.jobs.finish(
+            job_id,
+            status="FAILED",
+            error_message=message,
+            finished_at=finished,
+            failure_kind=kind,
+        )
         store.integrations.update_after_job(
             integration["id"], job_id=job_id, status="ERROR", finished_at=finished, error=message
         )
@@ -393,3 +433,37 @@ def _fail_job(
     done = store.jobs.get(job_id)
     assert done is not None
     return job_shape(done)
+
+
+def record_refused_run(
+    store: Store, integration_id: str, *, trigger: str, message: str, actor: str | None = None
+) -> Job:
+    """A run refused before it began (a scheduled collection past the plan's limit), recorded as a
+    FAILED job so the refusal shows in the job list and reaches notifications instead of passing
+    silently. It never started, so it has no ``startedAt``."""
+    integration = resolve_integration(store, integration_id)
+    job_id = str(uuid.uuid4())
+    now = now_iso()
+    with store.transaction():
+        store.jobs.start(
+            job_id=job_id,
+            integration_id=integration["id"],
+            trigger=trigger,
+            started_at=now,
+            queued=True,
+            actor=actor,
+        )
+        store.jobs.finish(
+            job_id, status="FAILED", error_message=message, finished_at=now, failure_kind="limit"
+        )
+        store.activity.record(
+            "collection.refused",
+            f"Collection of '{integration['name']}' refused: {message}",
+            actor=actor,
+            target_type="integration",
+            target_id=integration["id"],
+            details={"jobId": job_id, "trigger": trigger},
+        )
+    row = store.jobs.get(job_id)
+    assert row is not None
+    return job_shape(row)

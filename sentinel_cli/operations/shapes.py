@@ -66,17 +66,22 @@ def _masked_key(suffix: str | None) -> str | None:
 def job_shape(row: dict[str, Any]) -> Job:
     total = row.get("total_count") or 0
     passing = row.get("pass_count") or 0
+    # ``started_at`` is when the job was recorded (queued); ``run_started_at`` when a process
+    # began collecting, NULL while a queued job waits for a worker (rows read without the column
+    # are jobs that started when recorded).
+    started = row["run_started_at"] if "run_started_at" in row else row["started_at"]
     duration = None
-    if row.get("finished_at") and row.get("started_at"):
+    if row.get("finished_at") and started:
         from sentinel_cli.timeutil import parse_iso
 
-        duration = (parse_iso(row["finished_at"]) - parse_iso(row["started_at"])).total_seconds()
+        duration = (parse_iso(row["finished_at"]) - parse_iso(started)).total_seconds()
     return {
         "id": row["id"],
         "integrationId": row["integration_id"],
         "status": row["status"],
         "trigger": row.get("trigger"),
-        "startedAt": row["started_at"],
+        "queuedAt": row["started_at"],
+        "startedAt": started,
         "finishedAt": row.get("finished_at"),
         "periodStart": row.get("period_start"),
         "periodEnd": row.get("period_end"),
@@ -96,6 +101,7 @@ def job_shape(row: dict[str, Any]) -> Job:
             "total": row["progress_total"],
             "step": row.get("progress_step") or "",
         },
+        "retryOf": row.get("retry_of"),
     }
 
 

@@ -160,6 +160,10 @@ class GithubApiServer(ThreadingHTTPServer):
         self.omit_protection_signatures = False
         # Older GHES: security_and_analysis without dependabot_security_updates.
         self.omit_security_updates_status = False
+        # A test's way to hold a collection mid-way: while ``hold`` is a cleared event, every
+        # request waits for it (at most ``hold_timeout`` seconds) after being counted.
+        self.hold: threading.Event | None = None
+        self.hold_timeout = 60.0
         self._lock = threading.Lock()
         self._injected: dict[str, list[Reply]] = {}
         # (token, resource) -> (used, window reset epoch)
@@ -239,6 +243,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         self.body = self.rfile.read(length) if length else b""
         injected = self.server._record(path)
+        hold = self.server.hold
+        if hold is not None:
+            hold.wait(self.server.hold_timeout)
         extra: dict[str, str] = {}
         token_spec: TokenSpec | None = None
         try:

@@ -154,10 +154,12 @@ def recover_interrupted_jobs(conn: sqlite3.Connection) -> int:
 
     A job records the pid and host that ran it; a job of a live process (a server collecting while a
     CLI command opens the store) is left alone. Evidence is written only when a job ends, so an
-    interrupted job has none to hide.
+    interrupted job has none to hide. Jobs run by queue workers are judged by their lease instead
+    (``tasks.leases``): their worker may be on another host.
     """
     rows = conn.execute(
-        "SELECT id, integration_id, pid, host FROM collection_jobs WHERE status = 'RUNNING'"
+        "SELECT id, integration_id, pid, host FROM collection_jobs "
+        "WHERE status = 'RUNNING' AND queued = 0"
     ).fetchall()
     if not rows:
         return 0
@@ -173,7 +175,7 @@ def recover_interrupted_jobs(conn: sqlite3.Connection) -> int:
     with transaction(conn):
         for row in stale:
             conn.execute(
-                "UPDATE collection_jobs SET status = 'FAILED', finished_at = ?, "
+                "UPDATE collection_jobs SET status = 'FAILED', finished_at = ?, failure_kind = 'interrupted', "
                 "error_message = 'interrupted: the collecting process ended before the job finished' "
                 "WHERE id = ? AND status = 'RUNNING'",
                 (now, row["id"]),

@@ -292,6 +292,96 @@ CREATE INDEX evidence_account ON evidence
     (job_id, account_id, status, severity, check_id, resource_id) WHERE account_id IS NOT NULL
 """
 
+# Migration 8: collections run by queue workers (``sentinel worker``, or the one ``serve`` embeds).
+# ``started_at`` keeps meaning "when the job was recorded" (its sort key; shown as ``queuedAt``);
+# ``run_started_at`` is when a process began collecting (``startedAt``: NULL while queued; the
+# time the evidence is "collected at"). A queued job (``queued`` = 1) is run under a lease: the
+# worker that takes it writes ``lease_owner`` and pushes ``lease_expires_at`` (Unix seconds) ahead
+# while it works; a job whose lease expired is ended FAILED ("interrupted") by any worker's reaper
+# and, on its first ``attempt``, re-run once as a new job (``retry_of``). Jobs a local CLI runs keep
+# the pid/host rule. ``run_options`` (JSON: since, until) lets a re-run collect the same period;
+# ``actor`` who started it; ``failure_kind`` tells notifications a plan refusal ('limit') from an
+# interruption ('interrupted') or any other failure ('error').
+M0008_QUEUED_JOBS = """
+ALTER TABLE collection_jobs ADD COLUMN run_started_at TEXT;
+UPDATE collection_jobs SET run_started_at = started_at;
+ALTER TABLE collection_jobs ADD COLUMN queued INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE collection_jobs ADD COLUMN lease_owner TEXT;
+ALTER TABLE collection_jobs ADD COLUMN lease_expires_at REAL;
+ALTER TABLE collection_jobs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE collection_jobs ADD COLUMN retry_of TEXT;
+ALTER TABLE collection_jobs ADD COLUMN run_options TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE collection_jobs ADD COLUMN actor TEXT;
+ALTER TABLE collection_jobs ADD COLUMN failure_kind TEXT;
+CREATE INDEX collection_jobs_leases ON collection_jobs (lease_expires_at)
+    WHERE status = 'RUNNING' AND queued = 1
+"""
+
+# Migration 9: collection schedules, one per integration: a fixed interval (``every_seconds``, at
+# least 60) or a five-field cron expression in UTC, never both. ``next_run_at`` is the next slot;
+# a worker claims a due schedule by moving it forward in one conditional UPDATE (so two workers
+# never start the same slot) to the first slot after *now*, which is why runs missed while no
+# worker ran collapse into one. ``last_*`` say how the latest scheduled run went.
+M0009_SCHEDULES = """
+CREATE TABLE schedules (
+    integration_id TEXT PRIMARY KEY REFERENCES integrations(id) ON DELETE CASCADE,
+    every_seconds INTEGER CHECK (every_seconds IS NULL OR every_seconds >= 60),
+    cron TEXT,
+    next_run_at TEXT NOT NULL,
+    last_run_at TEXT,
+    last_job_id TEXT,
+    last_outcome TEXT,
+    created_by TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CHECK ((every_seconds IS NULL) <> (cron IS NULL))
+) WITHOUT ROWID;
+CREATE INDEX schedules_due ON schedules (next_run_at)
+"""
+
+# Migration 10: notifications. A destination is where messages go (Slack incoming webhook, a
+# signed generic webhook, an email address) and which events it wants; its secrets (the webhook
+# signing key, the Slack URL itself) live in the secrets backend, ``target`` holds what may be shown
+# (a Slack URL with its secret path masked). Each message to each destination is a delivery row,
+# written PENDING before it is sent and kept as the log; deliveries keep no foreign key so the log
+# outlives a removed destination. ``notify_reminders`` remembers which expiring exception or due
+# policy review was announced, so each is announced once per due date.
+M0010_NOTIFICATIONS = """
+CREATE TABLE notify_destinations (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('slack', 'webhook', 'email')),
+    target TEXT NOT NULL,
+    events TEXT NOT NULL,
+    min_severity TEXT,
+    created_by TEXT,
+    created_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE notify_deliveries (
+    id TEXT PRIMARY KEY,
+    destination_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    integration_id TEXT,
+    job_id TEXT,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('PENDING', 'DELIVERED', 'FAILED')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    response_status INTEGER,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    delivered_at TEXT
+);
+CREATE INDEX notify_deliveries_created ON notify_deliveries (created_at);
+CREATE INDEX notify_deliveries_job ON notify_deliveries (job_id);
+CREATE TABLE notify_reminders (
+    event TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    PRIMARY KEY (event, item_id, due_date)
+) WITHOUT ROWID
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", M0001_INITIAL),
     Migration(2, "evidence query indexes and per-check counts", M0002_EVIDENCE_QUERIES),
@@ -300,4 +390,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "web dashboard sessions", M0005_WEB_SESSIONS),
     Migration(6, "collection progress of running jobs", M0006_JOB_PROGRESS),
     Migration(7, "the AWS account of each evidence item", M0007_EVIDENCE_ACCOUNT),
+    Migration(8, "collections run by queue workers under leases", M0008_QUEUED_JOBS),
+    Migration(9, "collection schedules", M0009_SCHEDULES),
+    Migration(10, "notification destinations, deliveries and reminders", M0010_NOTIFICATIONS),
 )

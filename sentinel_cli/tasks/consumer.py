@@ -1,0 +1,123 @@
+"""Running a worker: Huey's consumer plus the housekeeping only a live worker can do.
+
+``run_worker`` starts Huey's consumer (thread workers, SIGTERM finishes the tasks in hand within
+the grace period, SIGINT stops at once) and a housekeeping thread that, every couple of seconds:
+
+- ends jobs whose lease expired (their worker was killed or cut off) and enqueues their re-runs;
+- claims schedules whose slot is due and enqueues their runs (a slot missed while no worker ran
+  is claimed once at the next start: claiming moves the schedule past *now*);
+- stops this worker when the ``serve`` that started it is gone (its parent pid changed).
+
+Huey's own periodic tasks fire on whole minutes; a one-minute schedule and a dead worker's lease
+need seconds, which is why these two sweeps run here. Both are idempotent across workers: the
+store's conditional updates decide who wins, so any number of workers may run them at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+
+from sentinel_cli.config import Settings
+from sentinel_cli.egress import EgressPolicy
+from sentinel_cli.operations import job_leases
+from sentinel_cli.store import open_store
+from sentinel_cli.tasks.queue import TaskQueue, queue_path
+from sentinel_cli.tasks.runner import TaskBodies
+
+log = logging.getLogger("sentinel.worker")
+
+ENV_HOUSEKEEPING_SECONDS = "SENTINEL_HOUSEKEEPING_SECONDS"
+
+
+def housekeeping_interval() -> float:
+    raw = os.environ.get(ENV_HOUSEKEEPING_SECONDS, "")
+    try:
+        if raw:
+            return max(0.2, float(raw))
+    except ValueError:
+        pass
+    return min(2.0, job_leases.lease_seconds() / 3)
+
+
+class Housekeeper(threading.Thread):
+    def __init__(self, bodies: TaskBodies, *, parent_pid: int | None, interval: float) -> None:
+        super().__init__(name="housekeeping", daemon=True)
+        self.bodies = bodies
+        self.parent_pid = parent_pid
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def sweep(self) -> None:
+        from sentinel_cli.operations import schedules
+
+        queue = self.bodies.queue
+        with open_store(self.bodies.settings) as store:
+            for reaped in job_leases.reap_expired(store):
+                log.warning(
+                    "job %s: its worker stopped (lease expired); %s",
+                    reaped.job_id,
+                    f"re-run as {reaped.rerun_id}" if reaped.rerun_id else "not re-run",
+                )
+                if reaped.rerun_id:
+                    queue.enqueue_collection(reaped.rerun_id)
+                else:
+                    self.bodies.notify_job(store, reaped.job_id)
+            for integration_id in schedules.claim_due(store):
+                log.info("schedule of integration %s is due", integration_id)
+                queue.enqueue_scheduled(integration_id)
+
+    def run(self) -> None:
+        while True:
+            if self.parent_pid is not None and os.getppid() != self.parent_pid:
+                log.info("the serve process that started this worker is gone; stopping")
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+            try:
+                self.sweep()
+            except Exception:
+                log.exception("housekeeping failed; retrying")
+            if self.stopped.wait(self.interval):
+                return
+
+
+def run_worker(
+    settings: Settings,
+    *,
+    concurrency: int,
+    egress: EgressPolicy,
+    parent_pid: int | None = None,
+    shutdown_timeout: float = 30.0,
+) -> None:
+    """Run until SIGTERM/SIGINT (or the parent ``serve`` exits)."""
+    with open_store(settings):
+        pass  # create the home and migrate before any task needs the schema
+    queue = TaskQueue(settings)
+    bodies = TaskBodies(settings, egress, queue)
+    queue.bodies = bodies
+    consumer = queue.huey.create_consumer(
+        workers=concurrency,
+        worker_type="thread",
+        periodic=True,
+        # Poll the queue often when work just arrived, at most every half second when idle: a
+        # collection enqueued by the API starts within half a second, at a few cheap reads a second.
+        initial_delay=0.02,
+        backoff=1.2,
+        max_delay=0.5,
+        graceful_signal="TERM",
+        shutdown_timeout=shutdown_timeout,
+    )
+    keeper = Housekeeper(bodies, parent_pid=parent_pid, interval=housekeeping_interval())
+    log.info(
+        "Sentinel worker: %d thread(s), queue %s, store %s",
+        concurrency,
+        queue_path(settings),
+        settings.db_path,
+    )
+    keeper.start()
+    try:
+        consumer.run()
+    finally:
+        keeper.stopped.set()

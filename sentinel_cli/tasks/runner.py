@@ -1,0 +1,200 @@
+"""What a worker does with each task: run a queued collection under its lease, start a scheduled
+run, send a notification, announce reminders. Every body opens its own store connection (tasks run
+on several worker threads) and never lets an exception escape for a failure it can record.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import uuid
+from typing import TYPE_CHECKING
+
+from sentinel_cli.config import Settings
+from sentinel_cli.egress import EgressPolicy
+from sentinel_cli.errors import Conflict, PlanLimitExceeded, SentinelError
+from sentinel_cli.operations import job_leases
+from sentinel_cli.operations.collect import (
+    CollectionOptions,
+    record_refused_run,
+    run_collection,
+    start_collection,
+)
+from sentinel_cli.secrets import open_secrets
+from sentinel_cli.store import Store, open_store
+from sentinel_cli.tasks.announce import announce_job
+from sentinel_cli.timeutil import now_iso
+
+if TYPE_CHECKING:
+    from sentinel_cli.tasks.queue import TaskQueue
+
+log = logging.getLogger("sentinel.worker")
+
+DELIVERY_ATTEMPTS = 5
+ENV_DELIVERY_RETRY_SECONDS = "SENTINEL_DELIVERY_RETRY_SECONDS"
+
+
+def _retry_base() -> float:
+    try:
+        return max(0.1, float(os.environ.get(ENV_DELIVERY_RETRY_SECONDS, "") or 5.0))
+    except ValueError:
+        return 5.0
+
+
+def worker_id() -> str:
+    """Who holds a lease: host, pid and a random tag (a pid is reused after a restart)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class _Heartbeat(threading.Thread):
+    """Renews one job's lease every third of its length, on its own store connection."""
+
+    def __init__(self, settings: Settings, job_id: str, owner: str, seconds: float) -> None:
+        super().__init__(name=f"lease-{job_id[:8]}", daemon=True)
+        self.settings, self.job_id, self.owner, self.seconds = settings, job_id, owner, seconds
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        with open_store(self.settings) as store:
+            while not self.stopped.wait(self.seconds / 3):
+                try:
+                    if not job_leases.renew(
+                        store, self.job_id, owner=self.owner, seconds=self.seconds
+                    ):
+                        log.warning("lost the lease of job %s", self.job_id)
+                        return
+                except Exception:  # a busy store: try again at the next beat
+                    log.debug("could not renew the lease of %s", self.job_id, exc_info=True)
+
+
+class TaskBodies:
+    def __init__(self, settings: Settings, egress: EgressPolicy, queue: TaskQueue) -> None:
+        self.settings = settings
+        self.egress = egress
+        self.queue = queue
+
+    # -- collections ------------------------------------------------------------------------
+
+    def collect(self, job_id: str) -> None:
+        owner = worker_id()
+        seconds = job_leases.lease_seconds()
+        with open_store(self.settings) as store:
+            if not job_leases.take(store, job_id, owner=owner, seconds=seconds):
+                log.info("job %s is not ours to run (taken, or ended); skipped", job_id)
+                return
+            heartbeat = _Heartbeat(self.settings, job_id, owner, seconds)
+            heartbeat.start()
+            try:
+                row = store.jobs.get(job_id)
+                assert row is not None
+                saved = json.loads(row.get("run_options") or "{}")
+                options = CollectionOptions(
+                    since=saved.get("since"), until=saved.get("until"), egress=self.egress
+                )
+                secrets = open_secrets(self.settings, announce=False)
+                job = run_collection(
+                    store, secrets, self.settings, job_id, options=options, actor=row.get("actor")
+                )
+                log.info("collection job %s ended %s", job_id, job["status"])
+            except Exception as exc:
+                log.exception("collection job %s crashed", job_id)
+                _mark_failed(store, job_id, f"internal error: {type(exc).__name__}")
+            finally:
+                heartbeat.stopped.set()
+            self.after_job(store, job_id)
+
+    def after_job(self, store: Store, job_id: str) -> None:
+        """Notifications for an ended job, and the schedule's record of its run."""
+        row = store.jobs.get(job_id)
+        if row is None or row["status"] == "RUNNING":
+            return
+        if row["trigger"] == "schedule":
+            try:
+                from sentinel_cli.operations import schedules
+
+                schedules.record_run(
+                    store, row["integration_id"], job_id=job_id, outcome=row["status"]
+                )
+            except Exception:
+                log.exception("could not record the scheduled run of job %s", job_id)
+        self.notify_job(store, job_id)
+
+    def notify_job(self, store: Store, job_id: str) -> None:
+        announce_job(self.settings, store, job_id, self.queue)
+
+    def start_scheduled(self, integration_id: str) -> None:
+        from sentinel_cli.operations import schedules
+
+        with open_store(self.settings) as store:
+            try:
+                job = start_collection(store, integration_id, trigger="schedule", queued=True)
+            except PlanLimitExceeded as exc:
+                refused = record_refused_run(
+                    store, integration_id, trigger="schedule", message=exc.message
+                )
+                schedules.record_run(
+                    store, integration_id, job_id=refused["id"], outcome="refused: " + exc.message
+                )
+                self.notify_job(store, refused["id"])
+                return
+            except Conflict:
+                schedules.record_run(
+                    store,
+                    integration_id,
+                    job_id=None,
+                    outcome="skipped: the previous collection was still running",
+                )
+                return
+            except SentinelError as exc:
+                log.warning("scheduled collection of %s not started: %s", integration_id, exc)
+                schedules.record_run(store, integration_id, job_id=None, outcome=exc.message)
+                return
+            schedules.record_run(store, integration_id, job_id=job["id"], outcome="queued")
+            self.queue.enqueue_collection(job["id"])
+
+    # -- notifications ----------------------------------------------------------------------
+
+    def deliver(self, delivery_id: str, attempt: int = 1) -> None:
+        from sentinel_cli.operations import notify
+
+        with open_store(self.settings) as store:
+            secrets = open_secrets(self.settings, announce=False)
+            outcome = notify.deliver(
+                store,
+                secrets,
+                self.settings,
+                delivery_id,
+                egress=self.egress,
+                final=attempt >= DELIVERY_ATTEMPTS,
+            )
+        if outcome == "RETRY":
+            delay = _retry_base() * (3 ** (attempt - 1))
+            log.info("delivery %s failed (attempt %d); next in %.0f s", delivery_id, attempt, delay)
+            self.queue.enqueue_delivery(delivery_id, attempt + 1, delay=delay)
+
+    def remind(self) -> None:
+        from sentinel_cli.operations import notify
+        from sentinel_cli.timeutil import utcnow
+
+        with open_store(self.settings) as store:
+            for delivery_id in notify.plan_reminder_deliveries(store, now=utcnow()):
+                self.queue.enqueue_delivery(delivery_id)
+
+
+def _mark_failed(store: Store, job_id: str, message: str) -> None:
+    try:
+        with store.transaction():
+            job = store.jobs.get(job_id)
+            if job is not None and job["status"] == "RUNNING":
+                store.jobs.finish(
+                    job_id,
+                    status="FAILED",
+                    error_message=message,
+                    finished_at=now_iso(),
+                    failure_kind="error",
+                )
+    except Exception:
+        log.exception("cannot mark collection job %s as failed", job_id)
