@@ -102,7 +102,11 @@ class Job(TypedDict):
     integrationId: str
     status: str
     trigger: str | None
-    startedAt: str
+    """How it was started: ``cli``, ``api``, ``web`` or ``schedule``."""
+    queuedAt: str
+    """When the job was recorded; a queued job keeps ``status`` RUNNING and ``startedAt`` null
+    until a worker takes it."""
+    startedAt: str | None
     finishedAt: str | None
     periodStart: str | None
     periodEnd: str | None
@@ -117,6 +121,8 @@ class Job(TypedDict):
     errorMessage: str | None
     progress: JobProgress | None
     """Steps done of the total while the collection runs (None before its first step)."""
+    retryOf: str | None
+    """The interrupted job (its worker stopped) that this one runs again."""
 
 
 # -- evidence -------------------------------------------------------------------------------------
@@ -653,3 +659,105 @@ class JobChanges(TypedDict):
     newResources: list[ResourceChange]
     vanishedResources: list[ResourceChange]
     limit: int
+
+
+class Schedule(TypedDict):
+    """``sentinel schedules``, ``GET/PUT/DELETE /api/integrations/:id/schedule``: when an
+    integration is collected without anyone asking. Exactly one of ``every`` (an interval in its
+    largest whole unit: ``90m``, ``6h``, ``1d``) and ``cron`` (five fields, UTC) is set."""
+
+    integrationId: str
+    integrationName: str
+    every: str | None
+    cron: str | None
+    nextRunAt: str
+    lastRunAt: str | None
+    lastJobId: str | None
+    lastOutcome: str | None
+    createdBy: str | None
+    createdAt: str
+    updatedAt: str
+
+
+# -- notifications ----------------------------------------------------------------------------------
+
+
+class NotifyDestination(TypedDict):
+    """``sentinel notify list``, ``GET /api/notifications``: where messages go. ``target`` is what
+    may be shown: the webhook URL, the email address, or a Slack URL with its secret path masked."""
+
+    id: str
+    kind: str
+    """``slack``, ``webhook`` or ``email``."""
+    target: str
+    events: list[str]
+    minSeverity: str | None
+    """Items less severe than this are left out; an event left with no item is not sent."""
+    createdBy: str | None
+    createdAt: str
+
+
+class NotifyAdded(TypedDict):
+    """``POST /api/notifications``: the new destination and, for a webhook, its signing secret,
+    shown this once (it is kept in the secrets backend and never returned again)."""
+
+    destination: NotifyDestination
+    signingSecret: str | None
+
+
+class NotifyDelivery(TypedDict):
+    """One message to one destination (``sentinel notify log``, ``GET
+    /api/notifications/deliveries``); ``id`` is the webhook's ``X-Sentinel-Delivery``."""
+
+    id: str
+    destinationId: str
+    kind: str | None
+    """The destination's kind and target while it exists (None once removed)."""
+    target: str | None
+    event: str
+    integrationId: str | None
+    jobId: str | None
+    status: str
+    """``PENDING`` (not sent yet, or waiting for a retry), ``DELIVERED`` or ``FAILED``."""
+    attempts: int
+    responseStatus: int | None
+    lastError: str | None
+    createdAt: str
+    updatedAt: str
+    deliveredAt: str | None
+
+
+class SmtpSettings(TypedDict):
+    """``sentinel notify smtp``, ``GET/PUT /api/notifications/smtp``: the mail server email
+    destinations use. The password stays in the secrets backend: only whether one is set."""
+
+    configured: bool
+    host: str | None
+    port: int | None
+    starttls: bool
+    user: str | None
+    fromAddress: str | None
+    passwordSet: bool
+    updatedAt: str | None
+
+
+class NotifyItem(TypedDict):
+    """One item of a webhook message (the issue's contract)."""
+
+    checkId: str | None
+    resourceId: str | None
+    severity: str | None
+    status: str
+    title: str
+
+
+class NotifyBody(TypedDict):
+    """The JSON body of a webhook message (the issue's contract; README "Notifications")."""
+
+    event: str
+    integrationId: str | None
+    jobId: str | None
+    collectedAt: str | None
+    counts: dict[str, int]
+    items: list[NotifyItem]
+    url: str | None

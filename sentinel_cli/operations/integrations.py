@@ -368,6 +368,7 @@ def remove_integration(
     row = resolve_integration(store, integration_id)
     with store.transaction():
         store.integrations.mark_removed(row["id"])
+        store.schedules.delete(row["id"])  # nothing left to collect on a schedule
         store.activity.record(
             "integration.removed",
             f"Removed {row['type']} integration '{row['name']}'",

@@ -5,7 +5,7 @@ busy timeout, applies pending migrations, and marks jobs interrupted by a dead p
 table family has a small repository object on the ``Store`` (``store.integrations``, ``store.jobs``,
 ``store.evidence``, ``store.queries``, ``store.exceptions``, ``store.activity``, ``store.kv``,
 ``store.policies``, ``store.reports``, ``store.billing``, ``store.users``, ``store.ratelimits``,
-``store.web_sessions``, ``store.changes``);
+``store.web_sessions``, ``store.changes``, ``store.schedules``, ``store.notifications``);
 all SQL lives in this package.
 
 Repositories are created (and their modules imported) on first use: `sentinel evidence list` touches
@@ -34,11 +34,13 @@ if TYPE_CHECKING:
     from sentinel_cli.store.integrations import IntegrationsRepo
     from sentinel_cli.store.jobs import JobsRepo
     from sentinel_cli.store.kv import KeyValueRepo
+    from sentinel_cli.store.notifications import NotificationsRepo
     from sentinel_cli.store.policies import PoliciesRepo
     from sentinel_cli.store.queries import EvidenceQueries
     from sentinel_cli.store.ratelimits import RateLimitsRepo
     from sentinel_cli.store.reports import ReportsRepo
     from sentinel_cli.store.risk_exceptions import RiskExceptionsRepo
+    from sentinel_cli.store.schedules import SchedulesRepo
     from sentinel_cli.store.users import UsersRepo
     from sentinel_cli.store.web_sessions import WebSessionsRepo
 
@@ -109,6 +111,16 @@ class Store:
     @cached_property
     def reports(self) -> ReportsRepo:
         return cast("ReportsRepo", _repo("reports", "ReportsRepo", self.conn))
+
+    @cached_property
+    def schedules(self) -> SchedulesRepo:
+        """Collection schedules (``sentinel schedules``), claimed by the queue's workers."""
+        return cast("SchedulesRepo", _repo("schedules", "SchedulesRepo", self.conn))
+
+    @cached_property
+    def notifications(self) -> NotificationsRepo:
+        """Notification destinations, deliveries and announced reminders."""
+        return cast("NotificationsRepo", _repo("notifications", "NotificationsRepo", self.conn))
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

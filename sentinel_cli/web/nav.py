@@ -1,9 +1,10 @@
 """The navigation bar: every page's link, in order, and the lowest role that sees it.
 
 The link names are a contract of the issue (Dashboard, Evidence, Compliance, Integrations,
-Policies, Reports, Checks, Exceptions, Billing, and Users for admins only). A page module registers
-its routes itself (``pages``); its link is one row here, and ``key`` is what the page passes as
-``active`` to ``templating.render`` so the bar marks it as the current page.
+Policies, Reports, Checks, Exceptions, Billing, and Users for admins only; issue 20 added
+Notifications, for admins too). A page module registers its routes itself (``pages``); its link
+is one row here, and ``key`` is what the page passes as ``active`` to ``templating.render`` so the
+bar marks it as the current page.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("exceptions", "Exceptions", "/exceptions"),
     NavLink("billing", "Billing", "/billing"),
     NavLink("users", "Users", "/users", role="ADMIN"),
+    NavLink("notifications", "Notifications", "/notifications", role="ADMIN"),
 )
 
 

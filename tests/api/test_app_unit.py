@@ -75,6 +75,7 @@ def test_request_bodies_never_show_secrets_in_repr() -> None:
         build("connect_github", token="s3cret-ghp", orgName="acme"),
         build("add_user", email="b@example.com", role="VIEWER", password="s3cret-user"),
         build("set_user_password", password="s3cret-reset"),
+        build("set_smtp", host="smtp.example.com", password="s3cret-smtp"),
         PasswordBody(currentPassword="s3cret-old", newPassword="s3cret-new-one"),
     ]
     for body in bodies:
@@ -88,4 +89,5 @@ def test_request_bodies_never_show_secrets_in_repr() -> None:
         ("connect_github", "token"),
         ("add_user", "password"),
         ("set_user_password", "password"),
+        ("set_smtp", "password"),
     }

@@ -36,6 +36,7 @@ PAIRS = [
     ),
     ("/api/checks?framework=NIST-CSF", ["checks", "list", "--framework", "csf", "--json"]),
     ("/api/exceptions?all=true", ["exceptions", "list", "--all", "--json"]),
+    ("/api/schedules", ["schedules", "list", "--json"]),
     ("/api/users", ["users", "list", "--json"]),
     ("/api/dashboard/stats", ["dashboard", "--json"]),
 ]

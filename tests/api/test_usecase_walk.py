@@ -28,6 +28,7 @@ from sentinel_cli.operations.usecases import BY_NAME, USE_CASES
 from sentinel_cli.store import open_store
 from tests.helpers.estate import build_estate
 from tests.helpers.server import Server, add_users, login, server_env
+from tests.notify.receiver import http_receiver
 
 ADMIN = "walk-admin@example.com"
 Value = Any | Callable[["Side"], Any]
@@ -59,6 +60,14 @@ def _exception(side: Side) -> str:
     return str(side.results["add_exception"]["exception"]["id"])
 
 
+def _receiver(side: Side) -> str:
+    return str(side.results["receiver"])
+
+
+def _destination(side: Side) -> str:
+    return str(side.results["add_notification"]["destination"]["id"])
+
+
 def _integration(label: str) -> Callable[[Side], str]:
     return lambda side: str(side.results["integrations"][label])
 
@@ -76,6 +85,10 @@ STEPS: list[tuple[str, dict[str, Value]]] = [
     ("list_jobs", {"integration_id": _integration("prod"), "limit": 3}),
     ("get_job", {"job_id": _job}),
     ("job_changes", {"job_id": "latest", "integration": _integration("prod"), "limit": 5}),
+    ("set_schedule", {"integration_id": _integration("prod"), "every": "90m"}),
+    ("get_schedule", {"integration_id": _integration("prod")}),
+    ("list_schedules", {}),
+    ("remove_schedule", {"integration_id": _integration("prod")}),
     (
         "evidence_page",
         {"status": ["FAIL", "WARNING"], "account": "111122223333", "limit": 5, "fail_on": "FAIL"},
@@ -133,6 +146,30 @@ STEPS: list[tuple[str, dict[str, Value]]] = [
         },
     ),
     ("remove_integration", {"integration_id": _integration("staging")}),
+    (
+        "add_notification",
+        {
+            "kind": "webhook",
+            "url": _receiver,
+            "events": "new-failures,fixed",
+            "min_severity": "high",
+        },
+    ),
+    ("list_notifications", {}),
+    ("test_notification", {"destination_id": _destination}),
+    ("list_notification_deliveries", {"destination": _destination, "limit": 5}),
+    (
+        "set_smtp",
+        {
+            "host": "127.0.0.1",
+            "port": 2525,
+            "user": "mailer",
+            "password": "walk-smtp-secret",
+            "from_address": "alerts@example.com",
+        },
+    ),
+    ("get_smtp", {}),
+    ("remove_notification", {"destination_id": _destination}),
     ("list_users", {}),
     ("add_user", {"email": "new@example.com", "role": "VIEWER", "password": "a long passphrase"}),
     ("get_user", {"ident": "new@example.com"}),
@@ -199,14 +236,18 @@ def sides(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Side, Side
     shutil.copytree(served, local)
     srv.start()
     try:
-        remote = RemoteBackend(ClientConfig(server=srv.url, email=ADMIN), login(srv, ADMIN))
-        here = LocalBackend(Settings.from_env(server_env(local)))
-        pair = (Side(remote), Side(here))
-        for side in pair:
-            side.results["integrations"] = labels
-        yield pair
-        remote.close()
-        here.close()
+        # Both sides send their notification test message to this receiver.
+        with http_receiver() as hook:
+            remote = RemoteBackend(ClientConfig(server=srv.url, email=ADMIN), login(srv, ADMIN))
+            here = LocalBackend(Settings.from_env(server_env(local)))
+            pair = (Side(remote), Side(here))
+            for side in pair:
+                side.results["integrations"] = labels
+                side.results["receiver"] = hook.url
+            yield pair
+            remote.close()
+            here.close()
+            assert len(hook.requests) == 2, hook.requests
     finally:
         srv.stop()
 
@@ -245,6 +286,17 @@ def test_each_use_case_answers_the_same_locally_and_through_the_server(
     assert [i["resourceId"] for i in changes["newlyFailing"]] == [
         "arn:aws:iam::111122223333:user/bob"
     ]
+    # A schedule set on one integration is read, listed and removed as it was set.
+    schedule = outcomes["set_schedule"][1]
+    assert schedule["integrationName"] == "prod" and schedule["every"] == "90m"
+    assert outcomes["get_schedule"][1] == schedule == outcomes["remove_schedule"][1]
+    assert outcomes["list_schedules"][1] == [schedule]
+    # The test message reached the receiver from both sides; no secret came back.
+    assert outcomes["test_notification"][1]["status"] == "DELIVERED"
+    assert outcomes["list_notification_deliveries"][1][0]["event"] == "test"
+    assert outcomes["add_notification"][1]["signingSecret"] == "<sha>"
+    assert outcomes["get_smtp"][1]["passwordSet"] is True
+    assert "walk-smtp-secret" not in repr(remote.results)
     connected = outcomes["connect_aws"][1]
     assert connected["organization"] is True
     assert connected["memberRoleName"] == "SentinelAudit"

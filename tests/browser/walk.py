@@ -39,7 +39,7 @@ NAV = (
     "Exceptions",
     "Billing",
 )
-ADMIN_NAV = (*NAV, "Users")
+ADMIN_NAV = (*NAV, "Users", "Notifications")
 WRITE_CONTROLS = (
     "Connect GitHub",
     "Connect AWS",
@@ -53,6 +53,8 @@ WRITE_CONTROLS = (
     "Change role",
     "Disable",
     "Enable",
+    "Add destination",
+    "Send test",
 )
 """Buttons and links (ui-contract.md) that change something: none may show to a VIEWER."""
 READ_ONLY_POSTS = ("Sign out", "Verify")

@@ -21,6 +21,7 @@ from tests.helpers.cli import Cli
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.long_wait
 def test_demo_end_to_end_twice_and_never_touches_the_real_store(
     cli: Cli, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -34,6 +34,8 @@ SAME = [
     (["integrations", "list", "--json"], 0),
     (["billing", "status", "--json"], 0),
     (["exceptions", "list", "--all", "--json"], 0),
+    (["schedules", "list", "--json"], 0),
+    (["schedules", "set", "--integration", "zzzz-no-such-id", "--every", "6h"], 3),
     (["evidence", "show", "zzzz-no-such-id"], 3),
     (["evidence", "--status", "BOGUS"], 2),
     (["evidence", "compliance"], 2),

@@ -54,6 +54,8 @@ WRITE_ROUTES: dict[str, tuple[str, str | None]] = {
     "/integrations/connect/github": ("MEMBER", "connect_github"),
     "/integrations/connect/aws": ("MEMBER", "connect_aws"),
     "/integrations/{integration_id}/collect": ("MEMBER", None),
+    "/integrations/{integration_id}/schedule": ("MEMBER", "set_schedule"),
+    "/integrations/{integration_id}/schedule/remove": ("MEMBER", "remove_schedule"),
     "/policies/generate/{template_id}": ("MEMBER", "generate_policy"),
     "/policies/{policy_id}/approve": ("ADMIN", "approve_policy"),
     "/reports/generate": ("MEMBER", "generate_report"),
@@ -65,6 +67,9 @@ WRITE_ROUTES: dict[str, tuple[str, str | None]] = {
     "/users/{user_id}/role": ("ADMIN", "update_user"),
     "/users/{user_id}/disable": ("ADMIN", "update_user"),
     "/users/{user_id}/enable": ("ADMIN", "update_user"),
+    "/notifications": ("ADMIN", "add_notification"),
+    "/notifications/{destination_id}/test": ("ADMIN", "test_notification"),
+    "/notifications/{destination_id}/remove": ("ADMIN", "remove_notification"),
 }
 
 
@@ -95,6 +100,7 @@ def _ids(site: Site) -> dict[str, str]:
         "policy_id": policy[0] if policy else "00000000-0000-4000-8000-000000000000",
         "exception_id": exception[0] if exception else "00000000-0000-4000-8000-000000000000",
         "user_id": user["id"],
+        "destination_id": "00000000-0000-4000-8000-000000000000",
     }
 
 
@@ -115,7 +121,7 @@ def test_a_forged_post_below_the_routes_role_is_403_and_changes_nothing(
         html = _html(answer, 403)
         assert f"this page needs the {needed} role; you are {role}" in html, url
         refused += 1
-    assert refused == (13 if role == "VIEWER" else 7)
+    assert refused == (18 if role == "VIEWER" else 10)
     with open_store(workshop.server.settings) as store:
         assert store.activity.recent(limit=1) == before
 

@@ -68,7 +68,7 @@ def test_an_admin_also_sees_users_and_a_viewer_is_refused_it(site: Site, viewer:
     assert "this page needs the ADMIN role; you are VIEWER" in _html(refused, 403)
     with Browser(site.server) as admin:
         admin.signed_in(email_of("ADMIN"))
-        assert _nav(_html(admin.get("/"))) == [*NAV, "Users"]
+        assert _nav(_html(admin.get("/"))) == [*NAV, "Users", "Notifications"]
         assert admin.get("/users").status_code == 200
 
 

@@ -18,6 +18,7 @@ from sentinel_cli.web.pages import (
     evidence,
     exceptions,
     integrations,
+    notifications,
     policies,
     reports,
     users,
@@ -35,4 +36,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     exceptions.router,
     billing.router,
     users.router,
+    notifications.router,
 )

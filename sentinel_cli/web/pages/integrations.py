@@ -14,6 +14,10 @@ is recorded, handed to the server's runner, and the browser goes to the integrat
 region polls ``/integrations/{id}/progress`` every 2 s while the newest job runs, showing the steps
 the collection records in the store as it goes (``job.progress``); once the job has ended the
 fragment comes back without its polling trigger, so the polling stops.
+
+The page also shows the integration's collection schedule and its next run; MEMBERs set one (an
+interval or a cron line) or remove it with the API's ``set_schedule`` / ``remove_schedule`` use
+cases, and a refused value shows the page again with the message beside the form, as typed.
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from sentinel_cli.api.deps import leased_store, state_of
-from sentinel_cli.errors import SentinelError, StoreUnavailable
+from sentinel_cli.errors import NotFound, SentinelError, StoreUnavailable
 from sentinel_cli.operations.integrations import get_integration, list_integrations, list_jobs
+from sentinel_cli.operations.schedules import get_schedule
 from sentinel_cli.operations.usecases import BY_NAME
 from sentinel_cli.web.auth import Member, Viewer
 from sentinel_cli.web.calls import call
@@ -138,10 +143,16 @@ def _detail_page(
     *,
     error: SentinelError | None = None,
     status: int = 200,
+    schedule_error: SentinelError | None = None,
+    schedule_values: dict[str, str] | None = None,
 ) -> Response:
     store = leased_store(request)
     integration = get_integration(store, integration_id)
     jobs = list_jobs(store, integration["id"], limit=JOBS_SHOWN)
+    try:
+        schedule: Any = get_schedule(store, integration["id"])
+    except NotFound:
+        schedule = None
     return render(
         request,
         "integrations/detail.html",
@@ -151,11 +162,21 @@ def _detail_page(
             "latest": jobs[0] if jobs else None,
             "error": error,
             "poll_seconds": POLL_SECONDS,
+            "schedule": schedule,
+            "schedule_error": schedule_error,
+            "schedule_values": schedule_values or _schedule_values(schedule),
         },
         title=integration["name"],
         active="integrations",
         status=status,
     )
+
+
+def _schedule_values(schedule: Any) -> dict[str, str]:
+    """The schedule form's fields: the current rule (empty fields show an example)."""
+    if schedule is None:
+        return {"every": "", "cron": ""}
+    return {"every": schedule["every"] or "", "cron": schedule["cron"] or ""}
 
 
 @router.get("/integrations/{integration_id}")
@@ -194,3 +215,45 @@ def collection_progress(integration_id: str, request: Request, session: Viewer) 
         title=integration["name"],
         active="integrations",
     )
+
+
+SCHEDULE_FIELDS = ("every", "cron")
+
+
+@router.post("/integrations/{integration_id}/schedule")
+async def set_schedule(integration_id: str, request: Request, session: Member) -> Response:
+    """Save the schedule form (``PUT /api/integrations/{id}/schedule``): an empty field is not
+    sent, so filling both, or neither, gets the operation's own message."""
+    form = await read_form(request)
+    values = {name: form.get(name, "") for name in SCHEDULE_FIELDS}
+    given = _given(form, SCHEDULE_FIELDS)
+    try:
+        schedule = await run_in_threadpool(
+            partial(call, request, session, "set_schedule", integration_id=integration_id, **given)
+        )
+    except SentinelError as exc:
+        if not _refusable(exc):
+            raise
+        refused = partial(
+            _detail_page,
+            request,
+            integration_id,
+            schedule_error=exc,
+            schedule_values=values,
+            status=exc.http_status,
+        )
+        return await run_in_threadpool(refused)
+    return RedirectResponse(f"/integrations/{schedule['integrationId']}#schedule", status_code=303)
+
+
+@router.post("/integrations/{integration_id}/schedule/remove")
+def remove_schedule(integration_id: str, request: Request, session: Member) -> Response:
+    """Remove the schedule (``DELETE /api/integrations/{id}/schedule``); removing one already
+    gone shows the page with the message, an unknown integration the 404 page."""
+    try:
+        schedule = call(request, session, "remove_schedule", integration_id=integration_id)
+    except SentinelError as exc:
+        if not _refusable(exc):
+            raise
+        return _detail_page(request, integration_id, schedule_error=exc, status=exc.http_status)
+    return RedirectResponse(f"/integrations/{schedule['integrationId']}#schedule", status_code=303)
