@@ -73,6 +73,14 @@ class StoreUnavailable(SentinelError):
     http_status = 500
 
 
+class WorkersUnavailable(SentinelError):
+    """No queue worker answered in time for work a request waits on (``sentinel serve --no-worker``
+    with no ``sentinel worker`` running, or every worker busy)."""
+
+    exit_code = 6
+    http_status = 503
+
+
 class Conflict(SentinelError):
     """The request clashes with current state (a collection of this integration is running)."""
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, StrictBool, create_model
 from sentinel_cli.api.auth import BEARER_SECURITY, Principal, authorize, require
 from sentinel_cli.api.deps import leased_store, state_of
 from sentinel_cli.api.errors import ok
+from sentinel_cli.api.jobs import run_use_case
 from sentinel_cli.api.models import ERRORS, MANY_STRINGS, ONE_STRING, envelope, query_param
 from sentinel_cli.api.models import Body as BodyModel
 from sentinel_cli.errors import InvalidInput
@@ -129,7 +130,7 @@ def _typed_endpoint(case: UseCase) -> Callable[..., Response]:
             egress=state_of(request).egress,
         )
         values = _refuse_empty_items(case, _values(case, kwargs))
-        return respond(case, invoke(case, values, context))
+        return respond(case, run_use_case(state_of(request).runner, case, values, context))
 
     endpoint.__signature__ = _signature(case, model)  # type: ignore[attr-defined]  # read by FastAPI
     return endpoint

@@ -111,6 +111,9 @@ class UseCase:
     cached: bool = False
     """Hot read: the API answers from its response cache while the store is unchanged, and hands
     the query's raw strings to the operation (which parses them) instead of validating first."""
+    background: bool = False
+    """Long work: under a server it runs on a queue worker, off the web processes, and the
+    request answers when the worker has finished (same status and shape as when run in place)."""
     summary: str = ""
     tag: str = ""
 
@@ -672,7 +675,9 @@ USE_CASES: tuple[UseCase, ...] = (
         ),
         status=201,
         needs=WRITE,
-        summary=f"Generate a {', '.join(REPORT_TYPES[:-1])} or {REPORT_TYPES[-1]} PDF.",
+        background=True,
+        summary=f"Generate a {', '.join(REPORT_TYPES[:-1])} or {REPORT_TYPES[-1]} PDF "
+        "(on a queue worker; the answer waits for it).",
         tag="reports",
     ),
     UseCase(

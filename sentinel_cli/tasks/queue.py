@@ -31,6 +31,7 @@ COLLECT = "sentinel.collect"
 START_SCHEDULED = "sentinel.start_scheduled"
 DELIVER = "sentinel.deliver"
 REMIND = "sentinel.remind"
+USE_CASE = "sentinel.use_case"
 
 
 def queue_path(settings: Settings) -> Path:
@@ -66,8 +67,16 @@ def build_huey(settings: Settings) -> Huey:
         )
     _create_private(path)
     try:
-        # results=False: nothing waits on a task's return value; outcomes live in the store.
-        return SqliteHuey(name="sentinel", filename=str(path), results=False, utc=True, timeout=15)
+        # Results are kept only for what returns one (a background use case the API waits
+        # for); other tasks return None, which is not stored.
+        return SqliteHuey(
+            name="sentinel",
+            filename=str(path),
+            results=True,
+            store_none=False,
+            utc=True,
+            timeout=15,
+        )
     except sqlite3.Error as exc:
         raise StoreUnavailable(
             f"cannot open the queue file {path}: {exc}",
@@ -92,17 +101,18 @@ class TaskQueue:
         self._collect = self.huey.task(name=COLLECT)(self._body("collect"))
         self._start_scheduled = self.huey.task(name=START_SCHEDULED)(self._body("start_scheduled"))
         self._deliver = self.huey.task(name=DELIVER)(self._body("deliver"))
+        self._use_case = self.huey.task(name=USE_CASE)(self._body("use_case"))
         # Reminders (expiring exceptions, policy reviews) are announced once per item, so a
         # check every quarter hour costs a few queries and never repeats a message.
         self._remind = self.huey.periodic_task(crontab(minute="*/15"), name=REMIND)(
             self._body("remind")
         )
 
-    def _body(self, name: str) -> Callable[..., None]:
-        def run(*args: Any) -> None:
+    def _body(self, name: str) -> Callable[..., Any]:
+        def run(*args: Any) -> Any:
             if self.bodies is None:
                 raise RuntimeError(f"task {name} reached a process that only enqueues")
-            getattr(self.bodies, name)(*args)
+            return getattr(self.bodies, name)(*args)
 
         run.__name__ = name
         return run
@@ -118,6 +128,12 @@ class TaskQueue:
             self._deliver.schedule(args=(delivery_id, attempt), delay=delay)
         else:
             self._deliver(delivery_id, attempt)
+
+    def enqueue_use_case(
+        self, name: str, values: dict[str, Any], actor: str | None, role: str | None
+    ) -> Any:
+        """Run a background use case on a worker; returns Huey's result handle to wait on."""
+        return self._use_case(name, values, actor, role)
 
     def pending(self) -> int:
         """Tasks waiting (not counting scheduled retries): for health and benchmarks."""

@@ -11,11 +11,11 @@ import os
 import socket
 import threading
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sentinel_cli.config import Settings
 from sentinel_cli.egress import EgressPolicy
-from sentinel_cli.errors import Conflict, PlanLimitExceeded, SentinelError
+from sentinel_cli.errors import Conflict, PlanLimitExceeded, SentinelError, error_name
 from sentinel_cli.operations import job_leases
 from sentinel_cli.operations.collect import (
     CollectionOptions,
@@ -154,6 +154,30 @@ class TaskBodies:
                 return
             schedules.record_run(store, integration_id, job_id=job["id"], outcome="queued")
             self.queue.enqueue_collection(job["id"])
+
+    # -- long use cases ---------------------------------------------------------------------
+
+    def use_case(
+        self, name: str, values: dict[str, Any], actor: str | None, role: str | None
+    ) -> dict[str, Any]:
+        """Run a ``background`` use case for the API request waiting on it. A domain error
+        travels back as its class name, message and hint, so the request answers exactly as if
+        the operation had run in place."""
+        from sentinel_cli.operations.usecases import BY_NAME, Context, invoke
+
+        case = BY_NAME[name]
+        try:
+            with open_store(self.settings) as store:
+                context = Context(
+                    store=lambda: store,
+                    secrets=lambda: open_secrets(self.settings, announce=False),
+                    actor=actor,
+                    role=role,
+                    egress=self.egress,
+                )
+                return {"value": invoke(case, values, context)}
+        except SentinelError as exc:
+            return {"error": error_name(exc), "message": exc.message, "hint": exc.hint}
 
     # -- notifications ----------------------------------------------------------------------
 

@@ -18,8 +18,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sentinel_cli.api.deps import leased_store, state_of
+from sentinel_cli.api.jobs import run_use_case
 from sentinel_cli.operations.policies import PolicyDocument
-from sentinel_cli.operations.usecases import BY_NAME, Context, invoke
+from sentinel_cli.operations.usecases import BY_NAME, Context
 from sentinel_cli.web.auth import PageForbidden, can
 from sentinel_cli.web.sessions import WebSession
 
@@ -47,7 +48,7 @@ def call(request: Request, session: WebSession, name: str, /, **values: Any) -> 
     case = BY_NAME[name]
     if not can(session, case.role):
         raise PageForbidden(session.role, case.role)
-    return invoke(case, values, context(request, session))
+    return run_use_case(state_of(request).runner, case, values, context(request, session))
 
 
 def download(document: PolicyDocument) -> Response:
