@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -35,6 +34,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sentinel_cli.errors import SentinelError, StoreUnavailable, Unauthorized, error_name
+from sentinel_cli.store.errors import is_busy
 
 log = logging.getLogger("sentinel.api")
 
@@ -54,16 +54,9 @@ BUSY_MESSAGE = "the server's store is busy with another write; retry in a few se
 
 
 def is_store_busy(exc: BaseException) -> bool:
-    """Whether SQLite's "database is locked/busy" caused ``exc`` (directly or as its cause)."""
-    seen: BaseException | None = exc
-    for _ in range(5):
-        if seen is None:
-            return False
-        if isinstance(seen, sqlite3.OperationalError):
-            text = str(seen).lower()
-            return "locked" in text or "busy" in text
-        seen = seen.__cause__ or seen.__context__
-    return False
+    """Whether the store being locked/busy caused ``exc`` (directly or as its cause); the store
+    decides what that looks like for its database (``store.errors.is_busy``)."""
+    return is_busy(exc)
 
 
 def busy_response() -> JSONResponse:

@@ -22,13 +22,13 @@ counting the attempt (else holding the write lock would make guessing free), so 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 
 from sentinel_cli.api.config import RateLimit
 from sentinel_cli.store import Store
+from sentinel_cli.store.errors import is_database_failure
 
 log = logging.getLogger("sentinel.api")
 PRUNE_EVERY_SECONDS = 600
@@ -93,7 +93,9 @@ class RateLimiter:
         try:
             verdicts = [self._one(store, rule, name, moment, count) for rule, name in checks]
             self._maybe_prune(store, moment)
-        except sqlite3.OperationalError as exc:
+        except Exception as exc:
+            if not is_database_failure(exc):
+                raise
             if login and count and self.login is not None:
                 raise LoginNotCounted(str(exc)) from exc
             log.warning("rate limiter skipped for %s: %s", bucket, exc)

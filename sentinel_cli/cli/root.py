@@ -101,6 +101,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "logout": ("auth", "logout", "command"),
     "whoami": ("auth", "whoami", "command"),
     "demo": ("demo", "demo", "command"),
+    "db": ("db", "app", "group"),
 }
 
 

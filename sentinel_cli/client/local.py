@@ -3,6 +3,9 @@
 One store connection per command, opened on first use (``billing plans`` never opens one) and
 closed when the command ends; a row's operation is imported when first called, so a command loads
 only the modules it uses (start-up of ``sentinel evidence list``).
+
+``store_status`` and ``migrate_store`` (``sentinel db``) exist here only: a store's schema is the
+business of the machine that holds it, never of a client of its server.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ if TYPE_CHECKING:
     from sentinel_cli.operations.collect import CollectionOptions
     from sentinel_cli.operations.evidence import EvidenceListing
     from sentinel_cli.operations.reports import Verification
+    from sentinel_cli.operations.store_admin import StoreMigration, StoreStatus
     from sentinel_cli.operations.usecases import UseCase
     from sentinel_cli.secrets import SecretStore
     from sentinel_cli.store import Store
@@ -85,3 +89,15 @@ class LocalBackend(Backend):
         from sentinel_cli.operations import reports
 
         return reports.verify_report_file(self.store, path)
+
+    def store_status(self) -> StoreStatus:
+        """The store's schema version and pending migrations, without opening it for writing."""
+        from sentinel_cli.operations import store_admin
+
+        return store_admin.store_status(self.settings)
+
+    def migrate_store(self) -> StoreMigration:
+        """Apply the store's pending migrations; which ones ran."""
+        from sentinel_cli.operations import store_admin
+
+        return store_admin.migrate_store(self.settings)

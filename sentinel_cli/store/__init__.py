@@ -8,6 +8,10 @@ table family has a small repository object on the ``Store`` (``store.integration
 ``store.web_sessions``, ``store.changes``, ``store.schedules``, ``store.notifications``);
 all SQL lives in this package.
 
+``store.schema.read_schema()`` reports the schema version and pending migrations of a store without
+opening it for writing or migrating it (``sentinel db status``); ``store.errors`` tells busy and
+other database failures apart for code that must not know which database it talks to.
+
 Repositories are created (and their modules imported) on first use: `sentinel evidence list` touches
 three of them, and importing all twelve would cost a measurable share of its start-up budget.
 """
@@ -23,7 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from sentinel_cli.config import Settings
-from sentinel_cli.errors import StoreUnavailable
 from sentinel_cli.store import connection
 
 if TYPE_CHECKING:
@@ -54,6 +57,8 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        self.migrations_applied: tuple[int, ...] = ()
+        """The migrations ``open_store`` applied to this file just now (``sentinel db migrate``)."""
 
     @cached_property
     def integrations(self) -> IntegrationsRepo:
@@ -157,13 +162,10 @@ def open_store(settings: Settings | Path | str | None = None) -> Store:
     else:
         path = Path(settings)
     if not path.parent.exists():
-        raise StoreUnavailable(
-            f"the directory of the database {path} does not exist",
-            hint="create it, or point SENTINEL_DB at a file in an existing directory",
-        )
+        raise connection.missing_directory(path)
     conn = connection.connect(path)
     try:
-        connection.migrate(conn)
+        applied = connection.migrate(conn)
         connection.recover_interrupted_jobs(conn)
     except sqlite3.DatabaseError as exc:
         conn.close()
@@ -171,7 +173,9 @@ def open_store(settings: Settings | Path | str | None = None) -> Store:
     except BaseException:
         conn.close()
         raise
-    return Store(conn, path)
+    store = Store(conn, path)
+    store.migrations_applied = tuple(applied)
+    return store
 
 
 __all__ = ["Store", "open_store"]

@@ -67,6 +67,15 @@ def _create_private(path: Path) -> None:
         os.close(fd)
 
 
+def missing_directory(path: Path) -> StoreUnavailable:
+    """The error for a database path whose directory does not exist (Sentinel creates only its
+    home, never a directory ``SENTINEL_DB`` names)."""
+    return StoreUnavailable(
+        f"the directory of the database {path} does not exist",
+        hint="create it, or point SENTINEL_DB at a file in an existing directory",
+    )
+
+
 def _database_error(path: Path, exc: sqlite3.DatabaseError) -> StoreUnavailable:
     text = str(exc)
     if "not a database" in text or "malformed" in text:
@@ -104,16 +113,21 @@ def current_version(conn: sqlite3.Connection) -> int:
     return int(row[0] or 0)
 
 
+def newer_schema(found: int) -> StoreUnavailable:
+    """The error for a store whose schema is past the last migration this Sentinel knows."""
+    return StoreUnavailable(
+        "this database was written by a newer Sentinel "
+        f"(schema {found}, this version knows up to {MIGRATIONS[-1].number})",
+        hint="upgrade Sentinel (pip install -U sentinel-compliance)",
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> list[int]:
     """Apply missing migrations in order, each in its own transaction. Returns the numbers applied."""
     latest = MIGRATIONS[-1].number
     if current_version(conn) >= latest:
         if current_version(conn) > latest:
-            raise StoreUnavailable(
-                "this database was written by a newer Sentinel "
-                f"(schema {current_version(conn)}, this version knows up to {latest})",
-                hint="upgrade Sentinel (pip install -U sentinel-compliance)",
-            )
+            raise newer_schema(current_version(conn))
         return []
     applied: list[int] = []
     for migration in MIGRATIONS:
