@@ -219,6 +219,14 @@ def remove_integration(
     )
 
 
+def _counts(job: dict[str, Any]) -> tuple[Any, ...]:
+    """PASS, FAIL, WARNING and ERROR counts; blank while the job runs or waits (not known yet,
+    rather than zero)."""
+    if job["status"] == "RUNNING":
+        return ("", "", "", "")
+    return (job["passCount"], job["failCount"], job["warningCount"], job["errorCount"])
+
+
 @app.command("jobs")
 def list_jobs(
     integration_id: str = typer.Argument(..., metavar="ID"),
@@ -254,10 +262,7 @@ def list_jobs(
                     j.get("trigger") or "",
                     j.get("startedAt") or f"queued {j.get('queuedAt') or ''}".strip(),
                     f"{j['durationSeconds']:.1f}s" if j["durationSeconds"] is not None else "",
-                    j["passCount"],
-                    j["failCount"],
-                    j["warningCount"],
-                    j["errorCount"],
+                    *_counts(j),
                     j["errorMessage"] or "",
                 )
                 for j in jobs

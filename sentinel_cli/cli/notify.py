@@ -21,16 +21,37 @@ app = typer.Typer(
     help="Notifications: Slack, signed webhooks and email after collections, and reminders."
 )
 
-EVENTS_HELP = (
-    "Comma list of events: new-failures, fixed, collection-failed, exception-expiring, "
-    "policy-review-due, limit-reached (default: all)."
+EVENTS = (
+    "new-failures",
+    "fixed",
+    "collection-failed",
+    "exception-expiring",
+    "policy-review-due",
+    "limit-reached",
 )
+"""The events, as ``operations.notify_payloads.EVENTS`` has them (which the CLI may not import;
+``tests/notify/test_notify_cli.py`` holds the two equal): the help lists them, and a destination
+that wants every one of them shows "all"."""
+EVENTS_HELP = f"Comma list of events: {', '.join(EVENTS)} (default: all)."
 
 
 def _say(message: str) -> None:
+    """A line with an id, a URL or a command in it: never wrapped (``console.line``)."""
     from rich.markup import escape
 
     console.line(escape(message))
+
+
+def _prose(message: str) -> None:
+    """A sentence: wrapped at the terminal's width, between words."""
+    from rich.markup import escape
+
+    console.out().print(escape(message))
+
+
+def _events(events: list[str]) -> str:
+    """Every event reads "all" (as the web page shows it, and as ``--on`` defaults)."""
+    return "all" if sorted(events) == sorted(EVENTS) else ", ".join(events)
 
 
 def _render_destinations(items: list[dict[str, Any]]) -> None:
@@ -42,9 +63,9 @@ def _render_destinations(items: list[dict[str, Any]]) -> None:
                 d["id"][:8],
                 d["kind"],
                 d["target"],
-                ", ".join(d["events"]),
-                d["minSeverity"] or "",
-                d["createdAt"],
+                _events(d["events"]),
+                d["minSeverity"] or "all",
+                (d["createdAt"] or "")[:10],
             )
             for d in items
         ],
@@ -74,13 +95,14 @@ def add(
     destination = added["destination"]
 
     def render() -> None:
-        _say(
-            f"Added {destination['kind']} destination {destination['id']} -> "
-            f"{destination['target']} ({', '.join(destination['events'])})"
-        )
+        _say(f"Added {destination['kind']} destination {destination['id']}")
+        _say(f"Target: {destination['target']}")
+        _prose(f"Events: {_events(destination['events'])}")
+        if destination["minSeverity"]:
+            _say(f"Min severity: {destination['minSeverity']}")
         if added["signingSecret"]:
             console.line(f"Signing secret: {added['signingSecret']}")
-            _say(
+            _prose(
                 "This secret will not be shown again: give it to the receiver now "
                 "(it verifies X-Sentinel-Signature with it)."
             )
@@ -160,7 +182,7 @@ def log(
                 "Status",
                 "Tries",
                 "HTTP",
-                console.Col("Last error", "text"),
+                console.Col("Last error", "wrap"),
             ],
             [
                 (
@@ -214,8 +236,10 @@ def smtp(
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Set (or, without --host, show) the SMTP server of email destinations; the password goes
-    to the secrets backend."""
+    """Set (or, without --host, show) the SMTP server of email destinations.
+
+    The password goes to the secrets backend, the rest to the store.
+    """
     if host is None:
         with context.backend() as backend:
             shown = backend.get_smtp()

@@ -25,13 +25,12 @@ def worker(
         "--allow-endpoint-hosts",
         help="Hostnames, IPs or CIDR ranges (each with an optional :port) that custom AWS "
         "endpoints, GitHub base URLs and notification URLs may reach although they are loopback, "
-        "link-local or private (env SENTINEL_ALLOW_ENDPOINT_HOSTS; default: public addresses only).",
+        "link-local or private (default: public addresses only).",
     ),
     allow_ambient_aws_credentials: bool = typer.Option(
         False,
         "--allow-ambient-aws-credentials",
-        help="Let AWS collections use this machine's own profiles and default credential chain "
-        "(env SENTINEL_ALLOW_AMBIENT_AWS_CREDENTIALS=1).",
+        help="Let AWS collections use this machine's own profiles and default credential chain.",
     ),
     shutdown_timeout: float = typer.Option(
         30.0,
@@ -44,7 +43,11 @@ def worker(
         None, "--parent-pid", hidden=True, help="Stop when this process (serve) is gone."
     ),
 ) -> None:
-    """Run background work from the queue until stopped (SIGTERM finishes tasks in hand)."""
+    """Run background work from the queue until stopped (SIGTERM finishes tasks in hand).
+
+    As for sentinel serve, the environment can set the outbound options instead:
+    SENTINEL_ALLOW_ENDPOINT_HOSTS and SENTINEL_ALLOW_AMBIENT_AWS_CREDENTIALS=1.
+    """
     from sentinel_cli.config import Settings
     from sentinel_cli.egress import (
         ENV_ALLOW_AMBIENT_AWS_CREDENTIALS,

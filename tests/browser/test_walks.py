@@ -7,7 +7,9 @@
   the progress region until the job ends (and stops polling); a POST without the CSRF token, with
   a foreign ``Origin`` and a sign-in without a token are 403; a VIEWER's forged POSTs to the
   connect and collect forms, valid token and all, are 403 and change nothing.
-- **ADMIN**: every page, Users included.
+- **ADMIN**: every page, Users and Notifications included; sets a schedule on an integration's
+  page and removes it with the button beside the form's own, and adds a webhook, sends it a test
+  message (a receiver on 127.0.0.1) and removes it.
 
 Every walk fails on a console error, a request to a host other than 127.0.0.1 or a 429 (``Watch``),
 and the VIEWER and ADMIN walks screenshot every page at a laptop's and a phone's size (``look``).
@@ -43,6 +45,7 @@ from tests.browser.walk import (
     sign_in,
     write_controls,
 )
+from tests.notify.receiver import http_receiver
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 FINAL = re.compile(r"\b(COMPLETED|PARTIAL|FAILED)\b")
@@ -346,12 +349,77 @@ async def _admin_walk(browser: Browser, site: Site) -> None:
                 await page.get_by_role("link", name="prod", exact=True).first.click()
                 await page.wait_for_url(re.compile(f"/integrations/{UUID}$"))
                 await look(page, role, "integration")
+                await _schedule_and_unschedule(page, role)
             if name == "Policies":
                 await _open_policy(page)
                 assert await page.get_by_role("button", name="Approve", exact=True).count()
                 await look(page, role, "policy")
             if name == "Users":
                 assert await page.get_by_role("button", name="Add user", exact=True).count()
+            if name == "Notifications":
+                await _webhook_round_trip(page, role)
     finally:
         await context.close()
     watch.assert_clean()
+
+
+async def _schedule_and_unschedule(page: Page, role: str) -> None:
+    """Set a schedule with the form; "Remove schedule" stands beside "Change schedule" though it
+    submits a form of its own (form=), and removes the schedule."""
+    section = page.locator("#schedule")
+    await section.get_by_label("Every", exact=True).fill("12h")
+    await section.get_by_role("button", name="Set schedule").click()
+    remove = section.get_by_role("button", name="Remove schedule")
+    await remove.wait_for()
+    assert "Every 12h" in await section.inner_text()
+    change = await section.get_by_role("button", name="Change schedule").bounding_box()
+    beside = await remove.bounding_box()
+    assert change and beside and abs(change["y"] - beside["y"]) < 1, (change, beside)
+    await look(page, role, "integration scheduled")
+    await remove.click()
+    await section.get_by_text("Not collected on a schedule.").wait_for()
+
+
+_LINES_JS = """sel => [...document.querySelectorAll(sel)].map(e => {
+    const range = document.createRange();
+    range.selectNodeContents(e);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+})"""
+
+
+async def _webhook_round_trip(page: Page, role: str) -> None:
+    """Add a webhook (every event: the table says "all"), send it a test message, read the
+    delivery in the log (a DELIVERED badge, "HTTP 200" on one line at both sizes), remove it."""
+    with http_receiver() as receiver:
+        add = page.locator("form").filter(
+            has=page.get_by_role("button", name="Add destination", exact=True)
+        )
+        await add.get_by_label("URL").fill(receiver.url)
+        await add.get_by_role("button", name="Add destination", exact=True).click()
+        await page.get_by_role("status").filter(has_text="Signing secret").wait_for()
+        row = (
+            page.get_by_role("region", name="Notification destinations")
+            .locator("tbody tr")
+            .filter(has_text=receiver.url)
+        )
+        assert (await row.locator("td[data-label='Events']").inner_text()).strip() == "all"
+        await row.get_by_role("button", name="Send test").click()
+        await page.get_by_text(f"Delivered the test message to {receiver.url}").wait_for()
+        delivery = page.get_by_role("region", name="Recent deliveries").locator("tbody tr").first
+        assert await delivery.locator(".badge").inner_text() == "DELIVERED"
+        for width, height in SIZES.values():
+            await page.set_viewport_size({"width": width, "height": height})
+            lines = await page.evaluate(
+                _LINES_JS, ".deliveries-table td[data-label=Status] .nowrap"
+            )
+            assert lines and set(lines) == {1}, (width, lines)
+        await look(page, role, "notifications with a webhook")
+        remove = (
+            page.get_by_role("region", name="Notification destinations")
+            .locator("tbody tr")
+            .filter(has_text=receiver.url)
+            .get_by_role("button", name="Remove")
+        )
+        await remove.click()
+        await page.get_by_text("No destination yet").wait_for()
+    assert [r.headers["x-sentinel-event"] for r in receiver.requests] == ["test"]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.helpers.cli import Cli
 from tests.helpers.estate import squash
 from tests.notify.receiver import http_receiver, smtp_server
@@ -134,3 +136,42 @@ def test_smtp_settings_take_the_password_from_stdin_and_never_show_it(cli: Cli, 
     assert _secrets(home)["notify:smtp-password"] == "pw-from-stdin"
     refused = cli("notify", "smtp", "--host", "127.0.0.1", "--port", "0")
     assert refused.exit_code == 2 and "--port must be between 1 and 65535" in refused.stderr
+
+
+def test_the_cli_knows_the_events_the_operations_send() -> None:
+    """The CLI may not import the operations: its own list of events (help, "all") follows theirs."""
+    from sentinel_cli.cli import notify
+    from sentinel_cli.operations.notify_payloads import EVENTS
+
+    assert notify.EVENTS == EVENTS
+
+
+@pytest.mark.parametrize("columns", [40, 120])
+def test_list_and_log_read_whole_on_narrow_and_wide_terminals(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """Every event reads "all" (a six-line cell otherwise), a refusal's full text stays in the log
+    (wrapped, never cut), and no line is wider than the terminal but a whole URL's."""
+    url = "http://127.0.0.1:9/a-rather-long/path/to/the-receiver"
+    assert cli("notify", "add", "--kind", "webhook", "--url", url).exit_code == 0
+    cli("notify", "add", "--kind", "email", "--to", "security-team@example.com", "--on", "fixed")
+    [ident] = [
+        d["id"]
+        for d in cli("notify", "list", "--json").json()["destinations"]
+        if d["kind"] == "email"
+    ]
+    assert cli("notify", "test", ident).exit_code == 4  # no SMTP server: the log keeps why
+    monkeypatch.setenv("SENTINEL_RICH_TABLES", "1")
+    monkeypatch.setenv("COLUMNS", str(columns))
+    from sentinel_cli.cli import console
+
+    monkeypatch.setattr(console, "_stdout_console", None)  # a console of this width
+    listed = cli("notify", "list")
+    assert listed.exit_code == 0, listed.stderr
+    assert "fixed" in listed.stdout and "collection-failed" not in listed.stdout  # the six: "all"
+    assert url in listed.stdout
+    log = cli("notify", "log")
+    assert log.exit_code == 0, log.stderr
+    assert "…" not in log.stdout
+    assert "sentinel notify smtp --host HOST --port PORT" in " ".join(log.stdout.split())
+    assert all(len(line) <= columns for line in log.stdout.splitlines()), log.stdout

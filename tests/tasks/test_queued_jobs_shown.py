@@ -54,5 +54,9 @@ def test_the_cli_and_the_dashboard_show_a_queued_job(
             page = browser.get(f"/integrations/{iid}")
             assert page.status_code == 200
             assert "waiting for a worker" in page.text and "Queued" in page.text
+            # The jobs table says QUEUED too (as the CLI's "queued"), with no counts yet.
+            jobs = page.text.split('id="jobs-heading"', 1)[1]
+            assert '<span class="badge badge-queued">QUEUED</span>' in jobs
+            assert "badge-running" not in jobs and 'data-label="Items">—</td>' in jobs
     finally:
         server.stop()
