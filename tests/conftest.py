@@ -50,3 +50,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     processes (a one-minute schedule, the demo); begun early they overlap the rest of the run on
     the other test processes instead of stretching its end."""
     items.sort(key=lambda item: item.get_closest_marker("long_wait") is None)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one test process more than there are cores. Many tests wait on real servers,
+    workers and subprocesses, and with one process per core the cores idle through those waits."""
+    import os
+
+    return (os.cpu_count() or 1) + 1

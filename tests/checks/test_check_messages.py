@@ -29,7 +29,9 @@ def test_every_check_was_screened_on_its_own_tests_inventories(tmp_path: Path) -
     record = tmp_path / "results.jsonl"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env[RECORD_ENV] = str(record)
-    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+    # addopts is cleared: its xdist options (--dist) mean nothing to a child without xdist.
+    pytest = [sys.executable, "-m", "pytest", "-o", "addopts=", "-q", "-p", "no:cacheprovider"]
+    pytest += ["-p", "no:randomly", "-p", "no:xdist"]
     child = subprocess.run(
         [*pytest, str(HERE / "aws"), str(HERE / "github")],
         cwd=ROOT,
