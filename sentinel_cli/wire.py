@@ -761,3 +761,14 @@ class NotifyBody(TypedDict):
     counts: dict[str, int]
     items: list[NotifyItem]
     url: str | None
+
+
+class Worker(TypedDict):
+    """A queue worker seen alive in the last ``operations.workers.ALIVE_SECONDS`` seconds."""
+
+    id: str
+    host: str
+    pid: int
+    concurrency: int
+    startedAt: str
+    lastSeenAt: str

@@ -97,6 +97,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "notify": ("notify", "app", "group"),
     "serve": ("serve", "serve", "command"),
     "worker": ("worker", "worker", "command"),
+    "workers": ("worker", "workers", "command"),
     "login": ("auth", "login", "command"),
     "logout": ("auth", "logout", "command"),
     "whoami": ("auth", "whoami", "command"),

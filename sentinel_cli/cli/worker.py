@@ -15,6 +15,8 @@ import os
 
 import typer
 
+from sentinel_cli.cli.options import JSON_OPTION
+
 
 def worker(
     concurrency: int = typer.Option(
@@ -79,4 +81,34 @@ def worker(
         egress=egress,
         parent_pid=parent_pid,
         shutdown_timeout=shutdown_timeout,
+    )
+
+
+def workers(as_json: bool = JSON_OPTION) -> None:
+    """List the queue workers that are alive (seen in the last 20 seconds) on this store or the
+    server you are logged in to. None: collections the server starts wait in its queue."""
+    from sentinel_cli.cli import console, context
+
+    with context.backend() as backend:
+        alive = backend.list_workers()
+    console.emit(
+        {"workers": alive},
+        as_json,
+        lambda: console.table(
+            "Queue workers",
+            ["Worker", "Host", "PID", "Threads", "Started", "Last seen"],
+            [
+                (
+                    w["id"].rsplit(":", 1)[-1],
+                    w["host"],
+                    w["pid"],
+                    w["concurrency"],
+                    w["startedAt"],
+                    w["lastSeenAt"],
+                )
+                for w in alive
+            ],
+            empty="No worker is running: queued collections, schedules and notifications wait. "
+            "Start one: sentinel worker (sentinel serve runs one unless --no-worker)",
+        ),
     )

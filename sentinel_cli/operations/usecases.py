@@ -754,6 +754,18 @@ USE_CASES: tuple[UseCase, ...] = (
         summary="Checks left in the current billing period and when it resets.",
         tag="billing",
     ),
+    # -- queue workers ----------------------------------------------------------------------
+    UseCase(
+        "list_workers",
+        "GET",
+        "/api/workers",
+        "workers:live_workers",
+        "VIEWER",
+        result="workers",
+        summary="Queue workers seen alive in the last 20 seconds (they run collections the "
+        "server starts, schedules and notifications).",
+        tag="workers",
+    ),
     # -- notifications ----------------------------------------------------------------------
     UseCase(
         "list_notifications",

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from sentinel_cli.store.schedules import SchedulesRepo
     from sentinel_cli.store.users import UsersRepo
     from sentinel_cli.store.web_sessions import WebSessionsRepo
+    from sentinel_cli.store.workers import WorkersRepo
 
 
 def _repo(module: str, cls: str, conn: sqlite3.Connection) -> Any:
@@ -108,6 +109,11 @@ class Store:
     @cached_property
     def ratelimits(self) -> RateLimitsRepo:
         return cast("RateLimitsRepo", _repo("ratelimits", "RateLimitsRepo", self.conn))
+
+    @cached_property
+    def workers(self) -> WorkersRepo:
+        """Queue workers that are alive (``sentinel workers``)."""
+        return cast("WorkersRepo", _repo("workers", "WorkersRepo", self.conn))
 
     @cached_property
     def web_sessions(self) -> WebSessionsRepo:

@@ -382,6 +382,21 @@ CREATE TABLE notify_reminders (
 ) WITHOUT ROWID
 """
 
+# Migration 11: the queue workers that are alive. Each worker writes its row when it starts and
+# refreshes ``seen_at`` (Unix seconds) every few seconds; a clean stop deletes it, a killed worker's
+# row just goes stale. The dashboard and ``sentinel workers`` read it to say whether anything will
+# run a queued job.
+M0011_WORKERS = """
+CREATE TABLE workers (
+    id TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    concurrency INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    seen_at REAL NOT NULL
+) WITHOUT ROWID
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", M0001_INITIAL),
     Migration(2, "evidence query indexes and per-check counts", M0002_EVIDENCE_QUERIES),
@@ -393,4 +408,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "collections run by queue workers under leases", M0008_QUEUED_JOBS),
     Migration(9, "collection schedules", M0009_SCHEDULES),
     Migration(10, "notification destinations, deliveries and reminders", M0010_NOTIFICATIONS),
+    Migration(11, "queue workers that are alive", M0011_WORKERS),
 )

@@ -18,14 +18,17 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import threading
+import time
 
 from sentinel_cli.config import Settings
 from sentinel_cli.egress import EgressPolicy
-from sentinel_cli.operations import job_leases
+from sentinel_cli.operations import job_leases, workers
 from sentinel_cli.store import open_store
 from sentinel_cli.tasks.queue import TaskQueue, queue_path
-from sentinel_cli.tasks.runner import TaskBodies
+from sentinel_cli.tasks.runner import TaskBodies, worker_id
+from sentinel_cli.timeutil import now_iso
 
 log = logging.getLogger("sentinel.worker")
 
@@ -43,18 +46,39 @@ def housekeeping_interval() -> float:
 
 
 class Housekeeper(threading.Thread):
-    def __init__(self, bodies: TaskBodies, *, parent_pid: int | None, interval: float) -> None:
+    def __init__(
+        self,
+        bodies: TaskBodies,
+        *,
+        parent_pid: int | None,
+        interval: float,
+        concurrency: int,
+    ) -> None:
         super().__init__(name="housekeeping", daemon=True)
         self.bodies = bodies
         self.parent_pid = parent_pid
         self.interval = interval
         self.stopped = threading.Event()
+        self.identity = worker_id()
+        self.concurrency = concurrency
+        self.started_at = now_iso()
+        self.last_beat = 0.0
 
     def sweep(self) -> None:
         from sentinel_cli.operations import schedules
 
         queue = self.bodies.queue
         with open_store(self.bodies.settings) as store:
+            if time.monotonic() - self.last_beat >= workers.BEAT_SECONDS:
+                workers.beat(
+                    store,
+                    self.identity,
+                    host=socket.gethostname(),
+                    pid=os.getpid(),
+                    concurrency=self.concurrency,
+                    started_at=self.started_at,
+                )
+                self.last_beat = time.monotonic()
             for reaped in job_leases.reap_expired(store):
                 log.warning(
                     "job %s: its worker stopped (lease expired); %s",
@@ -109,7 +133,12 @@ def run_worker(
         graceful_signal="TERM",
         shutdown_timeout=shutdown_timeout,
     )
-    keeper = Housekeeper(bodies, parent_pid=parent_pid, interval=housekeeping_interval())
+    keeper = Housekeeper(
+        bodies,
+        parent_pid=parent_pid,
+        interval=housekeeping_interval(),
+        concurrency=concurrency,
+    )
     log.info(
         "Sentinel worker: %d thread(s), queue %s, store %s",
         concurrency,
@@ -121,3 +150,8 @@ def run_worker(
         consumer.run()
     finally:
         keeper.stopped.set()
+        try:
+            with open_store(settings) as store:
+                workers.forget(store, keeper.identity)
+        except Exception:  # the row goes stale on its own
+            log.debug("could not remove this worker's row", exc_info=True)

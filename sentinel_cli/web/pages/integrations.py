@@ -34,6 +34,7 @@ from sentinel_cli.errors import NotFound, SentinelError, StoreUnavailable
 from sentinel_cli.operations.integrations import get_integration, list_integrations, list_jobs
 from sentinel_cli.operations.schedules import get_schedule
 from sentinel_cli.operations.usecases import BY_NAME
+from sentinel_cli.operations.workers import live_workers
 from sentinel_cli.web.auth import Member, Viewer
 from sentinel_cli.web.calls import call
 from sentinel_cli.web.forms import Form, read_form
@@ -160,6 +161,7 @@ def _detail_page(
             "integration": integration,
             "jobs": jobs,
             "latest": jobs[0] if jobs else None,
+            "no_worker": _waits_for_no_worker(store, jobs),
             "error": error,
             "poll_seconds": POLL_SECONDS,
             "schedule": schedule,
@@ -170,6 +172,14 @@ def _detail_page(
         active="integrations",
         status=status,
     )
+
+
+def _waits_for_no_worker(store: Any, jobs: list[Any]) -> bool:
+    """The newest job is queued and no worker is alive to take it (``serve --no-worker`` with no
+    ``sentinel worker`` running): the page says so instead of waiting in silence."""
+    if not jobs or jobs[0]["status"] != "RUNNING" or jobs[0]["startedAt"]:
+        return False
+    return not live_workers(store)
 
 
 def _schedule_values(schedule: Any) -> dict[str, str]:
@@ -210,6 +220,7 @@ def collection_progress(integration_id: str, request: Request, session: Viewer) 
         {
             "integration": integration,
             "latest": jobs[0] if jobs else None,
+            "no_worker": _waits_for_no_worker(store, jobs),
             "poll_seconds": POLL_SECONDS,
         },
         title=integration["name"],
