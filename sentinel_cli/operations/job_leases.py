@@ -106,3 +106,21 @@ def reap_expired(store: Store, *, now: float | None = None) -> list[Reaped]:
             )
             reaped.append(Reaped(job["id"], job["integration_id"], rerun_id))
     return reaped
+
+
+LOST_AFTER_SECONDS = 30.0
+
+
+def untaken(store: Store, *, older_than: float = LOST_AFTER_SECONDS) -> list[str]:
+    """Queued jobs no worker has taken for ``older_than`` seconds. Asked only when the queue is
+    empty, these are jobs whose task was lost (the queue file replaced, a worker killed between
+    taking the task and its lease): enqueueing them again is safe, since only one run can take
+    the lease, and it keeps the integration from being refused as busy forever."""
+    from sentinel_cli.timeutil import parse_iso, utcnow
+
+    cutoff = utcnow().timestamp() - older_than
+    return [
+        row["id"]
+        for row in store.jobs.queued_waiting()
+        if parse_iso(row["started_at"]).timestamp() < cutoff
+    ]

@@ -6,6 +6,7 @@ the grace period, SIGINT stops at once) and a housekeeping thread that, every co
 - ends jobs whose lease expired (their worker was killed or cut off) and enqueues their re-runs;
 - claims schedules whose slot is due and enqueues their runs (a slot missed while no worker ran
   is claimed once at the next start: claiming moves the schedule past *now*);
+- when the queue is empty, enqueues again any job still waiting after 30 s (its task was lost);
 - stops this worker when the ``serve`` that started it is gone (its parent pid changed).
 
 Huey's own periodic tasks fire on whole minutes; a one-minute schedule and a dead worker's lease
@@ -89,6 +90,10 @@ class Housekeeper(threading.Thread):
                     queue.enqueue_collection(reaped.rerun_id)
                 else:
                     self.bodies.notify_job(store, reaped.job_id)
+            if queue.pending() == 0:
+                for job_id in job_leases.untaken(store):
+                    log.warning("job %s was queued but its task is gone; enqueued again", job_id)
+                    queue.enqueue_collection(job_id)
             for integration_id in schedules.claim_due(store):
                 log.info("schedule of integration %s is due", integration_id)
                 queue.enqueue_scheduled(integration_id)
