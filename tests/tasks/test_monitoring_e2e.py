@@ -28,6 +28,7 @@ from aiosmtpd.controller import Controller
 from sentinel_cli.standins.github_api import OWNER_TOKEN, running_github_api
 from sentinel_cli.standins.github_seed import seed_org
 from tests.helpers.server import Server, add_users, data_of, free_port, login, server_env
+from tests.helpers.waiting import wait_until
 
 
 class _Hook(BaseHTTPRequestHandler):
@@ -77,16 +78,6 @@ def smtp() -> Iterator[tuple[int, _Mailbox]]:
         yield port, mailbox
     finally:
         controller.stop()
-
-
-def _wait(predicate: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 @pytest.mark.long_wait
@@ -147,7 +138,7 @@ def test_collections_schedules_and_notifications_end_to_end(
             # 1. A collection through the API: one signed POST with the new failing items.
             started = data_of(client.post(f"/api/integrations/{iid}/collect"), 202)["job"]
             assert started["trigger"] == "api" and started["queuedAt"]
-            _wait(lambda: received, 60, "the new-failures webhook")
+            wait_until(lambda: received, 60, "the new-failures webhook")
             time.sleep(1.0)
             assert len(received) == 1, [h.get("x-sentinel-event") for h, _ in received]
             headers, raw_body = received[0]
@@ -177,7 +168,7 @@ def test_collections_schedules_and_notifications_end_to_end(
                 done = [j for j in jobs if j["trigger"] == "schedule" and j["status"] != "RUNNING"]
                 return done[0] if done else None
 
-            second = _wait(scheduled_done, 90, "the scheduled collection")
+            second = wait_until(scheduled_done, 90, "the scheduled collection")
             assert second["status"] in ("COMPLETED", "PARTIAL"), second
             time.sleep(3.0)  # room for a (wrong) second message to arrive
             assert [h["x-sentinel-event"] for h, _ in received] == ["new-failures"]

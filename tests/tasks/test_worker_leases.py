@@ -19,21 +19,12 @@ from sentinel_cli.standins.github_api import OWNER_TOKEN, running_github_api
 from sentinel_cli.standins.github_seed import seed_org
 from sentinel_cli.store import open_store
 from tests.helpers.server import Server, add_users, data_of, login, server_env
+from tests.helpers.waiting import wait_until
 from tests.helpers.worker import start_worker
 
 
 def _jobs(client: Any, integration_id: str) -> list[dict[str, Any]]:
     return list(data_of(client.get(f"/api/integrations/{integration_id}/jobs"))["jobs"])
-
-
-def _wait(predicate: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 @pytest.mark.long_wait
@@ -69,7 +60,7 @@ def test_a_killed_workers_job_is_interrupted_and_run_again_elsewhere(tmp_path: P
             github.hold = threading.Event()
             github.reset_counters()
             first = start_worker(env, tmp_path / "worker-1.log")
-            _wait(lambda: github.total_requests > 0, 30, "the first worker to reach GitHub")
+            wait_until(lambda: github.total_requests > 0, 30, "the first worker to reach GitHub")
             running = _jobs(client, iid)[0]
             assert running["id"] == started["id"] and running["status"] == "RUNNING"
             assert running["startedAt"] is not None
@@ -82,7 +73,7 @@ def test_a_killed_workers_job_is_interrupted_and_run_again_elsewhere(tmp_path: P
                 old = next(j for j in jobs if j["id"] == started["id"])
                 return jobs if old["status"] == "FAILED" else None
 
-            jobs = _wait(interrupted, 30, "the lease to expire and the job to be reaped")
+            jobs = wait_until(interrupted, 30, "the lease to expire and the job to be reaped")
             old = next(j for j in jobs if j["id"] == started["id"])
             assert "interrupted" in old["errorMessage"]
             rerun = next(j for j in jobs if j.get("retryOf") == started["id"])
@@ -94,7 +85,7 @@ def test_a_killed_workers_job_is_interrupted_and_run_again_elsewhere(tmp_path: P
                 job = next(j for j in _jobs(client, iid) if j["id"] == rerun["id"])
                 return job if job["status"] != "RUNNING" else None
 
-            done = _wait(finished, 60, "the re-run to finish")
+            done = wait_until(finished, 60, "the re-run to finish")
             assert done["status"] in ("COMPLETED", "PARTIAL"), done
             assert done["totalCount"] > 0
             assert len(_jobs(client, iid)) == 2  # the interrupted job and its one re-run
