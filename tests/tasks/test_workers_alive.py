@@ -44,6 +44,9 @@ def test_a_worker_is_listed_while_it_runs_and_its_absence_is_said(
             with Browser(server) as browser:
                 browser.sign_in(ADMIN)
                 assert "No queue worker is running" in browser.get(f"/integrations/{iid}").text
+            health = data_of(server.client().get("/api/health"))  # what a load balancer sees
+            assert health["store"] == "ok" and health["workers"] == 0
+            assert health["queue"] == {"waitingJobs": 1, "pendingTasks": 1}
 
             monkeypatch.setenv("SENTINEL_HOME", str(home))
             listed = Cli()("workers")
@@ -69,8 +72,14 @@ def test_a_worker_is_listed_while_it_runs_and_its_absence_is_said(
                 time.sleep(0.2)
             assert job["status"] in ("COMPLETED", "PARTIAL"), job
 
+            health = data_of(server.client().get("/api/health"))
+            assert health["workers"] == 1
+            assert health["queue"]["waitingJobs"] == 0  # (a periodic reminder task may be pending)
+            assert isinstance(health["queue"]["pendingTasks"], int)
+
         assert worker.stop() == 0  # a clean stop removes its own row
         assert data_of(client.get("/api/workers"))["workers"] == []
+        assert data_of(server.client().get("/api/health"))["workers"] == 0
     finally:
         if worker is not None:
             worker.stop()
