@@ -1,8 +1,8 @@
 """``/reports``: generate an audit report (type and period), the reports generated so far with
 their PDF downloads, and a form that verifies a report file against the store.
 
-Generating is the API's ``generate_report`` use case (``POST /api/reports/generate``), synchronous
-as there; a refused request (a bad period, a report type the plan does not include) shows the
+Generating is the API's ``generate_report`` use case (``POST /api/reports/generate``), run on a
+queue worker with the page waiting for it, as the API's request does; a refused request (a bad period, a report type the plan does not include) shows the
 form again with the operation's message and the API's status. Downloading is ``download_report``
 (``GET /api/reports/{id}/download``), byte for byte the stored PDF.
 
