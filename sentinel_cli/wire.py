@@ -34,6 +34,15 @@ REPORT_TYPES: tuple[str, ...] = (
     "EXECUTIVE_SUMMARY",
 )
 """The spec's report types."""
+NOTIFY_EVENTS: tuple[str, ...] = (
+    "new-failures",
+    "fixed",
+    "collection-failed",
+    "exception-expiring",
+    "policy-review-due",
+    "limit-reached",
+)
+"""What a notification destination can ask to hear about (``--on``); all of them by default."""
 AUDIT_FRAMEWORKS: dict[str, tuple[str, ...]] = {
     "SOC2_AUDIT": ("SOC2",),
     "ISO27001_AUDIT": ("ISO27001",),

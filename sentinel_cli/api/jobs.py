@@ -27,10 +27,9 @@ from sentinel_cli.errors import (
     WorkersUnavailable,
     error_class,
 )
-from sentinel_cli.operations.collect import start_collection, validate_options
+from sentinel_cli.operations.collect import fail_job, start_collection, validate_options
 from sentinel_cli.operations.usecases import Context, UseCase, invoke
 from sentinel_cli.store import Store
-from sentinel_cli.timeutil import now_iso
 from sentinel_cli.wire import Job
 
 if TYPE_CHECKING:
@@ -73,14 +72,7 @@ class CollectionRunner:
             self.queue.enqueue_collection(job["id"])
         except Exception as exc:
             log.exception("cannot enqueue collection job %s", job["id"])
-            with store.transaction():
-                store.jobs.finish(
-                    job["id"],
-                    status="FAILED",
-                    error_message="the task queue is unavailable",
-                    finished_at=now_iso(),
-                    failure_kind="error",
-                )
+            fail_job(store, job["id"], "the task queue is unavailable")
             raise StoreUnavailable(
                 f"the task queue is unavailable ({type(exc).__name__})",
                 hint="check that the queue file beside the store is writable (SENTINEL_QUEUE)",

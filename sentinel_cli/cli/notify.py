@@ -16,22 +16,14 @@ import typer
 
 from sentinel_cli.cli import console, context
 from sentinel_cli.cli.options import JSON_OPTION
+from sentinel_cli.wire import NOTIFY_EVENTS
 
 app = typer.Typer(
     help="Notifications: Slack, signed webhooks and email after collections, and reminders."
 )
 
-EVENTS = (
-    "new-failures",
-    "fixed",
-    "collection-failed",
-    "exception-expiring",
-    "policy-review-due",
-    "limit-reached",
-)
-"""The events, as ``operations.notify_payloads.EVENTS`` has them (which the CLI may not import;
-``tests/notify/test_notify_cli.py`` holds the two equal): the help lists them, and a destination
-that wants every one of them shows "all"."""
+EVENTS = NOTIFY_EVENTS
+"""The help lists them; a destination that wants every one of them shows "all"."""
 EVENTS_HELP = f"Comma list of events: {', '.join(EVENTS)} (default: all)."
 
 

@@ -385,6 +385,17 @@ def run_collection(
     return job_shape(done)
 
 
+def fail_job(store: Store, job_id: str, message: str) -> None:
+    """End a RUNNING job FAILED for a reason its run could not record itself (the run crashed,
+    the job could not be handed to a worker), as any failed collection ends: the job, the
+    integration's status and the activity log. A job already ended is left as it is."""
+    row = store.jobs.get(job_id)
+    if row is None or row["status"] != "RUNNING":
+        return
+    integration = resolve_integration(store, row["integration_id"])
+    _fail_job(store, integration, job_id, message, row.get("actor"))
+
+
 def _still_running(store: Store, job_id: str) -> bool:
     row = store.jobs.get(job_id)
     return row is not None and row["status"] == "RUNNING"

@@ -28,17 +28,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sentinel_cli.wire import SEVERITIES, NotifyBody, NotifyItem
+from sentinel_cli.wire import NOTIFY_EVENTS, SEVERITIES, NotifyBody, NotifyItem
 
-EVENTS: tuple[str, ...] = (
-    "new-failures",
-    "fixed",
-    "collection-failed",
-    "exception-expiring",
-    "policy-review-due",
-    "limit-reached",
-)
-"""What a destination can ask to hear about (``--on``); all of them by default."""
+EVENTS = NOTIFY_EVENTS
 TEST_EVENT = "test"
 """The event of ``notify test`` messages (never planned, never filtered)."""
 ITEM_EVENTS = frozenset({"new-failures", "fixed", "exception-expiring", "policy-review-due"})

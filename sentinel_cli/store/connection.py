@@ -31,7 +31,7 @@ def connect(path: Path) -> sqlite3.Connection:
             f"the database {path} is not readable and writable by you",
             hint="fix its permissions, or point SENTINEL_DB / SENTINEL_HOME elsewhere",
         )
-    _create_private(path)
+    create_private_file(path)
     try:
         conn = sqlite3.connect(
             path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
@@ -46,7 +46,7 @@ def connect(path: Path) -> sqlite3.Connection:
         raise _database_error(path, exc) from exc
 
 
-def _create_private(path: Path) -> None:
+def create_private_file(path: Path) -> None:
     """Create a missing database file as mode 0600 whatever the umask, before SQLite opens it.
 
     SQLite creates ``-wal`` and ``-shm`` with the permissions of the database file, so those follow.

@@ -9,14 +9,20 @@ the collection: a broken destination or queue is logged, and the job's outcome s
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from sentinel_cli.config import Settings
 from sentinel_cli.store import Store
 
+if TYPE_CHECKING:
+    from sentinel_cli.tasks.queue import TaskQueue
+
 log = logging.getLogger("sentinel.notify")
 
 
-def announce_job(settings: Settings, store: Store, job_id: str, queue: object = None) -> int:
+def announce_job(
+    settings: Settings, store: Store, job_id: str, queue: TaskQueue | None = None
+) -> int:
     """Plan the ended job's notifications and enqueue them; returns how many were queued."""
     try:
         from sentinel_cli.operations import notify
@@ -26,7 +32,7 @@ def announce_job(settings: Settings, store: Store, job_id: str, queue: object = 
             return 0
         from sentinel_cli.tasks.queue import TaskQueue
 
-        target = queue if isinstance(queue, TaskQueue) else TaskQueue(settings)
+        target = queue or TaskQueue(settings)
         for delivery_id in ids:
             target.enqueue_delivery(delivery_id)
         return len(ids)

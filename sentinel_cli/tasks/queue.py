@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sentinel_cli.config import Settings
 from sentinel_cli.errors import StoreUnavailable
+from sentinel_cli.store.connection import create_private_file
 
 if TYPE_CHECKING:
     from huey import Huey
@@ -43,15 +44,6 @@ def queue_path(settings: Settings) -> Path:
     return db.with_name(f"{db.stem}-queue{db.suffix or '.db'}")
 
 
-def _create_private(path: Path) -> None:
-    """Create the queue file as 0600 (its WAL files follow): tasks name jobs and deliveries."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except (FileExistsError, OSError):
-        return
-    os.close(fd)
-
-
 def build_huey(settings: Settings) -> Huey:
     import sqlite3
 
@@ -65,7 +57,7 @@ def build_huey(settings: Settings) -> Huey:
             f"the directory of the queue file {path} does not exist",
             hint="create it, or point SENTINEL_QUEUE at a file in an existing directory",
         )
-    _create_private(path)
+    create_private_file(path)  # 0600 before Huey opens it: tasks name jobs and deliveries
     try:
         # Results are kept only for what returns one (a background use case the API waits
         # for); other tasks return None, which is not stored.

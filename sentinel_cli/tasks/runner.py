@@ -19,6 +19,7 @@ from sentinel_cli.errors import Conflict, PlanLimitExceeded, SentinelError, erro
 from sentinel_cli.operations import job_leases
 from sentinel_cli.operations.collect import (
     CollectionOptions,
+    fail_job,
     record_refused_run,
     run_collection,
     start_collection,
@@ -26,7 +27,6 @@ from sentinel_cli.operations.collect import (
 from sentinel_cli.secrets import open_secrets
 from sentinel_cli.store import Store, open_store
 from sentinel_cli.tasks.announce import announce_job
-from sentinel_cli.timeutil import now_iso
 
 if TYPE_CHECKING:
     from sentinel_cli.tasks.queue import TaskQueue
@@ -101,7 +101,10 @@ class TaskBodies:
                 log.info("collection job %s ended %s", job_id, job["status"])
             except Exception as exc:
                 log.exception("collection job %s crashed", job_id)
-                _mark_failed(store, job_id, f"internal error: {type(exc).__name__}")
+                try:
+                    fail_job(store, job_id, f"internal error: {type(exc).__name__}")
+                except Exception:  # the store itself failed: the lease expires, the reaper ends it
+                    log.exception("cannot mark collection job %s as failed", job_id)
             finally:
                 heartbeat.stopped.set()
             self.after_job(store, job_id)
@@ -206,19 +209,3 @@ class TaskBodies:
         with open_store(self.settings) as store:
             for delivery_id in notify.plan_reminder_deliveries(store, now=utcnow()):
                 self.queue.enqueue_delivery(delivery_id)
-
-
-def _mark_failed(store: Store, job_id: str, message: str) -> None:
-    try:
-        with store.transaction():
-            job = store.jobs.get(job_id)
-            if job is not None and job["status"] == "RUNNING":
-                store.jobs.finish(
-                    job_id,
-                    status="FAILED",
-                    error_message=message,
-                    finished_at=now_iso(),
-                    failure_kind="error",
-                )
-    except Exception:
-        log.exception("cannot mark collection job %s as failed", job_id)

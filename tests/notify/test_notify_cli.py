@@ -138,14 +138,6 @@ def test_smtp_settings_take_the_password_from_stdin_and_never_show_it(cli: Cli, 
     assert refused.exit_code == 2 and "--port must be between 1 and 65535" in refused.stderr
 
 
-def test_the_cli_knows_the_events_the_operations_send() -> None:
-    """The CLI may not import the operations: its own list of events (help, "all") follows theirs."""
-    from sentinel_cli.cli import notify
-    from sentinel_cli.operations.notify_payloads import EVENTS
-
-    assert notify.EVENTS == EVENTS
-
-
 @pytest.mark.parametrize("columns", [40, 120])
 def test_list_and_log_read_whole_on_narrow_and_wide_terminals(
     cli: Cli, monkeypatch: pytest.MonkeyPatch, columns: int
