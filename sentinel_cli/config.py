@@ -1,8 +1,9 @@
 """Where Sentinel keeps its state, built once in the entry point and passed down.
 
 Everything lives under one home directory: ``SENTINEL_HOME`` if set, else the platform's user data
-directory. The database is ``sentinel.db`` there unless ``SENTINEL_DB`` names another file. Nothing
-here touches the disk at import time; ``ensure_home`` is called by the code that needs the directory.
+directory. The database is ``sentinel.db`` there unless ``SENTINEL_DB`` names another file, or a
+PostgreSQL URL (``postgresql://user@host/db``) for a store several hosts share. Nothing here touches
+the disk at import time; ``ensure_home`` is called by the code that needs the directory.
 """
 
 from __future__ import annotations
@@ -17,14 +18,41 @@ from sentinel_cli.errors import InvalidInput, StoreUnavailable
 from sentinel_cli.yamlio import load_yaml
 
 SECRETS_BACKENDS = ("keyring", "file")
+DATABASE_URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_database_url(value: str) -> bool:
+    """Whether ``SENTINEL_DB`` / ``--db`` names a PostgreSQL server rather than a SQLite file."""
+    return value.strip().lower().startswith(DATABASE_URL_SCHEMES)
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password replaced by ``***``: what logs, errors and status output show.
+
+    A password can sit in the userinfo (``user:secret@host``) or in a ``password=`` parameter.
+    """
+    import re
+
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, tail = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    if at and ":" in userinfo:
+        authority = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    tail = re.sub(r"(?i)(password=)[^&]*", r"\1***", tail)
+    return f"{scheme}://{authority}{slash}{tail}"
 
 
 @dataclass(frozen=True)
 class Settings:
     home: Path
     db_path: Path
+    """The SQLite file; unused when ``db_url`` names a PostgreSQL server."""
     secrets_backend: str | None = None
     """``keyring`` or ``file`` to force one; ``None`` picks the keyring when one is usable."""
+    db_url: str | None = None
+    """A ``postgresql://`` URL: the store lives on that server, not in ``db_path``."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -35,10 +63,10 @@ class Settings:
             from platformdirs import user_data_dir
 
             home = Path(user_data_dir("sentinel", appauthor=False))
+        named = (env.get("SENTINEL_DB") or "").strip()
+        db_url = named if named and is_database_url(named) else None
         db_path = (
-            Path(env["SENTINEL_DB"]).expanduser()
-            if env.get("SENTINEL_DB")
-            else home / "sentinel.db"
+            Path(named).expanduser() if named and db_url is None else home / "sentinel.db"
         )
         backend = (env.get("SENTINEL_SECRETS_BACKEND") or "").strip().lower() or None
         if backend is not None and backend not in SECRETS_BACKENDS:
@@ -50,7 +78,13 @@ class Settings:
             home=home,
             db_path=db_path,
             secrets_backend=backend,
+            db_url=db_url,
         )
+
+    @property
+    def database(self) -> str:
+        """The store as a person may see it: the file path, or the URL without its password."""
+        return redact_url(self.db_url) if self.db_url else str(self.db_path)
 
     def ensure_home(self) -> Path:
         """Create the home directory (mode 0700) if missing and check we can write into it."""

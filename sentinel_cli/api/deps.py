@@ -54,13 +54,13 @@ class StorePool:
                 return self._idle.pop()
         store = open_store(self.settings)
         if self.busy_timeout_ms is not None:
-            store.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            store.set_lock_timeout(int(self.busy_timeout_ms))
         return store
 
     def release(self, store: Store) -> None:
         try:
-            if store.conn.in_transaction:
-                store.conn.rollback()
+            if store.in_transaction:
+                store.rollback()
         except Exception:
             store.close()
             return

@@ -37,7 +37,7 @@ def _local_backend() -> LocalBackend:
     if saved is not None:
         message = (
             f"logged in to {saved.server}: sentinel db acts on this machine's store "
-            f"{settings.db_path}, not the server's"
+            f"{settings.database}, not the server's"
         )
         # soft_wrap: a path cut in two cannot be copied (as console.line, on stderr).
         console.err().print(f"[yellow]{_escape(message)}[/yellow]", soft_wrap=True)

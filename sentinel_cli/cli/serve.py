@@ -146,7 +146,7 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     typer.echo(
         f"Sentinel on http://{shown}:{port}/ (dashboard), API at /api, docs /api/docs "
-        f"(store: {settings.base.db_path}; rate limits: API {settings.rate_limit or 'off'} per "
+        f"(store: {settings.base.database}; rate limits: API {settings.rate_limit or 'off'} per "
         f"user, web {settings.web_rate_limit or 'off'} per session)"
     )
     if trusted_proxies:

@@ -57,7 +57,7 @@ class LocalBackend(Backend):
             self._store = None
 
     def describe(self) -> Obj:
-        home, database = str(self.settings.home), str(self.settings.db_path)
+        home, database = str(self.settings.home), self.settings.database
         return {"mode": "local", "home": home, "database": database}
 
     def run(self, case: UseCase, values: dict[str, Any]) -> Any:

@@ -55,7 +55,7 @@ def store_status(settings: Settings) -> StoreStatus:
     state = read_schema(settings)
     return {
         "home": str(settings.home),
-        "database": str(state.path),
+        "database": state.database,
         "exists": state.exists,
         "schemaVersion": state.version,
         "latestVersion": state.latest,
@@ -74,7 +74,7 @@ def migrate_store(settings: Settings) -> StoreMigration:
         applied = [_ref(migration_named(number)) for number in store.migrations_applied]
         version = store.schema_version()
     return {
-        "database": str(store.path),
+        "database": store.label,
         "applied": applied,
         "schemaVersion": version,
         "latestVersion": MIGRATIONS[-1].number,

@@ -1,7 +1,10 @@
-"""The local store: the only way into the SQLite file.
+"""The store: the only way into the database, a SQLite file by default or a PostgreSQL server.
 
-``open_store()`` creates the home directory if needed, opens the database with WAL, foreign keys and a
-busy timeout, applies pending migrations, and marks jobs interrupted by a dead process as FAILED. Each
+``open_store()`` creates the home directory if needed, opens the database (SQLite with WAL, foreign
+keys and a busy timeout; PostgreSQL through a pooled connection when ``SENTINEL_DB`` / ``--db`` is a
+``postgresql://`` URL), applies pending migrations, and marks jobs interrupted by a dead process as
+FAILED. Repositories run on a ``store.database.Database``; which dialect it speaks is known inside
+this package only. Each
 table family has a small repository object on the ``Store`` (``store.integrations``, ``store.jobs``,
 ``store.evidence``, ``store.queries``, ``store.exceptions``, ``store.activity``, ``store.kv``,
 ``store.policies``, ``store.reports``, ``store.billing``, ``store.users``, ``store.ratelimits``,
@@ -26,8 +29,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from sentinel_cli.config import Settings
+from sentinel_cli.config import Settings, is_database_url
 from sentinel_cli.store import connection
+from sentinel_cli.store.database import Database
 
 if TYPE_CHECKING:
     from sentinel_cli.store.activity import ActivityRepo
@@ -49,15 +53,14 @@ if TYPE_CHECKING:
     from sentinel_cli.store.workers import WorkersRepo
 
 
-def _repo(module: str, cls: str, conn: sqlite3.Connection) -> Any:
+def _repo(module: str, cls: str, conn: Database) -> Any:
     """A repository of a module imported now; each caller casts it to the class it names."""
     return getattr(importlib.import_module(f"sentinel_cli.store.{module}"), cls)(conn)
 
 
 class Store:
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: Database) -> None:
         self.conn = conn
-        self.path = path
         self.migrations_applied: tuple[int, ...] = ()
         """The migrations ``open_store`` applied to this file just now (``sentinel db migrate``)."""
 
@@ -133,16 +136,41 @@ class Store:
         """Notification destinations, deliveries and announced reminders."""
         return cast("NotificationsRepo", _repo("notifications", "NotificationsRepo", self.conn))
 
+    @property
+    def label(self) -> str:
+        """The database as a person may see it: the file path, or the URL without its password."""
+        return self.conn.label
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``: for status output, never for choosing SQL above the store."""
+        return self.conn.dialect
+
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with connection.transaction(self.conn) as conn:
+    def transaction(self) -> Iterator[Database]:
+        with self.conn.transaction() as conn:
             yield conn
 
+    def set_lock_timeout(self, milliseconds: int) -> None:
+        """How long this store's statements wait for another process's write lock."""
+        self.conn.set_lock_timeout(milliseconds)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+    def rollback(self) -> None:
+        self.conn.rollback()
+
     def table_names(self) -> list[str]:
-        rows = self.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-        ).fetchall()
-        return [r[0] for r in rows]
+        if self.conn.is_postgres:
+            sql = (
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema() ORDER BY table_name"
+            )
+        else:
+            sql = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        return [r[0] for r in self.conn.execute(sql).fetchall()]
 
     def schema_version(self) -> int:
         return connection.current_version(self.conn)
@@ -158,9 +186,13 @@ class Store:
 
 
 def open_store(settings: Settings | Path | str | None = None) -> Store:
-    """Open (creating and migrating as needed) the store named by settings or a path."""
+    """Open (creating and migrating as needed) the store named by settings, a path or a URL."""
     if settings is None:
         settings = Settings.from_env()
+    if isinstance(settings, Settings) and settings.db_url:
+        return _open_postgres(settings.db_url)
+    if isinstance(settings, str) and is_database_url(settings):
+        return _open_postgres(settings)
     if isinstance(settings, Settings):
         if settings.db_path.parent == settings.home:
             settings.ensure_home()
@@ -179,7 +211,25 @@ def open_store(settings: Settings | Path | str | None = None) -> Store:
     except BaseException:
         conn.close()
         raise
-    store = Store(conn, path)
+    store = Store(conn)
+    store.migrations_applied = tuple(applied)
+    return store
+
+
+def _open_postgres(url: str) -> Store:
+    from sentinel_cli.store.postgres import database_failure, open_postgres
+
+    conn = open_postgres(url)
+    try:
+        applied = connection.migrate(conn)
+        connection.recover_interrupted_jobs(conn)
+    except BaseException as exc:
+        conn.close()
+        failure = database_failure(exc, conn.label)
+        if failure is not None:
+            raise failure from exc
+        raise
+    store = Store(conn)
     store.migrations_applied = tuple(applied)
     return store
 

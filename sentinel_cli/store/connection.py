@@ -1,4 +1,4 @@
-"""Opening the SQLite file: pragmas, schema migrations and crash recovery, in one place.
+"""Opening the store's database: SQLite pragmas, schema migrations and crash recovery, in one place.
 
 We use the standard library's ``sqlite3`` directly rather than sqlite-utils here: importing
 sqlite-utils costs ~80 ms, which alone would break the start-up budget of ``sentinel evidence list``
@@ -18,13 +18,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sentinel_cli.errors import StoreUnavailable
-from sentinel_cli.store.migrations import MIGRATIONS
+from sentinel_cli.store.database import BUSY_TIMEOUT_MS, Database, SqliteDatabase
+from sentinel_cli.store.migrations import MIGRATIONS, Migration, split_statements
 from sentinel_cli.timeutil import now_iso
 
-BUSY_TIMEOUT_MS = 15_000
+__all__ = ["BUSY_TIMEOUT_MS", "connect", "migrate", "recover_interrupted_jobs"]
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path) -> SqliteDatabase:
     """Open and configure a connection, turning SQLite's failures into one clear error."""
     if path.exists() and not os.access(path, os.R_OK | os.W_OK):
         raise StoreUnavailable(
@@ -41,7 +42,7 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
-        return conn
+        return SqliteDatabase(conn, str(path))
     except sqlite3.DatabaseError as exc:
         raise _database_error(path, exc) from exc
 
@@ -93,22 +94,23 @@ def _database_error(path: Path, exc: sqlite3.DatabaseError) -> StoreUnavailable:
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """All-or-nothing write: BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any exception."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+def transaction(conn: Database) -> Iterator[Database]:
+    """All-or-nothing write (``Database.transaction``)."""
+    with conn.transaction() as db:
+        yield db
 
 
-def current_version(conn: sqlite3.Connection) -> int:
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        "number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-    )
+def current_version(conn: Database) -> int:
+    """The highest migration applied; 0 for a database Sentinel has not written yet."""
+    if conn.is_postgres:
+        found = conn.execute("SELECT to_regclass('schema_migrations')").fetchone()
+        if found[0] is None:
+            return 0
+    else:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            "number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
     row = conn.execute("SELECT MAX(number) FROM schema_migrations").fetchone()
     return int(row[0] or 0)
 
@@ -122,23 +124,33 @@ def newer_schema(found: int) -> StoreUnavailable:
     )
 
 
-def migrate(conn: sqlite3.Connection) -> list[int]:
-    """Apply missing migrations in order, each in its own transaction. Returns the numbers applied."""
+def migrate(conn: Database) -> list[int]:
+    """Apply missing migrations in order, each in its own transaction. Returns the numbers applied.
+
+    PostgreSQL runs DDL inside transactions too, so on both databases a migration is all or
+    nothing, and the write lock makes concurrent openers apply each exactly once.
+    """
     latest = MIGRATIONS[-1].number
-    if current_version(conn) >= latest:
-        if current_version(conn) > latest:
-            raise newer_schema(current_version(conn))
+    version = current_version(conn)
+    if version >= latest:
+        if version > latest:
+            raise newer_schema(version)
         return []
     applied: list[int] = []
     for migration in MIGRATIONS:
         with transaction(conn):
+            if conn.is_postgres:
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    "number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                )
             # Re-check inside the write lock: another process may have migrated meanwhile.
             done = conn.execute(
                 "SELECT 1 FROM schema_migrations WHERE number = ?", (migration.number,)
             ).fetchone()
             if done:
                 continue
-            for statement in _statements(migration.sql):
+            for statement in statements_of(conn, migration):
                 conn.execute(statement)
             conn.execute(
                 "INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, ?)",
@@ -148,9 +160,13 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
     return applied
 
 
-def _statements(sql: str) -> list[str]:
-    """Split a migration script on ';' (our migrations contain no triggers or string semicolons)."""
-    return [part.strip() for part in sql.split(";") if part.strip()]
+def statements_of(conn: Database, migration: Migration) -> list[str]:
+    """The statements of a migration in the dialect of ``conn``."""
+    if conn.is_postgres:
+        from sentinel_cli.store.postgres_schema import postgres_statements
+
+        return postgres_statements(migration)
+    return split_statements(migration.sql)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -163,7 +179,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def recover_interrupted_jobs(conn: sqlite3.Connection) -> int:
+def recover_interrupted_jobs(conn: Database) -> int:
     """Mark RUNNING jobs whose process is gone as FAILED ("interrupted").
 
     A job records the pid and host that ran it; a job of a live process (a server collecting while a

@@ -17,6 +17,12 @@ class Migration:
     number: int
     name: str
     sql: str
+    """The statements in SQLite's dialect; ``store.postgres_schema`` derives PostgreSQL's."""
+
+
+def split_statements(sql: str) -> list[str]:
+    """A migration script's statements (ours contain no triggers or semicolons in strings)."""
+    return [part.strip() for part in sql.split(";") if part.strip()]
 
 
 M0001_INITIAL = """

@@ -22,7 +22,8 @@ from sentinel_cli.store.migrations import MIGRATIONS, Migration
 
 @dataclass(frozen=True)
 class SchemaState:
-    path: Path
+    database: str
+    """The file path, or the server's URL without its password."""
     exists: bool
     """False: no file yet; the first command that opens the store creates it."""
     version: int
@@ -35,6 +36,8 @@ class SchemaState:
 
 def read_schema(settings: Settings | Path | str) -> SchemaState:
     """The schema state of the store named by settings or a path, read-only."""
+    if isinstance(settings, Settings) and settings.db_url:
+        return _read_postgres(settings.db_url)
     if isinstance(settings, Settings):
         path, home = settings.db_path, settings.home
     else:
@@ -42,7 +45,7 @@ def read_schema(settings: Settings | Path | str) -> SchemaState:
     if not path.parent.exists() and path.parent != home:
         raise connection.missing_directory(path)  # a missing home is merely a fresh one
     if not path.exists():
-        return _state(path, exists=False, applied=set())
+        return _state(str(path), exists=False, applied=set())
     if path.is_dir():
         raise StoreUnavailable(
             f"{path} is a directory, not a database file",
@@ -71,15 +74,36 @@ def read_schema(settings: Settings | Path | str) -> SchemaState:
         raise connection._database_error(path, exc) from exc
     finally:
         conn.close()
-    state = _state(path, exists=True, applied={int(row[0]) for row in rows})
+    state = _state(str(path), exists=True, applied={int(row[0]) for row in rows})
     if state.version > state.latest:
         raise connection.newer_schema(state.version)
     return state
 
 
-def _state(path: Path, *, exists: bool, applied: set[int]) -> SchemaState:
+def _read_postgres(url: str) -> SchemaState:
+    """The same, on a server: ``exists`` says whether Sentinel's tables are there yet."""
+    from sentinel_cli.store.postgres import database_failure, open_postgres
+
+    db = open_postgres(url)
+    try:
+        found = db.execute("SELECT to_regclass('schema_migrations')").fetchone()[0] is not None
+        rows = db.execute("SELECT number FROM schema_migrations").fetchall() if found else []
+    except Exception as exc:
+        failure = database_failure(exc, db.label)
+        if failure is None:
+            raise
+        raise failure from exc
+    finally:
+        db.close()
+    state = _state(db.label, exists=found, applied={int(row[0]) for row in rows})
+    if state.version > state.latest:
+        raise connection.newer_schema(state.version)
+    return state
+
+
+def _state(database: str, *, exists: bool, applied: set[int]) -> SchemaState:
     return SchemaState(
-        path=path,
+        database=database,
         exists=exists,
         version=max(applied, default=0),
         latest=MIGRATIONS[-1].number,

@@ -148,7 +148,7 @@ def run_worker(
         "Sentinel worker: %d thread(s), queue %s, store %s",
         concurrency,
         queue_path(settings),
-        settings.db_path,
+        settings.database,
     )
     keeper.start()
     try:

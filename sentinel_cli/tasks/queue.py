@@ -36,11 +36,12 @@ USE_CASE = "sentinel.use_case"
 
 
 def queue_path(settings: Settings) -> Path:
-    """``SENTINEL_QUEUE`` (a file path), else the store's name with ``-queue`` beside it."""
+    """``SENTINEL_QUEUE`` (a file path), else the store's name with ``-queue`` beside it (in the
+    home directory when the store is on a PostgreSQL server)."""
     configured = os.environ.get(ENV_QUEUE, "").strip()
     if configured:
         return Path(configured).expanduser()
-    db = settings.db_path
+    db = settings.home / "sentinel.db" if settings.db_url else settings.db_path
     return db.with_name(f"{db.stem}-queue{db.suffix or '.db'}")
 
 

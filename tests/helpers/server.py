@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from sentinel_cli.config import Settings
+from sentinel_cli.config import Settings, is_database_url
 
 PASSWORD = "correct horse battery staple"
 ROLES = ("ADMIN", "MEMBER", "VIEWER")
@@ -50,6 +50,9 @@ def server_env(home: Path, **extra: str) -> dict[str, str]:
             **extra,
         }
     )
+    database = os.environ.get("SENTINEL_DB", "")
+    if is_database_url(database) and "SENTINEL_DB" not in extra:
+        env["SENTINEL_DB"] = database  # the test's PostgreSQL schema (tests/conftest.py)
     return env
 
 
