@@ -121,9 +121,15 @@ def log_tail(log: Path, lines: int = LOG_TAIL_LINES) -> str:
 
 
 def start_server(
-    home: Path, port: int, log: Path, log_level: str, db_url: str | None = None
+    home: Path,
+    port: int,
+    log: Path,
+    log_level: str,
+    db_url: str | None = None,
+    extra: tuple[str, ...] = (),
 ) -> subprocess.Popen[bytes]:
-    """``sentinel serve`` on ``port``, its stdout and stderr appended to the file ``log``."""
+    """``sentinel serve`` on ``port``, its stdout and stderr appended to the file ``log``;
+    ``extra``: more ``serve`` options (bench/scale.py passes ``--no-worker``)."""
     env = {
         **os.environ,
         "SENTINEL_HOME": str(home),
@@ -147,6 +153,7 @@ def start_server(
                 "1",
                 "--log-level",
                 log_level,
+                *extra,
             ],
             env=env,
             stdin=subprocess.DEVNULL,

@@ -17,7 +17,7 @@ from typing import Any
 from sentinel_cli.errors import InvalidInput, StoreUnavailable
 from sentinel_cli.yamlio import load_yaml
 
-SECRETS_BACKENDS = ("keyring", "file")
+SECRETS_BACKENDS = ("keyring", "file", "store")
 DATABASE_URL_SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -30,18 +30,48 @@ def redact_url(url: str) -> str:
     """The URL with its password replaced by ``***``: what logs, errors and status output show.
 
     A password can sit in the userinfo (``user:secret@host``) or in a ``password=`` parameter.
+    People paste passwords without percent-encoding them, so the userinfo is taken to end at the
+    last ``@`` before the query (a password may hold ``/``, ``?``, ``#`` or ``@``): a password is
+    masked whole even in a URL the driver will refuse. A query whose values hold ``@`` may then
+    be masked too, which hides more than needed but never the secret.
     """
     import re
 
     scheme, sep, rest = url.partition("://")
     if not sep:
         return url
-    authority, slash, tail = rest.partition("/")
-    userinfo, at, host = authority.rpartition("@")
-    if at and ":" in userinfo:
-        authority = f"{userinfo.split(':', 1)[0]}:***@{host}"
-    tail = re.sub(r"(?i)(password=)[^&]*", r"\1***", tail)
-    return f"{scheme}://{authority}{slash}{tail}"
+    at = _userinfo_end(rest)
+    if at >= 0 and ":" in rest[:at]:
+        rest = f"{rest[:at].split(':', 1)[0]}:***{rest[at:]}"
+    head, mark, params = rest.partition("?")
+    params = re.sub(r"(?i)(password=)[^&]*", r"\1***", params)
+    return f"{scheme}://{head}{mark}{params}"
+
+
+def url_passwords(url: str) -> list[str]:
+    """Every password ``url`` carries, as ``redact_url`` finds them: for masking a driver's
+    message that might quote one (or a piece of one it took for a host name)."""
+    import re
+
+    _, sep, rest = url.partition("://")
+    if not sep:
+        return []
+    found = []
+    at = _userinfo_end(rest)
+    if at >= 0 and ":" in rest[:at]:
+        found.append(rest[:at].split(":", 1)[1])
+    found += re.findall(r"(?i)(?:^|[?&])password=([^&]*)", rest.partition("?")[2])
+    return [p for p in found if p]
+
+
+def _userinfo_end(rest: str) -> int:
+    """Where the userinfo of a URL's part after ``://`` ends (its last ``@`` before the query),
+    or -1 when it has none."""
+    first_at = rest.find("@")
+    if first_at < 0:
+        return -1
+    query = rest.find("?", first_at + 1)
+    return (rest if query < 0 else rest[:query]).rfind("@")
 
 
 @dataclass(frozen=True)
@@ -50,7 +80,9 @@ class Settings:
     db_path: Path
     """The SQLite file; unused when ``db_url`` names a PostgreSQL server."""
     secrets_backend: str | None = None
-    """``keyring`` or ``file`` to force one; ``None`` picks the keyring when one is usable."""
+    """``keyring`` or ``file`` to force one; ``None`` picks the keyring when one is usable;
+    ``store``: the deployment's secrets live in the store, sealed with ``SENTINEL_SECRETS_KEY``
+    (``operations.store_secrets``), so every host sharing the store reads them."""
     db_url: str | None = None
     """A ``postgresql://`` URL: the store lives on that server, not in ``db_path``."""
 
@@ -65,14 +97,12 @@ class Settings:
             home = Path(user_data_dir("sentinel", appauthor=False))
         named = (env.get("SENTINEL_DB") or "").strip()
         db_url = named if named and is_database_url(named) else None
-        db_path = (
-            Path(named).expanduser() if named and db_url is None else home / "sentinel.db"
-        )
+        db_path = Path(named).expanduser() if named and db_url is None else home / "sentinel.db"
         backend = (env.get("SENTINEL_SECRETS_BACKEND") or "").strip().lower() or None
         if backend is not None and backend not in SECRETS_BACKENDS:
             raise InvalidInput(
                 f"SENTINEL_SECRETS_BACKEND={backend!r} is not a secrets backend",
-                hint="use 'keyring' or 'file', or unset it to pick automatically",
+                hint="use 'keyring', 'file' or 'store', or unset it to pick automatically",
             )
         return cls(
             home=home,

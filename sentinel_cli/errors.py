@@ -67,10 +67,12 @@ class PlanLimitExceeded(SentinelError):
 
 
 class StoreUnavailable(SentinelError):
-    """The home directory or database cannot be used (unreadable, corrupt, newer schema)."""
+    """The home directory or database cannot be used (unreadable, corrupt, newer schema, a
+    PostgreSQL server that cannot be reached). The API answers 503: the server is up, its store
+    is not, and a retry may well succeed once it is back."""
 
     exit_code = 6
-    http_status = 500
+    http_status = 503
 
 
 class WorkersUnavailable(SentinelError):
@@ -103,6 +105,16 @@ class SecretsUnavailable(SentinelError):
 
     exit_code = 4
     http_status = 400
+
+
+class SecretsKeyUnusable(SecretsUnavailable):
+    """The secrets kept in the store (``SENTINEL_SECRETS_BACKEND=store``) cannot be sealed or
+    opened here: no key given, a malformed one, a key other than the one they were written with,
+    or a row that fails its integrity check. A deployment's configuration (or its database) is at
+    fault, not the request: exit 6 and 503, like a store that cannot be used."""
+
+    exit_code = 6
+    http_status = 503
 
 
 class RateLimited(ExternalServiceError):

@@ -19,7 +19,8 @@ from fastapi import Depends, Request
 
 from sentinel_cli.config import Settings
 from sentinel_cli.egress import EgressPolicy
-from sentinel_cli.secrets import SecretStore, open_secrets
+from sentinel_cli.operations.store_secrets import open_secrets
+from sentinel_cli.secrets import SecretStore
 from sentinel_cli.store import Store, open_store
 
 if TYPE_CHECKING:

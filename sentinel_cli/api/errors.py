@@ -5,8 +5,9 @@ Success is ``{"status": "success", "data": {...}}``; every error, whatever raise
 
 - a ``SentinelError`` from an operation -> its ``http_status`` and message (the messages are written
   for users and never hold a secret), and its class name in the ``X-Sentinel-Error`` header;
-  ``StoreUnavailable`` says only that the store is unavailable, since its message names files on
-  the server;
+  ``StoreUnavailable`` (503) says only that the store is unavailable, since its message names
+  files on the server; so does a database server lost in the middle of a request
+  (``is_store_unavailable``, answered by ``middleware``);
 - FastAPI's request validation (422) -> 400 with the fields at fault; malformed JSON -> 400;
 - Starlette's 404 (unknown route) and 405 (wrong method) -> the envelope, keeping ``Allow``;
 - the store locked by another process's write for longer than a request waits
@@ -34,7 +35,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sentinel_cli.errors import SentinelError, StoreUnavailable, Unauthorized, error_name
-from sentinel_cli.store.errors import is_busy
+from sentinel_cli.store.errors import is_busy, is_connection_failure
 
 log = logging.getLogger("sentinel.api")
 
@@ -57,6 +58,22 @@ def is_store_busy(exc: BaseException) -> bool:
     """Whether the store being locked/busy caused ``exc`` (directly or as its cause); the store
     decides what that looks like for its database (``store.errors.is_busy``)."""
     return is_busy(exc)
+
+
+UNAVAILABLE_MESSAGE = "the server's store is unavailable; see the server log"
+
+
+def is_store_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the store cannot be used right now (it failed to open, or its
+    database server cannot be reached or dropped the connection): 503, never a 500 "bug"."""
+    return isinstance(exc, StoreUnavailable) or is_connection_failure(exc)
+
+
+def unavailable_reason(exc: BaseException) -> str:
+    """What the server log says about it, on one line (the store's messages and the driver's
+    name no password)."""
+    text = exc.message if isinstance(exc, StoreUnavailable) else str(exc)
+    return " ".join(text.split()) or type(exc).__name__
 
 
 def busy_response() -> JSONResponse:
@@ -110,7 +127,7 @@ def _sentinel_error(request: Request, exc: Exception) -> JSONResponse:
         return busy_response()
     if isinstance(exc, StoreUnavailable):
         log.error("store unavailable on %s %s: %s", request.method, request.url.path, exc.message)
-        return error_response(status, "the server's store is unavailable; see the server log")
+        return error_response(status, UNAVAILABLE_MESSAGE, {ERROR_HEADER: error_name(exc)})
     headers = {ERROR_HEADER: error_name(exc)}
     if exc.hint:
         headers[HINT_HEADER] = quote(exc.hint, safe=" /:=,.'()[]-_")

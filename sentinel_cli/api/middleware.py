@@ -25,7 +25,9 @@ read then fails and whatever it answers is dropped). A refused request gets the 
 with ``Retry-After`` without reaching the app; a request
 that meets the store locked by another process's write (longer than ``REQUEST_BUSY_TIMEOUT_MS``)
 gets 503 with ``Retry-After``, and a login attempt that cannot be counted is refused that way before
-its password is checked. Every response gets the ``X-RateLimit-*`` headers added as it starts, and
+its password is checked. A store that cannot be used at all (a database server down or unreachable,
+a connection lost mid-request) is 503 too, logged as one line rather than a traceback. Every
+response gets the ``X-RateLimit-*`` headers added as it starts, and
 ``X-Content-Type-Options: nosniff`` and ``Cache-Control: no-store``: API answers are per caller
 (tokens, evidence), so no browser or proxy may keep them; only the docs page's static assets may be
 cached. An exception that escaped the app's
@@ -58,8 +60,12 @@ from sentinel_cli.api.docs import STATIC_PATH
 from sentinel_cli.api.errors import (
     BUSY_MESSAGE,
     BUSY_RETRY_AFTER_SECONDS,
+    ERROR_HEADER,
+    UNAVAILABLE_MESSAGE,
     error_bytes,
     is_store_busy,
+    is_store_unavailable,
+    unavailable_reason,
 )
 from sentinel_cli.api.ratelimit import LoginNotCounted, Verdict
 from sentinel_cli.store import Store
@@ -73,6 +79,8 @@ UNCOUNTED_PATHS = frozenset({"/api/health"})
 NOSNIFF = (b"x-content-type-options", b"nosniff")
 NO_STORE = (b"cache-control", b"no-store")
 BUSY_HEADERS = [(b"retry-after", str(BUSY_RETRY_AFTER_SECONDS).encode())]
+UNAVAILABLE_HEADER = (ERROR_HEADER.lower().encode(), b"StoreUnavailable")
+"""So a CLI logged in to this server exits 6, as it would on an unusable local store."""
 LONG_CACHE = (b"cache-control", b"public, max-age=31536000, immutable")
 JSON_TYPE = b"application/json"
 HTML_TYPE = b"text/html; charset=utf-8"
@@ -258,6 +266,16 @@ class ApiMiddleware:
                 log.warning("store busy: refused %s %s (%s)", scope["method"], scope["path"], exc)
                 await self._send_error(send, realm, 503, BUSY_MESSAGE, [*security, *BUSY_HEADERS])
                 return
+            if is_store_unavailable(exc):
+                log.error(
+                    "store unavailable: refused %s %s: %s",
+                    scope["method"],
+                    scope["path"],
+                    unavailable_reason(exc),
+                )
+                refusal = [*security, UNAVAILABLE_HEADER]
+                await self._send_error(send, realm, 503, UNAVAILABLE_MESSAGE, refusal)
+                return
             log.exception("cannot prepare %s %s", scope["method"], scope["path"])
             await self._send_error(send, realm, 500, "internal server error", security)
             return
@@ -317,6 +335,16 @@ class ApiMiddleware:
                 if is_store_busy(exc) and not started:
                     log.warning("store busy on %s %s: %s", scope["method"], scope["path"], exc)
                     await self._send_error(send, realm, 503, BUSY_MESSAGE, [*extra, *BUSY_HEADERS])
+                    return
+                if is_store_unavailable(exc) and not started:
+                    log.error(
+                        "store unavailable on %s %s: %s",
+                        scope["method"],
+                        scope["path"],
+                        unavailable_reason(exc),
+                    )
+                    refusal = [*extra, UNAVAILABLE_HEADER]
+                    await self._send_error(send, realm, 503, UNAVAILABLE_MESSAGE, refusal)
                     return
                 log.exception("unhandled error on %s %s", scope["method"], scope["path"])
                 if started:

@@ -154,11 +154,14 @@ def emit(data: Any, as_json: bool, render: Callable[[], None]) -> None:
 
 
 def error_line(message: str, hint: str | None = None) -> None:
+    """The error, and its hint, each on one line however long (``soft_wrap``): Rich would cut
+    them at 80 columns on a pipe, and a log line or a URL cut in two cannot be grepped or copied.
+    A terminal still wraps them on screen."""
     from rich.markup import escape
 
-    err().print(f"[bold red]error:[/bold red] [red]{escape(message)}[/red]")
+    err().print(f"[bold red]error:[/bold red] [red]{escape(message)}[/red]", soft_wrap=True)
     if hint:
-        err().print(f"[dim]hint: {escape(hint)}[/dim]")
+        err().print(f"[dim]hint: {escape(hint)}[/dim]", soft_wrap=True)
 
 
 def notice(message: str) -> None:

@@ -1,7 +1,8 @@
 """What a command needs from its environment: settings and the backend.
 
 Built on demand from the environment (``SENTINEL_HOME``, ``SENTINEL_DB``,
-``SENTINEL_SECRETS_BACKEND``) so tests isolate state with one environment variable. Imports are
+``SENTINEL_SECRETS_BACKEND``) so tests isolate state with one environment variable; the global
+``--db`` option sets ``SENTINEL_DB`` (``use_database``). Imports are
 inside the functions: this module is imported by every command group at start-up.
 
 Commands that read or change Sentinel's data use ``backend()``: the local store, or the server
@@ -23,6 +24,25 @@ def settings() -> Settings:
     from sentinel_cli.config import Settings
 
     return Settings.from_env()
+
+
+def use_database(value: str) -> None:
+    """``--db``: the store for this command and every process it starts (``serve``'s workers
+    read ``SENTINEL_DB`` from the environment they inherit). A relative path is made absolute
+    first, so a child working elsewhere opens the same file."""
+    import os
+
+    from sentinel_cli.config import is_database_url
+    from sentinel_cli.errors import InvalidInput
+
+    text = value.strip()
+    if not text:
+        raise InvalidInput("--db is empty", hint="give a SQLite file path or a postgresql:// URL")
+    if not is_database_url(text):
+        from pathlib import Path
+
+        text = str(Path(text).expanduser().absolute())
+    os.environ["SENTINEL_DB"] = text
 
 
 def backend() -> Backend:

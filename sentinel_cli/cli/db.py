@@ -6,14 +6,22 @@ changes nothing, not even creating a missing store) and to migrate before the ne
 (``migrate``). A store no command can use (not a database, unreadable or unwritable, written by a
 newer Sentinel) is one error line and exit 6.
 
-Both act on this machine's store (``SENTINEL_DB``, else ``sentinel.db`` in ``SENTINEL_HOME``), also
-when the CLI is logged in to a server: a server's schema is not reachable over its API, so they say
-on stderr which store they act on rather than refuse (run them on the server's machine for its).
+Both act on this machine's store (``SENTINEL_DB`` or ``--db``, else ``sentinel.db`` in
+``SENTINEL_HOME``), also when the CLI is logged in to a server: a server's schema is not reachable
+over its API, so they say on stderr which store they act on rather than refuse (run them on the
+server's machine for its).
+
+``copy`` moves a store to another database (SQLite to PostgreSQL and back, history included) and
+verifies the copy; it names both ends itself (``--from``, ``--to``), so it ignores ``SENTINEL_DB``
+and any login. Exit 0 when the copy is verified, 1 when the target does not match the source, 7
+when the target already holds data, 6 when either database cannot be used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -24,7 +32,9 @@ from sentinel_cli.cli.options import JSON_OPTION
 if TYPE_CHECKING:
     from sentinel_cli.client.local import LocalBackend
 
-app = typer.Typer(help="This machine's store: schema version and migrations.")
+app = typer.Typer(
+    help="This machine's store: schema version and migrations; copying a store to another database."
+)
 
 
 def _local_backend() -> LocalBackend:
@@ -100,3 +110,96 @@ def migrate(as_json: bool = JSON_OPTION) -> None:
         _migration_lines(applied)
 
     console.emit(data, as_json, render)
+
+
+@contextmanager
+def _copy_progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A Rich bar on stderr while rows are copied (a terminal only), or no callback."""
+    if not (enabled and sys.stderr.isatty()):
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("[bold]Copying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("[dim]{task.fields[label]}"),
+        TimeElapsedColumn(),
+        console=console.err(),
+        transient=True,
+    )
+    task = bar.add_task("copy", total=None, label="reading the source")
+
+    def update(done: int, total: int, label: str) -> None:
+        bar.update(task, completed=done, total=total, label=label)
+
+    with bar:
+        yield update
+
+
+@app.command("copy")
+def copy(
+    source: str = typer.Option(
+        ...,
+        "--from",
+        metavar="PATH_OR_URL",
+        help="The store to copy: a SQLite file or a postgresql:// URL, at the latest schema "
+        "version (it is only read).",
+    ),
+    target: str = typer.Option(
+        ...,
+        "--to",
+        metavar="PATH_OR_URL",
+        help="Where to copy it: a new or empty SQLite file, or the postgresql:// URL of a "
+        "database without Sentinel data (its tables are created).",
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Copy a store, history included, into an empty one (SQLite <-> PostgreSQL) and verify it.
+
+    Verified by per-table row counts and an evidence checksum, which must match (exit 1 if not).
+    """
+    from sentinel_cli.client.local import LocalBackend
+
+    # Both ends are named here: neither this machine's store nor a saved login is involved.
+    with (
+        LocalBackend(context.settings()) as backend,
+        _copy_progress(not as_json) as progress,
+    ):
+        data = backend.copy_store(source, target, progress=progress)
+
+    def render() -> None:
+        rows, seconds = data["rows"], data["seconds"]
+        noun = "row" if rows == 1 else "rows"
+        console.line(
+            f"Copied {rows} {noun} from {_escape(data['source'])} to {_escape(data['target'])} "
+            f"in {seconds:.1f} s."
+        )
+        console.table(
+            None,
+            ["Table", "Source rows", "Target rows", "Same"],
+            [
+                [t["table"], str(t["source"]), str(t["target"]), _mark(t["source"] == t["target"])]
+                for t in data["tables"]
+            ],
+        )
+        sums = data["evidenceChecksum"]
+        console.line(f"Evidence checksum (source): {sums['source']}")
+        console.line(f"Evidence checksum (target): {sums['target']}")
+        if data["verified"]:
+            console.line(
+                "[green]Verified:[/green] every table's row count and the evidence checksum match."
+            )
+
+    console.emit(data, as_json, render)
+    if not data["verified"]:
+        console.error_line(
+            "the copy does not match its source: " + "; ".join(data["mismatches"]),
+            hint="do not use the target; empty it, copy again, and report this if it repeats",
+        )
+        raise typer.Exit(1)
+
+
+def _mark(same: bool) -> str:
+    return "yes" if same else "NO"

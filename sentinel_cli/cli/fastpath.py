@@ -76,9 +76,20 @@ def parse_list_args(argv: list[str]) -> dict[str, object] | None:
     return options
 
 
+def split_global_db(argv: list[str]) -> tuple[str | None, list[str]]:
+    """The root command's ``--db VALUE`` / ``--db=VALUE`` when it comes first, and the rest."""
+    if argv and argv[0].startswith("--db="):
+        return argv[0][len("--db=") :], argv[1:]
+    if len(argv) > 1 and argv[0] == "--db" and not argv[1].startswith("-"):
+        return argv[1], argv[2:]
+    return None, argv
+
+
 def run_fast(argv: list[str]) -> int | None:
-    """Run ``argv`` here and return its exit code, or ``None`` when it is not a fast-path call."""
-    options = parse_list_args(argv)
+    """Run ``argv`` here and return its exit code, or ``None`` when it is not a fast-path call.
+    A leading global ``--db`` is honoured here as the Typer app does (``context.use_database``)."""
+    database, rest = split_global_db(argv)
+    options = parse_list_args(rest)
     if options is None:
         return None
     import sys
@@ -87,6 +98,10 @@ def run_fast(argv: list[str]) -> int | None:
     from sentinel_cli.cli.failure import report_failure
 
     try:
+        if database is not None:
+            from sentinel_cli.cli.context import use_database
+
+            use_database(database)
         # parse_list_args yields only list_evidence's option names, each with its option's type.
         code = list_evidence(**options)  # type: ignore[arg-type]
         sys.stdout.flush()

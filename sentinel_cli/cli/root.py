@@ -76,8 +76,19 @@ def root(
         callback=_version,
         is_eager=True,
     ),
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        metavar="URL_OR_PATH",
+        help="The store for this command: a SQLite file or a postgresql:// URL (the same as "
+        "SENTINEL_DB, which it overrides).",
+    ),
 ) -> None:
     """Sentinel: self-hosted compliance automation over AWS and GitHub evidence."""
+    if db is not None:
+        from sentinel_cli.cli.context import use_database
+
+        use_database(db)
 
 
 # Every command except ``collect`` is loaded on first use: a command module imports its own
@@ -103,6 +114,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "whoami": ("auth", "whoami", "command"),
     "demo": ("demo", "demo", "command"),
     "db": ("db", "app", "group"),
+    "secrets": ("secrets", "app", "group"),
 }
 
 

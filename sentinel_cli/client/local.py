@@ -4,8 +4,8 @@ One store connection per command, opened on first use (``billing plans`` never o
 closed when the command ends; a row's operation is imported when first called, so a command loads
 only the modules it uses (start-up of ``sentinel evidence list``).
 
-``store_status`` and ``migrate_store`` (``sentinel db``) exist here only: a store's schema is the
-business of the machine that holds it, never of a client of its server.
+``store_status``, ``migrate_store`` and ``copy_store`` (``sentinel db``) exist here only: a store's
+schema is the business of the machine that holds it, never of a client of its server.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sentinel_cli.operations.evidence import EvidenceListing
     from sentinel_cli.operations.reports import Verification
     from sentinel_cli.operations.store_admin import StoreMigration, StoreStatus
+    from sentinel_cli.operations.store_copy import StoreCopy
     from sentinel_cli.operations.usecases import UseCase
     from sentinel_cli.secrets import SecretStore
     from sentinel_cli.store import Store
@@ -45,10 +46,12 @@ class LocalBackend(Backend):
     @property
     def secrets(self) -> SecretStore:
         if self._secrets is None:
-            from sentinel_cli.secrets import open_secrets
+            from sentinel_cli.operations.store_secrets import open_secrets
 
             self.settings.ensure_home()
-            self._secrets = open_secrets(self.settings)
+            # Sealed in the store (SENTINEL_SECRETS_BACKEND=store): through this store's connection.
+            store = self.store if self.settings.secrets_backend == "store" else None
+            self._secrets = open_secrets(self.settings, store=store)
         return self._secrets
 
     def close(self) -> None:
@@ -101,3 +104,12 @@ class LocalBackend(Backend):
         from sentinel_cli.operations import store_admin
 
         return store_admin.migrate_store(self.settings)
+
+    def copy_store(
+        self, source: str, target: str, *, progress: Progress | None = None
+    ) -> StoreCopy:
+        """Copy the store at ``source`` into the empty store at ``target`` and verify it; both
+        are named by path or URL, whatever this machine's own store is."""
+        from sentinel_cli.operations import store_copy
+
+        return store_copy.copy_store(source, target, progress=progress)

@@ -8,7 +8,7 @@ this package only. Each
 table family has a small repository object on the ``Store`` (``store.integrations``, ``store.jobs``,
 ``store.evidence``, ``store.queries``, ``store.exceptions``, ``store.activity``, ``store.kv``,
 ``store.policies``, ``store.reports``, ``store.billing``, ``store.users``, ``store.ratelimits``,
-``store.web_sessions``, ``store.changes``, ``store.schedules``, ``store.notifications``);
+``store.web_sessions``, ``store.changes``, ``store.schedules``, ``store.notifications``, ``store.job_parts``);
 all SQL lives in this package.
 
 ``store.schema.read_schema()`` reports the schema version and pending migrations of a store without
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from sentinel_cli.store.changes import ChangesQueries
     from sentinel_cli.store.evidence import EvidenceRepo
     from sentinel_cli.store.integrations import IntegrationsRepo
+    from sentinel_cli.store.job_parts import JobPartsRepo
     from sentinel_cli.store.jobs import JobsRepo
     from sentinel_cli.store.kv import KeyValueRepo
     from sentinel_cli.store.notifications import NotificationsRepo
@@ -71,6 +72,11 @@ class Store:
     @cached_property
     def jobs(self) -> JobsRepo:
         return cast("JobsRepo", _repo("jobs", "JobsRepo", self.conn))
+
+    @cached_property
+    def job_parts(self) -> JobPartsRepo:
+        """Parts of split collections, each run by any worker under its own lease."""
+        return cast("JobPartsRepo", _repo("job_parts", "JobPartsRepo", self.conn))
 
     @cached_property
     def evidence(self) -> EvidenceRepo:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from typing import Any
 
 from sentinel_cli.jsonio import dumps, loads
+from sentinel_cli.store.database import Database
 from sentinel_cli.timeutil import now_iso
 
 
 class ActivityRepo:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Database) -> None:
         self.conn = conn
 
     def record(

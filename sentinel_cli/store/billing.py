@@ -10,8 +10,9 @@ starts at zero without deleting history.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
+
+from sentinel_cli.store.database import Database
 
 _SUBSCRIPTION_COLUMNS = (
     "id, tier, status, current_period_start, current_period_end, created_at, updated_at"
@@ -19,7 +20,7 @@ _SUBSCRIPTION_COLUMNS = (
 
 
 class BillingRepo:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Database) -> None:
         self.conn = conn
 
     def get_subscription(self) -> dict[str, Any] | None:

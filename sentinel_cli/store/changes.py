@@ -18,13 +18,22 @@ walks every past collection of that key. Resources come from two index-only ``DI
 The statements return rowids and index columns only; the few rows a caller shows are read by
 rowid afterwards (``rows``), so a first collection with 15,000 failing items reads 15,000 index
 entries and the 50 rows it prints.
+
+On PostgreSQL the statements run without ``INDEXED BY``, with ``IS NOT DISTINCT FROM`` for
+SQLite's null-safe ``IS`` and ``string_agg`` for ``GROUP_CONCAT``. Its planner too believes a
+(check_id, resource_id) key holds about one row, so it would probe ``evidence_history`` per item
+(every past collection of the key, each a heap visit); with no index hints, the two comparisons
+over whole jobs read each job's items of one status once (``evidence_current``) as
+``MATERIALIZED`` CTEs and match them in memory, a cost that follows the jobs' sizes, never the
+history.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
+
+from sentinel_cli.store.database import Database
 
 FINISHED = ("COMPLETED", "PARTIAL")
 
@@ -35,6 +44,9 @@ _JOB_COLUMNS = (
     "i.name AS integration_name, i.type AS integration_type, i.removed_at AS integration_removed_at"
 )
 _JOBS = "collection_jobs j JOIN integrations i ON i.id = j.integration_id"
+
+_KEY_COLUMNS = "rowid, severity, check_id, resource_id, region"
+"""What the PostgreSQL comparisons keep of a job's items (see the module docstring)."""
 
 ROW_COLUMNS = (
     "e.rowid AS row_id, e.id, e.check_id, e.title, e.status, e.severity, e.category, "
@@ -50,8 +62,18 @@ def _marks(values: Sequence[Any]) -> str:
 
 
 class ChangesQueries:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Database) -> None:
         self.conn = conn
+        postgres = conn.is_postgres
+        self._current = "" if postgres else " INDEXED BY evidence_current"
+        """Pins SQLite to ``evidence_current`` (see the module docstring)."""
+        self._same = "IS NOT DISTINCT FROM" if postgres else "IS"
+        """Equal, NULL equal to NULL (the region of a global item)."""
+        self._severities = (
+            "string_agg(DISTINCT c.severity, ',')"
+            if postgres
+            else "GROUP_CONCAT(DISTINCT c.severity)"
+        )
 
     # -- which jobs -------------------------------------------------------------------------
 
@@ -127,18 +149,30 @@ class ChangesQueries:
     def newly_failing(self, job_id: str, previous_id: str | None) -> list[tuple[Any, ...]]:
         """(rowid, check_id, resource_id, severity) of the job's FAIL items whose key was not FAIL
         in ``previous_id`` (every FAIL item when there is no previous job)."""
+        if previous_id is not None and self.conn.is_postgres:
+            severity, severity_params = self._severity_match("p", "n", [job_id, previous_id])
+            sql = (
+                f"WITH p AS MATERIALIZED (SELECT {_KEY_COLUMNS} FROM evidence "
+                "WHERE job_id = ? AND status = 'FAIL') "
+                "SELECT n.rowid, n.check_id, n.resource_id, n.severity FROM evidence n "
+                "WHERE n.job_id = ? AND n.status = 'FAIL' AND NOT EXISTS (SELECT 1 FROM p "
+                f"WHERE {severity} AND p.check_id = n.check_id AND p.resource_id = n.resource_id "
+                "AND p.region IS NOT DISTINCT FROM n.region)"
+            )
+            rows = self.conn.execute(sql, [previous_id, job_id, *severity_params]).fetchall()
+            return [tuple(r) for r in rows]
         sql = (
             "SELECT n.rowid, n.check_id, n.resource_id, n.severity "
-            "FROM evidence n INDEXED BY evidence_current WHERE n.job_id = ? AND n.status = 'FAIL'"
+            f"FROM evidence n{self._current} WHERE n.job_id = ? AND n.status = 'FAIL'"
         )
         params: list[Any] = [job_id]
         if previous_id is not None:
             severity, severity_params = self._severity_match("p", "n", [job_id, previous_id])
             sql += (
-                " AND NOT EXISTS (SELECT 1 FROM evidence p INDEXED BY evidence_current "
+                f" AND NOT EXISTS (SELECT 1 FROM evidence p{self._current} "
                 f"WHERE p.job_id = ? AND p.status = 'FAIL' AND {severity} "
                 "AND p.check_id = n.check_id AND p.resource_id = n.resource_id "
-                "AND p.region IS n.region)"
+                f"AND p.region {self._same} n.region)"
             )
             params += [previous_id, *severity_params]
         return [tuple(r) for r in self.conn.execute(sql, params).fetchall()]
@@ -147,14 +181,26 @@ class ChangesQueries:
         """(rowid, previous rowid, check_id, resource_id, severity) of the job's PASS items whose
         key was FAIL in ``previous_id``: each previous FAIL item seeks its PASS successor."""
         severity, severity_params = self._severity_match("n", "p", [job_id, previous_id])
+        if self.conn.is_postgres:
+            rows = self.conn.execute(
+                f"WITH p AS MATERIALIZED (SELECT {_KEY_COLUMNS} FROM evidence "
+                "WHERE job_id = ? AND status = 'FAIL'), "
+                f"n AS MATERIALIZED (SELECT {_KEY_COLUMNS} FROM evidence "
+                "WHERE job_id = ? AND status = 'PASS') "
+                "SELECT n.rowid, p.rowid, n.check_id, n.resource_id, n.severity FROM p "
+                f"JOIN n ON {severity} AND n.check_id = p.check_id "
+                "AND n.resource_id = p.resource_id AND n.region IS NOT DISTINCT FROM p.region",
+                [previous_id, job_id, *severity_params],
+            ).fetchall()
+            return [tuple(r) for r in rows]
         rows = self.conn.execute(
             "SELECT n.rowid, p.rowid, n.check_id, n.resource_id, n.severity "
-            "FROM evidence p INDEXED BY evidence_current "
-            "CROSS JOIN evidence n INDEXED BY evidence_current "
+            f"FROM evidence p{self._current} "
+            f"CROSS JOIN evidence n{self._current} "
             "WHERE p.job_id = ? AND p.status = 'FAIL' "
             f"AND n.job_id = ? AND n.status = 'PASS' AND {severity} "
             "AND n.check_id = p.check_id AND n.resource_id = p.resource_id "
-            "AND n.region IS p.region",
+            f"AND n.region {self._same} p.region",
             [previous_id, job_id, *severity_params],
         ).fetchall()
         return [tuple(r) for r in rows]
@@ -169,11 +215,11 @@ class ChangesQueries:
         severity, severity_params = self._severity_match("p", "n", [job_id, previous_id])
         rows = self.conn.execute(
             "SELECT n.rowid, p.id, p.status FROM evidence n "
-            "CROSS JOIN evidence p INDEXED BY evidence_current "
+            f"CROSS JOIN evidence p{self._current} "
             f"WHERE n.rowid IN ({_marks(rowids)}) AND p.job_id = ? "
             f"AND p.status IN ('FAIL', 'ERROR', 'WARNING', 'PASS') AND {severity} "
             "AND p.check_id = n.check_id AND p.resource_id = n.resource_id "
-            "AND p.region IS n.region",
+            f"AND p.region {self._same} n.region",
             [*rowids, previous_id, *severity_params],
         ).fetchall()
         order = ("FAIL", "ERROR", "WARNING", "PASS")
@@ -187,7 +233,7 @@ class ChangesQueries:
     def resource_ids(self, job_id: str) -> set[str]:
         """Every resource id the job holds an item about (an index-only scan)."""
         rows = self.conn.execute(
-            "SELECT DISTINCT resource_id FROM evidence INDEXED BY evidence_current WHERE job_id = ?",
+            f"SELECT DISTINCT resource_id FROM evidence{self._current} WHERE job_id = ?",
             (job_id,),
         ).fetchall()
         return {r[0] for r in rows}
@@ -199,8 +245,8 @@ class ChangesQueries:
         if not resource_ids:
             return {}
         rows = self.conn.execute(
-            "SELECT resource_id, COUNT(*), SUM(status = 'FAIL'), MIN(rowid) "
-            "FROM evidence INDEXED BY evidence_current "
+            "SELECT resource_id, COUNT(*), SUM(CASE WHEN status = 'FAIL' THEN 1 ELSE 0 END), "
+            f"MIN(rowid) FROM evidence{self._current} "
             f"WHERE job_id = ? AND resource_id IN ({_marks(resource_ids)}) GROUP BY resource_id",
             [job_id, *resource_ids],
         ).fetchall()
@@ -211,8 +257,8 @@ class ChangesQueries:
         counts): ``check_id``, ``title``, ``severity`` (each one recorded), ``count`` and
         ``row_id``, the first ERROR item of the check."""
         sql = (
-            "SELECT c.check_id, MAX(c.title) AS title, GROUP_CONCAT(DISTINCT c.severity) AS "
-            "severities, SUM(c.count) AS count FROM evidence_check_counts c "
+            f"SELECT c.check_id, MAX(c.title) AS title, {self._severities} AS severities, "
+            "SUM(c.count) AS count FROM evidence_check_counts c "
             "WHERE c.job_id = ? AND c.status = 'ERROR'"
         )
         params: list[Any] = [job_id]
@@ -228,7 +274,7 @@ class ChangesQueries:
         ids = [c["check_id"] for c in checks]
         first = dict(
             self.conn.execute(
-                "SELECT check_id, MIN(rowid) FROM evidence INDEXED BY evidence_current "
+                f"SELECT check_id, MIN(rowid) FROM evidence{self._current} "
                 f"WHERE job_id = ? AND status = 'ERROR' AND check_id IN ({_marks(ids)}) "
                 "GROUP BY check_id",
                 [job_id, *ids],

@@ -150,8 +150,7 @@ def migrate(conn: Database) -> list[int]:
             ).fetchone()
             if done:
                 continue
-            for statement in statements_of(conn, migration):
-                conn.execute(statement)
+            conn.execute_script(statements_of(conn, migration))
             conn.execute(
                 "INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, ?)",
                 (migration.number, migration.name, now_iso()),

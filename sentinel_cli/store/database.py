@@ -66,6 +66,11 @@ class Database:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         raise NotImplementedError
 
+    def execute_script(self, statements: Sequence[str]) -> None:
+        """Run statements without parameters (a migration), inside the caller's transaction."""
+        for statement in statements:
+            self.execute(statement)
+
     @contextmanager
     def transaction(self) -> Iterator[Database]:
         raise NotImplementedError

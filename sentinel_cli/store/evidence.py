@@ -9,12 +9,12 @@ the raw data shown by ``sentinel evidence show``.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sentinel_cli.jsonio import dumps
+from sentinel_cli.store.database import Database
 from sentinel_cli.timeutil import now_iso
 
 
@@ -46,7 +46,7 @@ class EvidenceRecord:
 
 
 class EvidenceRepo:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Database) -> None:
         self.conn = conn
 
     def insert_many(
@@ -87,7 +87,8 @@ class EvidenceRepo:
                 )
             )
         self.conn.executemany(
-            "INSERT OR IGNORE INTO raw_blobs (sha256, data, size, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO raw_blobs (sha256, data, size, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
             [(d, t, len(t.encode("utf-8")), now) for d, t in blobs.items()],
         )
         self.conn.executemany(
@@ -114,7 +115,7 @@ class EvidenceRepo:
             "INSERT INTO evidence_check_counts (job_id, check_id, status, severity, category, "
             "controls, title, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (job_id, check_id, status, severity, category, controls) "
-            "DO UPDATE SET count = count + excluded.count",
+            "DO UPDATE SET count = evidence_check_counts.count + excluded.count",
             [(job_id, *key, title, n) for key, (title, n) in counts.items()],
         )
 

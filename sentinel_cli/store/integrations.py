@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from sentinel_cli.jsonio import dumps, loads
+from sentinel_cli.store.database import Database, Row
 from sentinel_cli.timeutil import now_iso
 
 _COLUMNS = (
@@ -14,7 +14,7 @@ _COLUMNS = (
 )
 
 
-def _row(row: sqlite3.Row) -> dict[str, Any]:
+def _row(row: Row) -> dict[str, Any]:
     out = dict(row)
     out["config"] = loads(out["config"], {})
     out["settings"] = loads(out["settings"], {})
@@ -23,7 +23,7 @@ def _row(row: sqlite3.Row) -> dict[str, Any]:
 
 
 class IntegrationsRepo:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Database) -> None:
         self.conn = conn
 
     def insert(
@@ -64,12 +64,19 @@ class IntegrationsRepo:
         return None if row is None else _row(row)
 
     def find_by_prefix(self, prefix: str, *, limit: int = 2) -> list[dict[str, Any]]:
-        """Integrations whose id starts with ``prefix`` (users may type the first characters),
-        compared as a text range: ``%`` and ``_`` in what a user typed are not wildcards."""
+        """Integrations whose id starts with ``prefix`` (users may type the first characters).
+        ``%`` and ``_`` in what a user typed are not wildcards: SQLite compares a text range (its
+        byte order makes that exact, and the primary key answers it); PostgreSQL asks
+        ``starts_with``, since a server's collation need not sort like bytes."""
+        params: tuple[str, ...]
+        if self.conn.is_postgres:
+            match, params = "starts_with(i.id, ?)", (prefix,)
+        else:
+            match, params = "i.id >= ? AND i.id < ?", (prefix, prefix + "\uffff")
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM integrations i WHERE i.id >= ? AND i.id < ? "
+            f"SELECT {_COLUMNS} FROM integrations i WHERE {match} "
             "AND i.removed_at IS NULL ORDER BY i.id LIMIT ?",
-            (prefix, prefix + "\uffff", limit),
+            (*params, limit),
         ).fetchall()
         return [_row(r) for r in rows]
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 from typing import Any
 
 from sentinel_cli.jsonio import dumps
+from sentinel_cli.store.database import Database
 from sentinel_cli.timeutil import now_iso
 
 _COLUMNS = (
@@ -26,7 +26,7 @@ _COLUMNS = (
 
 
 class JobsRepo:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Database) -> None:
         self.conn = conn
 
     def start(

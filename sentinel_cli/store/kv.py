@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from sentinel_cli.jsonio import dumps, loads
+from sentinel_cli.store.database import Database
 from sentinel_cli.timeutil import now_iso
 
 
 class KeyValueRepo:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Database) -> None:
         self.conn = conn
 
     def get(self, key: str, default: Any = None) -> Any:

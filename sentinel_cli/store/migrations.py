@@ -403,6 +403,45 @@ CREATE TABLE workers (
 ) WITHOUT ROWID
 """
 
+# Migration 12: the parts of a split collection. A large collection (an AWS organisation, a
+# GitHub organisation with many repositories) is cut by the worker that takes it into parts (one
+# per account, one per batch of repositories, one for the org-level reads) that any worker may
+# run, each under its own lease like a job. ``result`` holds the part's slice of the inventory as
+# JSON until the worker that ends the last part merges the slices and stores the evidence.
+M0012_JOB_PARTS = """
+CREATE TABLE job_parts (
+    job_id TEXT NOT NULL REFERENCES collection_jobs(id) ON DELETE CASCADE,
+    part_key TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    scope TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('PENDING', 'RUNNING', 'DONE', 'FAILED')),
+    lease_owner TEXT,
+    lease_expires_at REAL,
+    attempt INTEGER NOT NULL DEFAULT 1,
+    result TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    PRIMARY KEY (job_id, part_key)
+);
+CREATE INDEX job_parts_leases ON job_parts (status, lease_expires_at)
+"""
+
+# Migration 13: secrets kept in the store (``SENTINEL_SECRETS_BACKEND=store``), for deployments
+# whose hosts share one PostgreSQL store and so must share integration tokens and the JWT signing
+# key. A row never holds a secret in clear: ``sealed`` is base64 of nonce + AES-256-GCM ciphertext
+# (the secret's name is its associated data), and ``key_id`` names the key that sealed it, so a
+# host given another key is told so instead of failing on the cipher.
+M0013_STORED_SECRETS = """
+CREATE TABLE stored_secrets (
+    name TEXT PRIMARY KEY,
+    key_id TEXT NOT NULL,
+    sealed TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) WITHOUT ROWID
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", M0001_INITIAL),
     Migration(2, "evidence query indexes and per-check counts", M0002_EVIDENCE_QUERIES),
@@ -415,4 +454,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "collection schedules", M0009_SCHEDULES),
     Migration(10, "notification destinations, deliveries and reminders", M0010_NOTIFICATIONS),
     Migration(11, "queue workers that are alive", M0011_WORKERS),
+    Migration(12, "parts of split collections", M0012_JOB_PARTS),
+    Migration(13, "secrets kept in the store, encrypted", M0013_STORED_SECRETS),
 )

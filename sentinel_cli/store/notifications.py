@@ -5,7 +5,7 @@ has are filtered by event in Python. Deliveries keep no foreign key to their des
 outlives a removed one; listings join the destination when it still exists. A delivery's state
 only moves forward: ``record_attempt`` updates a PENDING row only, so a delivery sent twice by two
 workers (a task re-run after a lost acknowledgement) is recorded once. ``claim_reminder`` is the
-once-per-item rule of reminders: an ``INSERT OR IGNORE`` on (event, item, due date), true for the
+once-per-item rule of reminders: an ``ON CONFLICT DO NOTHING`` on (event, item, due date), true for the
 one caller that inserted.
 
 ``job_facts`` reads the columns of a collection job that notifications need (its outcome, how it
@@ -15,10 +15,10 @@ failed, when it ran) with the integration's name, so planning a job's messages i
 from __future__ import annotations
 
 import builtins
-import sqlite3
 from typing import Any
 
 from sentinel_cli.jsonio import dumps, loads
+from sentinel_cli.store.database import Database, Row
 
 _DESTINATION_COLUMNS = "id, kind, target, events, min_severity, created_by, created_at"
 _DELIVERY_COLUMNS = (
@@ -29,14 +29,14 @@ _DELIVERY_COLUMNS = (
 _DELIVERIES = "notify_deliveries d LEFT JOIN notify_destinations n ON n.id = d.destination_id"
 
 
-def _destination(row: sqlite3.Row) -> dict[str, Any]:
+def _destination(row: Row) -> dict[str, Any]:
     out = dict(row)
     out["events"] = loads(out["events"], [])
     return out
 
 
 class NotificationsRepo:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Database) -> None:
         self.conn = conn
 
     # -- destinations -------------------------------------------------------------------------
@@ -65,11 +65,17 @@ class NotificationsRepo:
         return None if row is None else _destination(row)
 
     def destinations_by_prefix(self, prefix: str) -> builtins.list[dict[str, Any]]:
-        """Destinations whose id starts with ``prefix`` (a text range: no LIKE wildcards)."""
+        """Destinations whose id starts with ``prefix``, without LIKE wildcards: a text range in
+        SQLite (byte order), ``starts_with`` in PostgreSQL (whose collation need not be bytes)."""
+        params: tuple[str, ...]
+        if self.conn.is_postgres:
+            match, params = "starts_with(id, ?)", (prefix,)
+        else:
+            match, params = "id >= ? AND id < ?", (prefix, prefix + "\uffff")
         rows = self.conn.execute(
-            f"SELECT {_DESTINATION_COLUMNS} FROM notify_destinations WHERE id >= ? AND id < ? "
+            f"SELECT {_DESTINATION_COLUMNS} FROM notify_destinations WHERE {match} "
             "ORDER BY id LIMIT 2",
-            (prefix, prefix + "\uffff"),
+            params,
         ).fetchall()
         return [_destination(r) for r in rows]
 
@@ -184,8 +190,8 @@ class NotificationsRepo:
     def claim_reminder(self, *, event: str, item_id: str, due_date: str, sent_at: str) -> bool:
         """Remember that ``item_id`` was announced for ``due_date``; true only the first time."""
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO notify_reminders (event, item_id, due_date, sent_at) "
-            "VALUES (?, ?, ?, ?)",
+            "INSERT INTO notify_reminders (event, item_id, due_date, sent_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (event, item_id, due_date, sent_at),
         )
         return cur.rowcount == 1

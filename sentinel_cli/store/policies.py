@@ -11,10 +11,10 @@ against the store. ``missing_fields`` lists the required fields a draft shows as
 from __future__ import annotations
 
 import builtins
-import sqlite3
 from typing import Any
 
 from sentinel_cli.jsonio import dumps, loads
+from sentinel_cli.store.database import Database, Row
 
 _COLUMNS = (
     "id, template_id, template_version, title, version, status, owner, approved_by, approved_at, "
@@ -27,7 +27,7 @@ _SUMMARY_COLUMNS = (
 )
 
 
-def _row(row: sqlite3.Row) -> dict[str, Any]:
+def _row(row: Row) -> dict[str, Any]:
     out = dict(row)
     if "data" in out:
         out["data"] = loads(out["data"], {})
@@ -37,7 +37,7 @@ def _row(row: sqlite3.Row) -> dict[str, Any]:
 
 
 class PoliciesRepo:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Database) -> None:
         self.conn = conn
 
     def insert(
@@ -106,9 +106,11 @@ class PoliciesRepo:
             else "WHERE version = (SELECT MAX(version) FROM policies AS p2 "
             "WHERE p2.template_id = policies.template_id)"
         )
+        # lower() folds ASCII letters only, as SQLite's NOCASE does (and PostgreSQL's under the
+        # C locale), so both databases list titles in the same case-blind order.
         rows = self.conn.execute(
             f"SELECT {_SUMMARY_COLUMNS} FROM policies {where} "
-            "ORDER BY title COLLATE NOCASE, template_id, version DESC"
+            "ORDER BY lower(title), template_id, version DESC"
         ).fetchall()
         return [_row(r) for r in rows]
 

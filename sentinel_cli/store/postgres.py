@@ -1,8 +1,9 @@
 """The store on a PostgreSQL server, through psycopg 3 and its connection pool.
 
 Imported only when ``SENTINEL_DB`` (or ``--db``) is a ``postgresql://`` URL, so the SQLite start-up
-budget never pays for psycopg. Each process keeps one ``psycopg_pool.ConnectionPool`` per URL; a
-``Store`` borrows a connection when it opens and gives it back when it closes.
+budget never pays for psycopg. The first store a process opens has a connection of its own (a CLI
+command needs no more); from the second on, the process keeps one ``psycopg_pool.ConnectionPool``
+per URL, and a ``Store`` borrows a connection when it opens and gives it back when it closes.
 
 Statements are the repositories' own, written with ``?`` placeholders as for SQLite: they become
 ``%s`` here (and a literal ``%`` becomes ``%%``). Rows read by position and by name, as
@@ -24,7 +25,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sentinel_cli.config import redact_url
+from sentinel_cli.config import redact_url, url_passwords
 from sentinel_cli.errors import StoreUnavailable
 from sentinel_cli.store.database import BUSY_TIMEOUT_MS, Cursor, Database, Dialect
 
@@ -40,11 +41,29 @@ DEFAULT_POOL_SIZE = 10
 """Connections one process keeps at most (``SENTINEL_DB_POOL_SIZE`` overrides)."""
 
 _pools: dict[str, ConnectionPool[Any]] = {}
+_opened: set[str] = set()
 _pools_lock = threading.Lock()
+_CONNECTION_OPTIONS: dict[str, Any] = {
+    "autocommit": True,
+    # Text is UTF-8 whatever the database's own encoding (an SQL_ASCII database would
+    # otherwise hand psycopg bytes where every query expects str).
+    "client_encoding": "UTF8",
+}
 
 
 def open_postgres(url: str) -> PostgresDatabase:
-    """A connection from this process's pool for ``url``; one clear error when there is none."""
+    """A connection to ``url``; one clear error when there is none.
+
+    The first store a process opens gets a connection of its own: a CLI command opens one and
+    exits, and a pool (its threads, a second connection) would only slow it down. A process that
+    opens a second store (a server, a worker) gets a pool, and every later store borrows from it.
+    """
+    _require_driver()
+    with _pools_lock:
+        first = url not in _opened
+        _opened.add(url)
+    if first:
+        return PostgresDatabase(_connect(url), None, redact_url(url))
     pool = _pool(url)
     from psycopg_pool import PoolTimeout
 
@@ -61,8 +80,33 @@ def close_pools() -> None:
     with _pools_lock:
         pools = list(_pools.values())
         _pools.clear()
+        _opened.clear()
     for pool in pools:
         pool.close()
+
+
+def _require_driver() -> None:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise StoreUnavailable(
+            "PostgreSQL support is not installed",
+            hint="pip install 'sentinel-compliance[postgres]' (psycopg 3 and its pool)",
+        ) from None
+
+
+def _connect(url: str) -> psycopg.Connection[Any]:
+    """A configured connection of its own, or the server's reason for refusing one."""
+    import psycopg
+
+    try:
+        conn = psycopg.connect(url, connect_timeout=_connect_timeout(), **_CONNECTION_OPTIONS)
+    except (
+        Exception
+    ) as exc:  # psycopg.Error; a malformed URL or option: ProgrammingError, ValueError
+        raise _unreachable(url, _reason(exc, url)) from None
+    _configure(conn)
+    return conn
 
 
 def _pool(url: str) -> ConnectionPool[Any]:
@@ -71,7 +115,6 @@ def _pool(url: str) -> ConnectionPool[Any]:
         if pool is not None:
             return pool
         try:
-            import psycopg  # noqa: F401
             from psycopg_pool import ConnectionPool
         except ImportError:
             raise StoreUnavailable(
@@ -87,7 +130,7 @@ def _pool(url: str) -> ConnectionPool[Any]:
             url,
             min_size=1,
             max_size=_pool_size(),
-            kwargs={"autocommit": True, "connect_timeout": _connect_timeout()},
+            kwargs={**_CONNECTION_OPTIONS, "connect_timeout": _connect_timeout()},
             configure=_configure,
             reset=_reset,
             name="sentinel-store",
@@ -102,7 +145,7 @@ def _probe(url: str) -> str | None:
     import psycopg
 
     try:
-        with psycopg.connect(url, connect_timeout=_connect_timeout(), autocommit=True):
+        with psycopg.connect(url, connect_timeout=_connect_timeout(), **_CONNECTION_OPTIONS):
             return None
     except psycopg.Error as exc:
         return _reason(exc, url)
@@ -111,21 +154,18 @@ def _probe(url: str) -> str | None:
 
 
 def _reason(exc: BaseException, url: str) -> str:
-    """The driver's message on one line, never containing the password."""
+    """The driver's message on one line, never containing the password: nor a piece of one,
+    which libpq quotes as a host name when a password with ``@`` or ``/`` was not
+    percent-encoded (``user:p@ss@host`` fails to resolve host ``ss@host``)."""
+    import re
+
     text = " ".join(str(exc).split()) or type(exc).__name__
-    password = _password_of(url)
-    if password:
-        text = text.replace(password, "***")
+    for password in url_passwords(url):
+        pieces = [password, *re.split(r"[@/?#:&=]", password)]
+        for piece in sorted(pieces, key=len, reverse=True):
+            if len(piece) >= 3:  # shorter ones would garble the message, not hide much
+                text = text.replace(piece, "***")
     return text
-
-
-def _password_of(url: str) -> str | None:
-    from urllib.parse import urlsplit
-
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None
 
 
 def _unreachable(url: str, reason: str | None) -> StoreUnavailable:
@@ -229,6 +269,12 @@ class PostgresDatabase(Database):
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.raw.cursor() as cursor:
             cursor.executemany(to_postgres(sql), [_params(r) for r in rows])
+
+    def execute_script(self, statements: Sequence[str]) -> None:
+        """All in one round trip (the simple query protocol takes several statements at once):
+        a fresh schema's migrations cost one exchange each instead of one per statement."""
+        if statements:
+            self.raw.execute(";\n".join(statements))
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:

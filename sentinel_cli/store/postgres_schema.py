@@ -3,6 +3,8 @@
 Migrations are written once, in the SQLite dialect (``store.migrations``); ``postgres_statements``
 rewrites each for PostgreSQL by a few fixed rules, so a migration added later is added once:
 
+- ``TEXT`` columns compare byte by byte (``COLLATE "C"``), as SQLite's do, whatever the database's
+  default collation: ordering by id, and id-prefix lookups done as text ranges, mean the same.
 - ``INTEGER`` columns become ``BIGINT`` (SQLite integers are 64-bit), ``REAL`` becomes
   ``DOUBLE PRECISION`` (PostgreSQL's ``REAL`` is 32-bit: Unix seconds would lose their fraction),
   ``BLOB`` becomes ``BYTEA``.
@@ -50,6 +52,7 @@ def postgres_statements(migration: Migration) -> list[str]:
 
 
 def _types(statement: str) -> str:
+    statement = re.sub(r"\bTEXT\b", 'TEXT COLLATE "C"', statement)
     statement = re.sub(r"\bINTEGER\b", "BIGINT", statement)
     statement = re.sub(r"\bREAL\b", "DOUBLE PRECISION", statement)
     return re.sub(r"\bBLOB\b", "BYTEA", statement)

@@ -23,11 +23,15 @@ from the index alone just as ``evidence_current`` does without the filter.
 Risk exceptions are matched with Python's ``fnmatch.fnmatchcase`` (resource patterns are globs) through
 a SQL function registered on the connection. The SQL only calls it for items whose check has an
 active exception and whose status can be excepted, so stores without exceptions pay nothing.
+PostgreSQL has no such functions: there the same rule is a ``CASE`` over the exceptions, each glob
+translated to an anchored POSIX regular expression (``store.globs``) with the same meaning.
+
+On PostgreSQL the SQLite planner hints (the unary ``+``) are left out, since its planner has
+statistics, and ``json_each`` becomes the ``jsonb`` containment it stands for.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -35,6 +39,8 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from sentinel_cli.jsonio import loads
+from sentinel_cli.store.database import Cursor, Database, Row, SqliteDatabase
+from sentinel_cli.store.globs import glob_to_regex
 
 STATUS_ORDER = ("FAIL", "ERROR", "WARNING", "PASS")
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
@@ -95,19 +101,50 @@ class ExceptionRules:
                 return exception_id
         return None
 
-    def sql(self) -> tuple[str, list[Any]]:
-        """A SQL expression over ``e`` giving the covering exception id, or NULL."""
+    def sql(
+        self, *, postgres: bool = False, table: str = "e", function: str = _UDF_NAME
+    ) -> tuple[str, list[Any]]:
+        """A SQL expression over ``table``'s ``status``, ``check_id`` and ``resource_id`` giving
+        the covering exception id, or NULL (``table=""``: the bare columns).
+
+        On SQLite it calls ``function``, which the caller registers on the connection as
+        ``match``; on PostgreSQL (``postgres``) it is plain SQL: each exception, in order, as a
+        ``WHEN`` on its check and its pattern's regular expression, so the first exception of a
+        check that matches wins, as in ``match``."""
         if not self._by_check:
             return "NULL", []
+        col = f"{table}." if table else ""
         checks = self.check_ids
-        sql = (
-            f"CASE WHEN e.status IN ({placeholders(self.statuses)}) AND e.check_id IN ({placeholders(checks)}) "
-            f"THEN {_UDF_NAME}(e.check_id, e.resource_id) END"
+        guard = (
+            f"{col}status IN ({placeholders(self.statuses)}) "
+            f"AND {col}check_id IN ({placeholders(checks)})"
         )
-        return sql, [*self.statuses, *checks]
+        if not postgres:
+            sql = f"CASE WHEN {guard} THEN {function}({col}check_id, {col}resource_id) END"
+            return sql, [*self.statuses, *checks]
+        whens: list[str] = []
+        params: list[Any] = []
+        for check_id, rules in self._by_check.items():
+            for pattern, exception_id in rules:
+                condition, condition_params = _resource_condition(f"{col}resource_id", pattern)
+                whens.append(f"WHEN {col}check_id = ?{condition} THEN ?")
+                params.extend([check_id, *condition_params, exception_id])
+        sql = f"CASE WHEN {guard} THEN CASE {' '.join(whens)} END END"
+        return sql, [*self.statuses, *checks, *params]
 
 
 NO_EXCEPTIONS = ExceptionRules()
+
+
+def _resource_condition(column: str, pattern: str) -> tuple[str, list[Any]]:
+    """`` AND <column matches pattern>`` for PostgreSQL, with its parameters: nothing for a
+    pattern matching every id, an equality for one without wildcards, else a regular expression
+    (``store.globs``)."""
+    if pattern and set(pattern) <= {"*"}:
+        return "", []
+    if not any(c in pattern for c in "*?["):
+        return f" AND {column} = ?", [pattern]
+    return f" AND {column} ~ ?", [glob_to_regex(pattern)]
 
 
 @dataclass(frozen=True)
@@ -133,7 +170,7 @@ def _account_clause(account_id: str | None) -> tuple[str, list[Any]]:
 
 
 class EvidenceQueries:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Database) -> None:
         self.conn = conn
         self._rules: ExceptionRules = NO_EXCEPTIONS
         self._udf_registered = False
@@ -141,11 +178,14 @@ class EvidenceQueries:
     # -- exceptions ------------------------------------------------------------------------
 
     def _use(self, rules: ExceptionRules) -> tuple[str, list[Any]]:
-        """Point the SQL exception function at ``rules`` and return their SQL expression."""
+        """Point the SQL exception function at ``rules`` and return their SQL expression (on
+        PostgreSQL, the expression alone: it needs no function)."""
         self._rules = rules
+        if not isinstance(self.conn, SqliteDatabase):
+            return rules.sql(postgres=True)
         if rules.exceptions and not self._udf_registered:
             # One registration per connection; the function reads whichever rules are current.
-            self.conn.create_function(
+            self.conn.raw.create_function(
                 _UDF_NAME, 2, lambda check, resource: self._rules.match(check, resource)
             )
             self._udf_registered = True
@@ -275,19 +315,36 @@ class EvidenceQueries:
                 parts.append(f"e.check_id IN ({placeholders(flt.check_ids)})")
                 params.extend(flt.check_ids)
             if flt.mixed_check_ids and flt.framework:
-                path = f'$."{flt.framework}"'  # quoted: a framework id may hold a '-'
-                if flt.control:
-                    mapped = (
-                        "EXISTS (SELECT 1 FROM json_each(e.controls, ?) AS c WHERE c.value = ?)"
-                    )
-                    mapped_params: list[Any] = [path, flt.control]
-                else:
-                    mapped = "COALESCE(json_array_length(e.controls, ?), 0) > 0"
-                    mapped_params = [path]
+                mapped, mapped_params = self._mapped(flt.framework, flt.control)
                 parts.append(f"(e.check_id IN ({placeholders(flt.mixed_check_ids)}) AND {mapped})")
                 params.extend([*flt.mixed_check_ids, *mapped_params])
-            clauses.append("(" + " OR ".join(parts) + ")" if parts else "0")
+            clauses.append("(" + " OR ".join(parts) + ")" if parts else "FALSE")
         return " AND ".join(clauses), params
+
+    def _mapped(self, framework: str, control: str | None) -> tuple[str, list[Any]]:
+        """The condition that an item's own ``controls`` map it to ``control`` of ``framework``
+        (to any control of it, without ``control``)."""
+        if self.conn.is_postgres:
+            # ``->`` gives the framework's list (NULL when absent); ``@>`` is "holds the control"
+            # and ``-> 0`` "has a first control", as json_each and json_array_length tell SQLite.
+            if control:
+                return "COALESCE((e.controls::jsonb -> ?) @> to_jsonb(CAST(? AS TEXT)), FALSE)", [
+                    framework,
+                    control,
+                ]
+            return "(e.controls::jsonb -> ? -> 0) IS NOT NULL", [framework]
+        path = f'$."{framework}"'  # quoted: a framework id may hold a '-'
+        if control:
+            return "EXISTS (SELECT 1 FROM json_each(e.controls, ?) AS c WHERE c.value = ?)", [
+                path,
+                control,
+            ]
+        return "COALESCE(json_array_length(e.controls, ?), 0) > 0", [path]
+
+    def _from_offset(self) -> str:
+        """``OFFSET ?`` without a limit: SQLite needs ``LIMIT -1`` before it, PostgreSQL refuses
+        a negative limit."""
+        return " OFFSET ?" if self.conn.is_postgres else " LIMIT -1 OFFSET ?"
 
     def count(
         self,
@@ -421,7 +478,7 @@ class EvidenceQueries:
             sql += " LIMIT ? OFFSET ?"
             params.extend([limit, offset])
         elif offset:
-            sql += " LIMIT -1 OFFSET ?"
+            sql += self._from_offset()
             params.append(offset)
         rowids = [r[0] for r in self.conn.execute(sql, params).fetchall()]
         return self._rows_by_rowid(rowids, expr, expr_params)
@@ -435,13 +492,18 @@ class EvidenceQueries:
         The ordered query runs now, not at the first ``next``: while it is open every other read on
         this connection (the counts of the same listing, the chunks) sees the same snapshot, so a
         collection finishing mid-way cannot make the items disagree with their total.
+
+        On PostgreSQL the driver receives the ordered rowids whole when the query runs (a few
+        bytes per item; the items themselves still come ``chunk`` at a time): that list is the
+        snapshot, and the items of finished jobs it names do not change.
         """
         if not flt.job_ids:
             return iter(())
         expr, expr_params = self._use(rules)
         where, params = self._where(flt)
         cursor = self.conn.execute(
-            f"SELECT e.rowid FROM evidence e WHERE {where} ORDER BY {_ORDER_SQL} LIMIT -1 OFFSET ?",
+            f"SELECT e.rowid FROM evidence e WHERE {where} ORDER BY {_ORDER_SQL}"
+            + self._from_offset(),
             [*params, offset],
         )
 
@@ -450,8 +512,7 @@ class EvidenceQueries:
                 while batch := cursor.fetchmany(chunk):
                     yield from self._rows_by_rowid([r[0] for r in batch], expr, expr_params)
             finally:  # a reader that stopped early (a closed pipe) may let the store close first
-                with suppress(sqlite3.ProgrammingError):
-                    cursor.close()
+                _close_quietly(cursor)
 
         return items()
 
@@ -539,11 +600,13 @@ class EvidenceQueries:
         """The same check on the same resource of the same integration in each collection up to
         ``until``, newest first (through the ``evidence_history`` index: the unary ``+`` keeps
         SQLite from walking ``evidence_integration`` instead, every item of the integration up to
-        ``until``, which it prefers without statistics and which costs 30 ms at 100,000 items)."""
+        ``until``, which it prefers without statistics and which costs 30 ms at 100,000 items;
+        PostgreSQL has statistics, and no unary ``+`` for text)."""
+        integration = "e.integration_id" if self.conn.is_postgres else "+e.integration_id"
         rows = self.conn.execute(
             "SELECT e.id, e.job_id, e.status, e.collected_at, e.sha256, e.message "
             "FROM evidence e WHERE e.check_id = ? AND e.resource_id = ? AND e.collected_at <= ? "
-            "AND +e.integration_id = ? ORDER BY e.collected_at DESC, e.rowid DESC LIMIT ?",
+            f"AND {integration} = ? ORDER BY e.collected_at DESC, e.rowid DESC LIMIT ?",
             (check_id, resource_id, until, integration_id, limit),
         ).fetchall()
         return [dict(r) for r in rows]
@@ -559,7 +622,14 @@ class EvidenceQueries:
         return None if row is None else dict(row)
 
 
-def _item(row: sqlite3.Row) -> dict[str, Any]:
+def _close_quietly(cursor: Cursor) -> None:
+    """Close a cursor that may outlive its connection: closing is only tidying up, so the
+    driver's complaint about a connection already closed is not worth an error."""
+    with suppress(Exception):
+        cursor.close()
+
+
+def _item(row: Row) -> dict[str, Any]:
     out = dict(row)
     out.pop("row_id", None)
     out["remediation"] = loads(out["remediation"], {})

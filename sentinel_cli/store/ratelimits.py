@@ -1,20 +1,21 @@
 """Fixed-window request counters for the API's rate limiter, in the ``rate_limits`` table.
 
-Why in SQLite: ``sentinel serve --workers N`` runs N processes, and a per-process counter would let a
-client make N times its allowance. One row per bucket (``user:<id>``, ``ip:<addr>``,
+Why in the store: ``sentinel serve --workers N`` runs N processes (and several hosts may share one
+PostgreSQL server), and a per-process counter would let a client make N times its allowance. One row per bucket (``user:<id>``, ``ip:<addr>``,
 ``login:<addr>``) holds the start of its current window (epoch seconds, aligned to the window
 length) and the count in it. ``hit`` is a single ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``
-statement: atomic on its own in autocommit mode, so two workers never lose an increment, and a new
-window resets the count in the same statement.
+statement: atomic on its own in autocommit mode on both databases (PostgreSQL's row lock on the
+conflicting row orders two upserts), so two workers never lose an increment, and a new window
+resets the count in the same statement.
 """
 
 from __future__ import annotations
 
-import sqlite3
+from sentinel_cli.store.database import Database
 
 
 class RateLimitsRepo:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Database) -> None:
         self.conn = conn
 
     def hit(self, bucket: str, *, window_start: int) -> int:

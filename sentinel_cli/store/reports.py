@@ -19,19 +19,24 @@ year is 3.6 million rows), so nothing here loads it into Python:
   row at a time, and the only per-row Python work is the row it is drawing.
 
 TEMP tables live in the connection's temporary database (paged to a temporary file beyond the
-page cache), never in the store file; ``close()`` drops them. Each item gets a reference number
-(``ref``, ``E-00042`` in the PDF) in check order, so one check's items form a contiguous range a
-crosswalk can cite. Timestamps are ISO 8601 UTC text, which compares correctly as text.
+page cache), never in the store file; ``close()`` drops them. On PostgreSQL they are the session's
+``pg_temp`` tables, and the session outlives the store: its connection goes back to a pool. So
+building first drops any a previous user of the connection left behind, and ``close()`` drops them
+as on SQLite. Risk exceptions match through a Python function on SQLite and through a ``CASE`` of
+regular expressions (``store.globs``) on PostgreSQL, to the same result. Each item gets a
+reference number (``ref``, ``E-00042`` in the PDF) in check order, so one check's items form a
+contiguous range a crosswalk can cite. Timestamps are ISO 8601 UTC text, which compares correctly
+as text.
 """
 
 from __future__ import annotations
 
 import builtins
-import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sentinel_cli.jsonio import dumps, loads
+from sentinel_cli.store.database import Database, Row, SqliteDatabase
 from sentinel_cli.store.queries import ExceptionRules, placeholders
 
 _REPORT_COLUMNS = (
@@ -47,6 +52,7 @@ SEVERITY_RANK_SQL = (
     "WHEN 'low' THEN 3 WHEN 'info' THEN 4 ELSE 5 END"
 )
 _EXCEPTION_UDF = "sentinel_report_exception"
+_TEMP_TABLES = ("report_item_controls", "report_groups", "report_items", "report_jobs")
 
 _ITEM_COLUMNS = (
     "i.ref, i.integration_id, i.check_id, i.resource_id, i.observations, i.last_seen, "
@@ -56,14 +62,14 @@ _ITEM_COLUMNS = (
 )
 
 
-def _report_row(row: sqlite3.Row) -> dict[str, Any]:
+def _report_row(row: Row) -> dict[str, Any]:
     out = dict(row)
     out["summary"] = loads(out.get("summary"), {})
     return out
 
 
 class ReportsRepo:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Database) -> None:
         self.conn = conn
 
     # -- report rows ---------------------------------------------------------------------------
@@ -101,7 +107,7 @@ class ReportsRepo:
             "WHERE id = ?",
             (
                 file_name,
-                sqlite3.Binary(content),
+                bytes(content),
                 len(content),
                 sha256,
                 pages,
@@ -191,7 +197,7 @@ class PeriodEvidence:
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
+        conn: Database,
         start: str,
         end: str,
         exceptions: Sequence[dict[str, Any]],
@@ -202,6 +208,8 @@ class PeriodEvidence:
         # The same rule as the evidence list: which statuses an exception covers, and how its
         # resource pattern matches.
         self._rules = ExceptionRules(tuple(exceptions))
+        # The schema of the TEMP tables: SQLite's ``temp`` database, PostgreSQL's ``pg_temp``.
+        self._t = "pg_temp" if conn.is_postgres else "temp"
         try:
             self._build()
         except BaseException:
@@ -210,8 +218,25 @@ class PeriodEvidence:
 
     # -- building ------------------------------------------------------------------------------
 
+    def _create_index(self, name: str, table: str, columns: str) -> None:
+        if self.conn.is_postgres:  # an index lives in its table's schema; its name takes none
+            self.conn.execute(f"CREATE INDEX {name} ON pg_temp.{table} ({columns})")
+        else:
+            self.conn.execute(f"CREATE INDEX temp.{name} ON {table} ({columns})")
+
+    def _analyze(self, table: str) -> None:
+        """PostgreSQL's planner knows nothing of a TEMP table's rows until it is analysed
+        (autovacuum never visits them); SQLite's needs no statistics for these plans."""
+        if self.conn.is_postgres:
+            self.conn.execute(f"ANALYZE pg_temp.{table}")
+
     def _build(self) -> None:
-        conn = self.conn
+        conn, t = self.conn, self._t
+        pg = conn.is_postgres
+        # SQLite planner hints (unary ``+`` keeps an index off a column) are not PostgreSQL
+        # syntax, and PostgreSQL spells a NULL-safe comparison ``IS NOT DISTINCT FROM``.
+        hint = "" if pg else "+"
+        same = "IS NOT DISTINCT FROM" if pg else "IS"
         self.close()
         conn.execute(
             "CREATE TEMP TABLE report_jobs (job_id TEXT PRIMARY KEY, integration_id TEXT, "
@@ -220,11 +245,12 @@ class PeriodEvidence:
         # Collections that can hold items of the period: items are stamped with their job's start
         # (collect.py), so a job started after the end or finished before the start has none.
         conn.execute(
-            "INSERT INTO temp.report_jobs SELECT id, integration_id, started_at, finished_at, "
+            f"INSERT INTO {t}.report_jobs SELECT id, integration_id, started_at, finished_at, "
             "status FROM collection_jobs WHERE status IN ('COMPLETED', 'PARTIAL') "
             "AND started_at <= ? AND COALESCE(finished_at, started_at) >= ?",
             (self.end, self.start),
         )
+        self._analyze("report_jobs")
         conn.execute(
             "CREATE TEMP TABLE report_items ("
             " ref INTEGER PRIMARY KEY, integration_id TEXT, check_id TEXT, resource_id TEXT,"
@@ -241,76 +267,99 @@ class PeriodEvidence:
             "CREATE TEMP TABLE report_groups AS "
             "SELECT e.check_id AS check_id, e.resource_id AS resource_id,"
             " e.integration_id AS integration_id, e.region AS region, COUNT(*) AS observations,"
-            " MAX(e.collected_at) AS last_seen, SUM(e.status = 'FAIL') AS fail_observations,"
+            " MAX(e.collected_at) AS last_seen,"
+            " COUNT(*) FILTER (WHERE e.status = 'FAIL') AS fail_observations,"
             " MIN(CASE WHEN e.status = 'FAIL' THEN e.collected_at END) AS first_fail,"
             " MAX(CASE WHEN e.status = 'FAIL' THEN e.collected_at END) AS last_fail"
-            " FROM temp.report_jobs j JOIN evidence e ON e.job_id = j.job_id"
+            f" FROM {t}.report_jobs j JOIN evidence e ON e.job_id = j.job_id"
             " WHERE e.collected_at >= ? AND e.collected_at <= ?"
             " GROUP BY e.check_id, e.resource_id, e.integration_id, e.region",
             (self.start, self.end),
         )
+        self._analyze("report_groups")
         # The latest observation of each: one seek of the evidence_history index per item
         # (the latest insert wins a tie between two collections stamped the same second).
+        # NULLS FIRST: a NULL region sorts as SQLite sorts it, so refs agree on both databases.
         status_rank = STATUS_RANK_SQL.format(col="e.status")
         conn.execute(
-            "INSERT INTO temp.report_items (ref, integration_id, check_id, resource_id, "
+            f"INSERT INTO {t}.report_items (ref, integration_id, check_id, resource_id, "
             "observations, last_seen, fail_observations, first_fail, last_fail, "
             "evidence_id, job_id, title, status, severity, category, resource_type, region, "
             "message, controls, sha256) "
             "SELECT ROW_NUMBER() OVER (ORDER BY a.check_id, "
-            f"{status_rank}, a.resource_id, a.integration_id, a.region), "
+            f"{status_rank}, a.resource_id, a.integration_id, a.region NULLS FIRST), "
             "a.integration_id, a.check_id, a.resource_id, a.observations, a.last_seen, "
             "a.fail_observations, a.first_fail, a.last_fail, e.id, e.job_id, "
             "e.title, e.status, e.severity, e.category, e.resource_type, e.region, e.message, "
             "e.controls, e.sha256 "
-            "FROM temp.report_groups a JOIN evidence e ON e.rowid = ("
+            f"FROM {t}.report_groups a JOIN evidence e ON e.rowid = ("
             " SELECT MAX(l.rowid) FROM evidence l WHERE l.check_id = a.check_id"
             " AND l.resource_id = a.resource_id AND l.collected_at = a.last_seen"
-            " AND +l.integration_id = a.integration_id AND l.region IS a.region"
-            " AND l.job_id IN (SELECT job_id FROM temp.report_jobs))"
+            f" AND {hint}l.integration_id = a.integration_id AND l.region {same} a.region"
+            f" AND l.job_id IN (SELECT job_id FROM {t}.report_jobs))"
         )
-        conn.execute("DROP TABLE temp.report_groups")
+        conn.execute(f"DROP TABLE {t}.report_groups")
         # Remediated: the latest observation passes after a failure; when it first passed again.
         conn.execute(
-            "UPDATE temp.report_items SET remediated_at = ("
+            f"UPDATE {t}.report_items SET remediated_at = ("
             " SELECT MIN(e.collected_at) FROM evidence e"
             " WHERE e.check_id = report_items.check_id"
             " AND e.resource_id = report_items.resource_id"
             " AND e.collected_at > report_items.last_fail AND e.collected_at <= ?"
-            " AND +e.integration_id = report_items.integration_id AND e.status = 'PASS'"
-            " AND e.region IS report_items.region"
-            " AND e.job_id IN (SELECT job_id FROM temp.report_jobs)) "
+            f" AND {hint}e.integration_id = report_items.integration_id AND e.status = 'PASS'"
+            f" AND e.region {same} report_items.region"
+            f" AND e.job_id IN (SELECT job_id FROM {t}.report_jobs)) "
             "WHERE last_fail IS NOT NULL AND status = 'PASS'",
             (self.end,),
         )
         if self._rules.check_ids:
-            conn.create_function(_EXCEPTION_UDF, 2, self._rules.match, deterministic=True)
             checks = self._rules.check_ids
             statuses = list(self._rules.statuses)
+            covering, covering_params = self._exception_sql()
             conn.execute(
-                f"UPDATE temp.report_items SET exception_id = {_EXCEPTION_UDF}(check_id, "
-                f"resource_id) WHERE status IN ({placeholders(statuses)}) "
+                f"UPDATE {t}.report_items SET exception_id = {covering} "
+                f"WHERE status IN ({placeholders(statuses)}) "
                 f"AND check_id IN ({placeholders(checks)})",
-                [*statuses, *checks],
+                [*covering_params, *statuses, *checks],
             )
         conn.execute(
             "CREATE TEMP TABLE report_item_controls (framework TEXT, control_id TEXT, ref INTEGER)"
         )
-        conn.execute(
-            "INSERT INTO temp.report_item_controls SELECT f.key, c.value, i.ref "
-            "FROM temp.report_items i, json_each(i.controls) f, json_each(f.value) c "
-            "WHERE json_valid(i.controls) AND f.type = 'array'"
+        if pg:
+            # ``controls`` is a JSON object of framework -> list of control ids; anything else
+            # (NULL, another shape) maps to no control, as json_valid/type do below.
+            conn.execute(
+                "INSERT INTO pg_temp.report_item_controls SELECT f.key, c.value, i.ref "
+                "FROM pg_temp.report_items i "
+                "CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(i.controls::jsonb) = "
+                "'object' THEN i.controls::jsonb ELSE '{}'::jsonb END) f "
+                "CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof(f.value) "
+                "= 'array' THEN f.value ELSE '[]'::jsonb END) c"
+            )
+        else:
+            conn.execute(
+                "INSERT INTO temp.report_item_controls SELECT f.key, c.value, i.ref "
+                "FROM temp.report_items i, json_each(i.controls) f, json_each(f.value) c "
+                "WHERE json_valid(i.controls) AND f.type = 'array'"
+            )
+        self._create_index(
+            "report_item_controls_control", "report_item_controls", "framework, control_id, ref"
         )
-        conn.execute(
-            "CREATE INDEX temp.report_item_controls_control "
-            "ON report_item_controls (framework, control_id, ref)"
-        )
-        conn.execute("CREATE INDEX temp.report_items_check ON report_items (check_id)")
+        self._create_index("report_items_check", "report_items", "check_id")
+        self._analyze("report_items")
+        self._analyze("report_item_controls")
+
+    def _exception_sql(self) -> tuple[str, list[Any]]:
+        """An expression over a ``report_items`` row: the id of the first exception of its check
+        whose resource glob matches, or NULL (``ExceptionRules.sql`` over the bare columns)."""
+        if isinstance(self.conn, SqliteDatabase):
+            self.conn.raw.create_function(_EXCEPTION_UDF, 2, self._rules.match, deterministic=True)
+        return self._rules.sql(postgres=self.conn.is_postgres, table="", function=_EXCEPTION_UDF)
 
     def close(self) -> None:
         """Drop the TEMP tables (idempotent)."""
-        for table in ("report_item_controls", "report_groups", "report_items", "report_jobs"):
-            self.conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        for table in _TEMP_TABLES:
+            self.conn.execute(f"DROP TABLE IF EXISTS {self._t}.{table}")
 
     def __enter__(self) -> PeriodEvidence:
         return self
@@ -325,8 +374,8 @@ class PeriodEvidence:
         rows = self.conn.execute(
             "SELECT i.id, i.type, i.name, i.external_id, i.removed_at, COUNT(*) AS collections, "
             "MIN(j.started_at) AS first_collection, MAX(j.started_at) AS last_collection, "
-            "SUM(j.status = 'PARTIAL') AS partial "
-            "FROM temp.report_jobs j JOIN integrations i ON i.id = j.integration_id "
+            "COUNT(*) FILTER (WHERE j.status = 'PARTIAL') AS partial "
+            f"FROM {self._t}.report_jobs j JOIN integrations i ON i.id = j.integration_id "
             "WHERE j.started_at >= ? AND j.started_at <= ? "
             "GROUP BY i.id ORDER BY i.type, i.name, i.id",
             (self.start, self.end),
@@ -337,12 +386,11 @@ class PeriodEvidence:
         """Item and observation counts of the period."""
         row = self.conn.execute(
             "SELECT COUNT(*) AS items, COALESCE(SUM(observations), 0) AS observations, "
-            "COALESCE(SUM(last_fail IS NOT NULL), 0) AS failed_in_period, "
-            "COALESCE(SUM(remediated_at IS NOT NULL), 0) AS remediated, "
-            "COALESCE(SUM(exception_id IS NOT NULL), 0) AS excepted, "
-            "COALESCE(SUM(exception_id IS NOT NULL AND status = 'FAIL'), 0) AS excepted_fail, "
+            "COUNT(last_fail) AS failed_in_period, COUNT(remediated_at) AS remediated, "
+            "COUNT(exception_id) AS excepted, "
+            "COUNT(exception_id) FILTER (WHERE status = 'FAIL') AS excepted_fail, "
             "COUNT(DISTINCT check_id) AS checks "
-            "FROM temp.report_items"
+            f"FROM {self._t}.report_items"
         ).fetchone()
         return dict(row)
 
@@ -352,7 +400,7 @@ class PeriodEvidence:
         where = "WHERE exception_id IS NOT NULL" if excepted_only else ""
         rows = self.conn.execute(
             "SELECT 'period' AS job_id, check_id, status, severity, category, controls, "
-            f"MAX(title) AS title, COUNT(*) AS count FROM temp.report_items {where} "
+            f"MAX(title) AS title, COUNT(*) AS count FROM {self._t}.report_items {where} "
             "GROUP BY check_id, status, severity, category, controls"
         ).fetchall()
         return [{**dict(r), "controls": loads(r["controls"], {})} for r in rows]
@@ -363,9 +411,9 @@ class PeriodEvidence:
         Bounded by controls x checks (not items): what a crosswalk cites."""
         rows = self.conn.execute(
             "SELECT c.control_id, i.check_id, MAX(i.title) AS title, COUNT(*) AS items, "
-            "SUM(i.status = 'FAIL' AND i.exception_id IS NULL) AS failing, "
+            "COUNT(*) FILTER (WHERE i.status = 'FAIL' AND i.exception_id IS NULL) AS failing, "
             "MIN(i.ref) AS first_ref, MAX(i.ref) AS last_ref "
-            "FROM temp.report_item_controls c JOIN temp.report_items i ON i.ref = c.ref "
+            f"FROM {self._t}.report_item_controls c JOIN {self._t}.report_items i ON i.ref = c.ref "
             "WHERE c.framework = ? GROUP BY c.control_id, i.check_id "
             "ORDER BY c.control_id, i.check_id",
             (framework,),
@@ -379,23 +427,23 @@ class PeriodEvidence:
         """Per check: items, failing items and the ``ref`` range (checks are contiguous)."""
         rows = self.conn.execute(
             "SELECT check_id, MAX(title) AS title, MAX(severity) AS severity, COUNT(*) AS items, "
-            "SUM(status = 'FAIL' AND exception_id IS NULL) AS failing, "
+            "COUNT(*) FILTER (WHERE status = 'FAIL' AND exception_id IS NULL) AS failing, "
             "MIN(ref) AS first_ref, MAX(ref) AS last_ref "
-            "FROM temp.report_items GROUP BY check_id ORDER BY check_id"
+            f"FROM {self._t}.report_items GROUP BY check_id ORDER BY check_id"
         ).fetchall()
         return [dict(r) for r in rows]
 
     def failing_by_severity(self) -> dict[str, int]:
         """Items whose latest observation fails and is not excepted, by severity."""
         rows = self.conn.execute(
-            "SELECT severity, COUNT(*) FROM temp.report_items "
+            f"SELECT severity, COUNT(*) FROM {self._t}.report_items "
             "WHERE status = 'FAIL' AND exception_id IS NULL GROUP BY severity"
         ).fetchall()
         return {r[0]: int(r[1]) for r in rows}
 
     def status_counts(self) -> dict[str, int]:
         rows = self.conn.execute(
-            "SELECT status, COUNT(*) FROM temp.report_items GROUP BY status"
+            f"SELECT status, COUNT(*) FROM {self._t}.report_items GROUP BY status"
         ).fetchall()
         return {r[0]: int(r[1]) for r in rows}
 
@@ -413,7 +461,7 @@ class PeriodEvidence:
 
     def items(self) -> Iterator[dict[str, Any]]:
         """Every item, in ``ref`` order (by check, worst status first, then resource)."""
-        return self._stream(f"SELECT {_ITEM_COLUMNS} FROM temp.report_items i ORDER BY i.ref")
+        return self._stream(f"SELECT {_ITEM_COLUMNS} FROM {self._t}.report_items i ORDER BY i.ref")
 
     def items_for_control(self, framework: str, control_id: str) -> Iterator[dict[str, Any]]:
         """Items mapped to one control, worst first (status, severity), then check and resource."""
@@ -422,8 +470,8 @@ class PeriodEvidence:
             f"{SEVERITY_RANK_SQL.format(col='i.severity')}, i.ref"
         )
         return self._stream(
-            f"SELECT {_ITEM_COLUMNS} FROM temp.report_item_controls c "
-            "JOIN temp.report_items i ON i.ref = c.ref "
+            f"SELECT {_ITEM_COLUMNS} FROM {self._t}.report_item_controls c "
+            f"JOIN {self._t}.report_items i ON i.ref = c.ref "
             f"WHERE c.framework = ? AND c.control_id = ? ORDER BY {order}",
             (framework, control_id),
         )
@@ -437,9 +485,9 @@ class PeriodEvidence:
         else:
             where, params = "i.last_fail IS NOT NULL", []
         return self._stream(
-            f"SELECT {_ITEM_COLUMNS} FROM temp.report_items i WHERE {where} "
+            f"SELECT {_ITEM_COLUMNS} FROM {self._t}.report_items i WHERE {where} "
             f"ORDER BY {SEVERITY_RANK_SQL.format(col='i.severity')}, "
-            "i.remediated_at IS NOT NULL, i.first_fail, i.check_id, i.resource_id",
+            "i.remediated_at IS NOT NULL, i.first_fail NULLS FIRST, i.check_id, i.resource_id",
             params,
         )
 
@@ -447,7 +495,7 @@ class PeriodEvidence:
         """The worst open failures (latest observation FAIL, not excepted): severity, then age."""
         return list(
             self._stream(
-                f"SELECT {_ITEM_COLUMNS} FROM temp.report_items i "
+                f"SELECT {_ITEM_COLUMNS} FROM {self._t}.report_items i "
                 "WHERE i.status = 'FAIL' AND i.exception_id IS NULL "
                 f"ORDER BY {SEVERITY_RANK_SQL.format(col='i.severity')}, i.first_fail, "
                 "i.check_id, i.resource_id LIMIT ?",
@@ -458,7 +506,7 @@ class PeriodEvidence:
     def manifest(self) -> Iterator[tuple[int, str, str, str]]:
         """(ref, evidence id, collected at, SHA-256 of the raw data) of every item, ref order."""
         cursor = self.conn.execute(
-            "SELECT ref, evidence_id, last_seen, sha256 FROM temp.report_items ORDER BY ref"
+            f"SELECT ref, evidence_id, last_seen, sha256 FROM {self._t}.report_items ORDER BY ref"
         )
         try:
             for row in cursor:
@@ -473,7 +521,7 @@ class PeriodEvidence:
             "SELECT v.integration_id, v.resource_id, v.sha256, v.collected_at, b.data "
             "FROM (SELECT e.integration_id, e.resource_id, e.sha256,"
             " MAX(e.collected_at) AS collected_at"
-            " FROM evidence e JOIN temp.report_jobs j ON j.job_id = e.job_id"
+            f" FROM evidence e JOIN {self._t}.report_jobs j ON j.job_id = e.job_id"
             " WHERE e.check_id = ? AND e.collected_at >= ? AND e.collected_at <= ?"
             " GROUP BY e.integration_id, e.resource_id, e.sha256) AS v "
             "JOIN raw_blobs b ON b.sha256 = v.sha256 "

@@ -8,8 +8,9 @@ ISO 8601 UTC strings, which compare correctly as text.
 from __future__ import annotations
 
 import builtins
-import sqlite3
 from typing import Any
+
+from sentinel_cli.store.database import Database
 
 _COLUMNS = (
     "id, check_id, resource_pattern, reason, owner, expires_at, created_at, created_by, removed_at"
@@ -17,7 +18,7 @@ _COLUMNS = (
 
 
 class RiskExceptionsRepo:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Database) -> None:
         self.conn = conn
 
     def insert(

@@ -3,7 +3,7 @@
 Timestamps are ISO 8601 UTC strings, which compare correctly as text, so "due" is a plain
 ``next_run_at <= now``. A worker claims a due slot with ``claim``: a conditional UPDATE that moves
 ``next_run_at`` forward only if it still holds the value the worker read, so of two workers (or
-two processes on one file) reading the same slot exactly one wins it. Removing an integration is a
+two processes on one database) reading the same slot exactly one wins it. Removing an integration is a
 soft delete (``integrations.removed_at``), which the foreign key's cascade does not see: reads
 that feed people and workers join the integration and leave removed ones out.
 """
@@ -11,8 +11,9 @@ that feed people and workers join the integration and leave removed ones out.
 from __future__ import annotations
 
 import builtins
-import sqlite3
 from typing import Any
+
+from sentinel_cli.store.database import Database
 
 _COLUMNS = (
     "s.integration_id, s.every_seconds, s.cron, s.next_run_at, s.last_run_at, s.last_job_id, "
@@ -24,7 +25,7 @@ _ACTIVE = "i.id IS NOT NULL AND i.removed_at IS NULL"
 
 
 class SchedulesRepo:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Database) -> None:
         self.conn = conn
 
     def upsert(

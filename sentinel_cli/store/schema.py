@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from sentinel_cli.config import Settings
+from sentinel_cli.config import Settings, is_database_url
 from sentinel_cli.errors import StoreUnavailable
 from sentinel_cli.store import connection
 from sentinel_cli.store.migrations import MIGRATIONS, Migration
@@ -35,9 +35,11 @@ class SchemaState:
 
 
 def read_schema(settings: Settings | Path | str) -> SchemaState:
-    """The schema state of the store named by settings or a path, read-only."""
+    """The schema state of the store named by settings, a path or a URL, read-only."""
     if isinstance(settings, Settings) and settings.db_url:
         return _read_postgres(settings.db_url)
+    if isinstance(settings, str) and is_database_url(settings):
+        return _read_postgres(settings)
     if isinstance(settings, Settings):
         path, home = settings.db_path, settings.home
     else:

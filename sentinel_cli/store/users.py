@@ -1,30 +1,35 @@
 """Users of ``sentinel serve``: email, argon2 password hash, role, disabled flag.
 
-The table exists since migration 1. Emails are unique case-insensitively (``COLLATE NOCASE`` on the
-column), so lookups by email go through that collation and ``Alice@x`` and ``alice@x`` are one user.
+The table exists since migration 1. Emails are unique case-insensitively, so ``Alice@x`` and
+``alice@x`` are one user: in SQLite the column is ``COLLATE NOCASE`` and a plain ``email = ?`` goes
+through that collation and its index; PostgreSQL has a unique index on ``lower(email)`` instead, and
+the same lookup is written against it (``_BY_EMAIL``). Listings order by ``lower(email)`` on both.
 The repository never sees a password, only its hash, and never returns the hash except through
 ``get_with_hash`` (for login), so a listing cannot leak it by accident.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
+from sentinel_cli.store.database import Database, Row
 from sentinel_cli.timeutil import now_iso
 
 _COLUMNS = "id, email, name, role, disabled, created_at, updated_at, last_login_at"
+_BY_EMAIL = {"sqlite": "email = ?", "postgresql": "lower(email) = lower(CAST(? AS TEXT))"}
+"""The case-insensitive match of an email, as each database's unique index on it reads it."""
 
 
-def _row(row: sqlite3.Row) -> dict[str, Any]:
+def _row(row: Row) -> dict[str, Any]:
     out = dict(row)
     out["disabled"] = bool(out["disabled"])
     return out
 
 
 class UsersRepo:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Database) -> None:
         self.conn = conn
+        self._by_email = _BY_EMAIL[conn.dialect]
 
     def insert(
         self,
@@ -49,20 +54,20 @@ class UsersRepo:
 
     def get_by_email(self, email: str) -> dict[str, Any] | None:
         row = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM users WHERE email = ?", (email,)
+            f"SELECT {_COLUMNS} FROM users WHERE {self._by_email}", (email,)
         ).fetchone()
         return None if row is None else _row(row)
 
     def get_with_hash(self, email: str) -> dict[str, Any] | None:
         """The user and its ``password_hash``: for login only."""
         row = self.conn.execute(
-            f"SELECT {_COLUMNS}, password_hash FROM users WHERE email = ?", (email,)
+            f"SELECT {_COLUMNS}, password_hash FROM users WHERE {self._by_email}", (email,)
         ).fetchone()
         return None if row is None else _row(row)
 
     def list(self) -> list[dict[str, Any]]:
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM users ORDER BY created_at, email"
+            f"SELECT {_COLUMNS} FROM users ORDER BY created_at, lower(email)"
         ).fetchall()
         return [_row(r) for r in rows]
 
@@ -93,9 +98,12 @@ class UsersRepo:
         )
 
     def revoke_tokens(self, user_id: str, at: float) -> None:
-        """Refuse every token of this user issued before ``at`` (Unix seconds)."""
+        """Refuse every token of this user issued before ``at`` (Unix seconds); never moves the
+        cut-off back. (The larger of two values is ``MAX(a, b)`` in SQLite, ``GREATEST`` in
+        PostgreSQL, whose ``MAX`` is an aggregate only.)"""
+        larger = "GREATEST" if self.conn.is_postgres else "MAX"
         self.conn.execute(
-            "UPDATE users SET tokens_valid_after = MAX(tokens_valid_after, ?) WHERE id = ?",
+            f"UPDATE users SET tokens_valid_after = {larger}(tokens_valid_after, ?) WHERE id = ?",
             (at, user_id),
         )
 
@@ -118,7 +126,7 @@ class UsersRepo:
         """Refuse one token (logout) until it expires; rows of expired tokens are dropped."""
         self.conn.execute("DELETE FROM revoked_tokens WHERE expires_at < ?", (now,))
         self.conn.execute(
-            "INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)",
+            "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (jti, expires_at),
         )
 

@@ -8,12 +8,13 @@ generation, so the caller can apply the same rules as for a bearer token without
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
+
+from sentinel_cli.store.database import Database
 
 
 class WebSessionsRepo:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Database) -> None:
         self.conn = conn
 
     def insert(

@@ -13,6 +13,7 @@ import pytest
 
 from sentinel_cli.standins.github_api import OWNER_TOKEN, running_github_api
 from sentinel_cli.standins.github_seed import seed_org
+from tests.helpers.dialect import database_env
 from tests.helpers.server import (
     ROLES,
     Api,
@@ -28,30 +29,32 @@ from tests.helpers.server import (
 @pytest.fixture(scope="session")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     home = tmp_path_factory.mktemp("api") / "home"
-    server = Server(
-        home,
-        server_env(
+    with database_env() as database:  # the run's dialect (tests/helpers/dialect.py)
+        server = Server(
             home,
-            SENTINEL_RATE_LIMIT="100000/900",
-            SENTINEL_LOGIN_RATE_LIMIT="1000/900",
-            # The integrations connect to stand-ins on loopback: allowed explicitly.
-            SENTINEL_ALLOW_ENDPOINT_HOSTS="127.0.0.1",
-        ),
-    )
-    home.mkdir(parents=True)
-    created = add_users(
-        server.settings,
-        *((f"{role.lower()}@example.com", role) for role in ROLES),
-    )
-    server.start()
-    try:
-        tokens = {role: login(server, f"{role.lower()}@example.com") for role in ROLES}
-        api = Api(server, created, tokens)
-        yield api
-        for client in api.clients.values():
-            client.close()
-    finally:
-        server.stop()
+            server_env(
+                home,
+                SENTINEL_RATE_LIMIT="100000/900",
+                SENTINEL_LOGIN_RATE_LIMIT="1000/900",
+                # The integrations connect to stand-ins on loopback: allowed explicitly.
+                SENTINEL_ALLOW_ENDPOINT_HOSTS="127.0.0.1",
+                **database,
+            ),
+        )
+        home.mkdir(parents=True)
+        created = add_users(
+            server.settings,
+            *((f"{role.lower()}@example.com", role) for role in ROLES),
+        )
+        server.start()
+        try:
+            tokens = {role: login(server, f"{role.lower()}@example.com") for role in ROLES}
+            api = Api(server, created, tokens)
+            yield api
+            for client in api.clients.values():
+                client.close()
+        finally:
+            server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -53,7 +53,8 @@ def test_an_unhandled_exception_is_a_bare_500_envelope(client: Any) -> None:
 
 def test_store_errors_do_not_leak_paths(client: Any) -> None:
     response = client.get("/api/_test/store")
-    assert response.status_code == 500
+    assert response.status_code == 503
+    assert response.headers["x-sentinel-error"] == "StoreUnavailable"
     assert "/srv/private" not in response.text
     assert response.json()["message"] == "the server's store is unavailable; see the server log"
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers.dialect import database_env
 from tests.helpers.server import (
     PASSWORD,
     Server,
@@ -37,15 +38,16 @@ def _server(home: Path, *args: str) -> Iterator[Server]:
     to_boundary = DAY - time.time() % DAY  # day-long windows: never straddle a boundary
     if to_boundary < 60:
         time.sleep(to_boundary + 1)
-    env = server_env(home, SENTINEL_LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT}/{DAY}")
-    env["FORWARDED_ALLOW_IPS"] = "*"  # uvicorn's own variable is not honoured by serve
-    server = Server(home, env, args=args)
-    add_users(server.settings, (EMAIL, "VIEWER"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    with database_env() as database:
+        env = server_env(home, SENTINEL_LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT}/{DAY}", **database)
+        env["FORWARDED_ALLOW_IPS"] = "*"  # uvicorn's own variable is not honoured by serve
+        server = Server(home, env, args=args)
+        add_users(server.settings, (EMAIL, "VIEWER"))
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -47,6 +47,8 @@ def server_cli(api: Api, monkeypatch: pytest.MonkeyPatch) -> Cli:
     monkeypatch.setenv("SENTINEL_HOME", str(api.server.home))
     monkeypatch.setenv("SENTINEL_SECRETS_BACKEND", "file")
     monkeypatch.delenv("SENTINEL_DB", raising=False)
+    if "SENTINEL_DB" in api.server.env:  # the server's PostgreSQL schema (tests/helpers/dialect.py)
+        monkeypatch.setenv("SENTINEL_DB", api.server.env["SENTINEL_DB"])
     return Cli()
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.helpers.dialect import DIALECTS, database_env
 from tests.helpers.server import Server, add_users, assert_error, data_of, login, server_env
 
 LIMIT = 6
@@ -19,28 +20,34 @@ LOGIN_LIMIT = 3
 DAY = 86400
 
 
-@pytest.fixture(scope="module")
-def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@pytest.fixture(scope="module", params=DIALECTS)
+def limited(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """The counters live in the store, so the module runs once with the server on each database
+    (``tests/helpers/dialect.py``: a shared server cannot take ``both_databases``)."""
     to_boundary = DAY - time.time() % DAY
     if to_boundary < 60:
         time.sleep(to_boundary + 1)
     home = tmp_path_factory.mktemp("limited") / "home"
-    server = Server(
-        home,
-        server_env(
+    with database_env(request.param) as database:
+        server = Server(
             home,
-            SENTINEL_RATE_LIMIT=f"{LIMIT}/{DAY}",
-            SENTINEL_LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT}/{DAY}",
-            # The tests act as a reverse proxy on 127.0.0.1, so each X-Forwarded-For address is
-            # its own client (the default, trusting no proxy, is in test_client_address.py).
-            SENTINEL_FORWARDED_ALLOW_IPS="127.0.0.1",
-        ),
-    )
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+            server_env(
+                home,
+                SENTINEL_RATE_LIMIT=f"{LIMIT}/{DAY}",
+                SENTINEL_LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT}/{DAY}",
+                # The tests act as a reverse proxy on 127.0.0.1, so each X-Forwarded-For address
+                # is its own client (the default, trusting no proxy, is in test_client_address.py).
+                SENTINEL_FORWARDED_ALLOW_IPS="127.0.0.1",
+                **database,
+            ),
+        )
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 def test_first_start_prints_the_one_time_setup_command(limited: Server) -> None:

@@ -33,6 +33,7 @@ from pathlib import Path
 import pytest
 import schemathesis  # noqa: F401  # a test dependency: missing means the install is broken
 
+from tests.helpers.dialect import database_env
 from tests.helpers.estate import build_estate
 from tests.helpers.server import Server, add_users, login, running_server, server_env
 
@@ -57,7 +58,10 @@ ACCESS_LINE = re.compile(r'"(GET|POST|PATCH|DELETE|PUT) (\S+) HTTP/1\.1" (\d)\d\
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("fuzz") / "home"
     limits = {"SENTINEL_RATE_LIMIT": "1000000/900", "SENTINEL_LOGIN_RATE_LIMIT": "off"}
-    with running_server(home, ("admin@example.com", "ADMIN"), **limits) as started:
+    with (
+        database_env() as database,
+        running_server(home, ("admin@example.com", "ADMIN"), **limits, **database) as started,
+    ):
         yield started
 
 

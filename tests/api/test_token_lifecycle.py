@@ -16,6 +16,7 @@ import httpx
 import jwt
 import pytest
 
+from tests.helpers.dialect import database_env
 from tests.helpers.server import (
     PASSWORD,
     Server,
@@ -33,7 +34,10 @@ NEW_PASSWORD = "a brand new passphrase"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("lifecycle") / "home"
     limits = {"SENTINEL_RATE_LIMIT": "100000/900", "SENTINEL_LOGIN_RATE_LIMIT": "1000/900"}
-    with running_server(home, ("root@example.com", "ADMIN"), **limits) as started:
+    with (
+        database_env() as database,
+        running_server(home, ("root@example.com", "ADMIN"), **limits, **database) as started,
+    ):
         yield started
 
 

@@ -13,6 +13,10 @@ from sentinel_cli.operations import users
 from sentinel_cli.store import Store, open_store
 from tests.helpers.cli import Cli
 
+both_databases = pytest.mark.both_databases
+"""The tests whose store work differs by database (emails in any case, counts, the CLI round
+trip) run on PostgreSQL too; the others mostly spend their time hashing passwords."""
+
 PASSWORD = "correct horse battery staple"
 
 
@@ -22,6 +26,7 @@ def store(settings: Settings) -> Iterator[Store]:
         yield s
 
 
+@both_databases
 def test_passwords_are_stored_as_argon2id_hashes(store: Store) -> None:
     user = users.add_user(store, email="a@example.com", role="ADMIN", password=PASSWORD)
     stored = store.users.get_with_hash("a@example.com")
@@ -48,6 +53,7 @@ def test_authenticate_refuses_every_failure_alike(store: Store) -> None:
     assert messages == {"invalid email or password"}
 
 
+@both_databases
 def test_input_rules(store: Store) -> None:
     with pytest.raises(InvalidInput, match="at least 12"):
         users.add_user(store, email="a@example.com", role="ADMIN", password="short")
@@ -62,6 +68,7 @@ def test_input_rules(store: Store) -> None:
         users.remove_user(store, "ghost@example.com")
 
 
+@both_databases
 def test_plan_user_limit_applies_to_adding_and_re_enabling(store: Store) -> None:
     for n in range(3):  # FREE allows 3 enabled users
         users.add_user(store, email=f"u{n}@example.com", role="ADMIN", password=PASSWORD)
@@ -73,6 +80,7 @@ def test_plan_user_limit_applies_to_adding_and_re_enabling(store: Store) -> None
         users.update_user(store, "u2@example.com", disabled=False)
 
 
+@both_databases
 def test_last_enabled_admin_is_protected(store: Store) -> None:
     users.add_user(store, email="a@example.com", role="ADMIN", password=PASSWORD)
     users.add_user(store, email="b@example.com", role="ADMIN", password=PASSWORD)
@@ -88,6 +96,7 @@ def test_last_enabled_admin_is_protected(store: Store) -> None:
     assert [u["email"] for u in users.list_users(store)] == ["a@example.com"]
 
 
+@both_databases
 def test_cli_users_round_trip(cli: Cli) -> None:
     added = cli(
         "users",

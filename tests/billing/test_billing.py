@@ -17,6 +17,8 @@ from sentinel_cli.errors import InvalidInput, PlanLimitExceeded
 from sentinel_cli.operations import billing
 from sentinel_cli.store import Store, open_store
 
+pytestmark = pytest.mark.both_databases
+
 T0 = datetime(2025, 1, 15, 13, 30, tzinfo=UTC)
 
 

@@ -15,7 +15,7 @@ from sentinel_cli.cli import login_state
 from sentinel_cli.client.connection import ClientConfig
 from sentinel_cli.config import Settings
 from sentinel_cli.store import connection
-from sentinel_cli.store.migrations import MIGRATIONS
+from sentinel_cli.store.migrations import MIGRATIONS, split_statements
 from sentinel_cli.timeutil import now_iso
 from tests.helpers.cli import Cli, CliResult
 
@@ -42,7 +42,7 @@ def _store_at(settings: Settings, version: int) -> None:
     conn = connection.connect(settings.db_path)
     connection.current_version(conn)
     for migration in MIGRATIONS[:version]:
-        for statement in connection._statements(migration.sql):
+        for statement in split_statements(migration.sql):
             conn.execute(statement)
         conn.execute(
             "INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, ?)",

@@ -9,11 +9,11 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sentinel_cli.config import Settings
 from sentinel_cli.errors import InvalidInput, NotFound
 from sentinel_cli.operations import exceptions
 from sentinel_cli.operations.changes import changes_for_job, job_changes
@@ -21,6 +21,8 @@ from sentinel_cli.store import open_store
 from sentinel_cli.store.evidence import EvidenceRecord
 from sentinel_cli.timeutil import to_iso
 from tests.helpers.estate import ACCOUNT, ROOT, Estate, Spec, bucket, day_at, records, user
+
+pytestmark = pytest.mark.both_databases
 
 TRAIL = "aws_cloudtrail_multi_region"
 ROTATION = "aws_iam_key_rotation_90d"
@@ -280,9 +282,9 @@ def test_jobs_that_cannot_be_compared_say_why(estate: Estate) -> None:
         job_changes(estate.store, integration=estate.integrations["idle"])
 
 
-def test_an_empty_store_has_nothing_to_compare(tmp_path: Path) -> None:
+def test_an_empty_store_has_nothing_to_compare(settings: Settings) -> None:
     with (
-        open_store(tmp_path / "empty.db") as store,
+        open_store(settings) as store,
         pytest.raises(NotFound, match="no finished collection yet"),
     ):
         job_changes(store)

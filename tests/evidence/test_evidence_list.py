@@ -22,6 +22,8 @@ from tests.helpers.estate import (
     squash,
 )
 
+both_databases = pytest.mark.both_databases
+
 
 def _all(est: Estate, **filters: object) -> list[dict]:
     return ops.list_evidence(est.store, limit=1000, **filters)["evidence"]
@@ -132,6 +134,7 @@ def test_each_filter_alone_and_combined(estate: Estate, filters: dict, pred) -> 
     assert keys(_all(estate, **filters)) == expected
 
 
+@both_databases
 def test_control_filter_uses_each_items_recorded_mapping(estate: Estate) -> None:
     """aws_s3_versioning maps to CC6.1 only in the staging collection (newer catalogue): the
     staging item is listed under CC6.1, the prod items of the same check are not."""
@@ -139,6 +142,24 @@ def test_control_filter_uses_each_items_recorded_mapping(estate: Estate) -> None
     assert keys(items) == {
         ("aws_s3_versioning", "arn:aws:s3:::staging-assets", "FAIL"),
     }
+
+
+@both_databases
+def test_framework_filter_uses_each_items_recorded_mapping(estate: Estate) -> None:
+    """aws_iam_password_policy maps to no ISO 27001 control in prod's collection and to one in
+    another integration's (newer catalogue): under ISO 27001 only that integration's item is
+    listed, counted and streamed."""
+    estate.integration("newer")
+    newer = {"aws_iam_password_policy": {"SOC2": ["CC6.2"], "ISO27001": ["A.5.17"]}}
+    spec = ("aws_iam_password_policy", "210987654321", "FAIL", None)
+    estate.collect("newer-0", "newer", [spec], at=day_at(0, 1), controls=newer)
+    items = _all(estate, framework="ISO27001")
+    policy = [i for i in items if i["checkId"] == "aws_iam_password_policy"]
+    assert [i["resourceId"] for i in policy] == ["210987654321"]
+    assert "aws_iam_root_mfa" in {i["checkId"] for i in items}
+    listing = ops.evidence_listing(estate.store, framework="ISO27001", all_items=True, offset=1)
+    assert listing.data["pagination"]["total"] == len(items)
+    assert [i["id"] for i in listing.iter_items()] == [i["id"] for i in items[1:]]
 
 
 def test_integration_filter_by_id_and_prefix(estate: Estate) -> None:

@@ -9,6 +9,8 @@ from sentinel_cli.store import Store
 from sentinel_cli.store.queries import NO_EXCEPTIONS, EvidenceFilter
 from tests.helpers.estate import Estate
 
+pytestmark = pytest.mark.both_databases
+
 
 def _sorted_all(store: Store, flt: EvidenceFilter) -> list[str]:
     # limit=None takes the plain ORDER BY path over every matching item: the reference order.

@@ -23,6 +23,8 @@ from tests.helpers.estate import (
     squash,
 )
 
+both_databases = pytest.mark.both_databases
+
 
 def _current_record(est: Estate, check_id: str, resource_id: str):
     return next(
@@ -30,6 +32,7 @@ def _current_record(est: Estate, check_id: str, resource_id: str):
     )
 
 
+@both_databases
 def test_show_full_item_with_history(estate: Estate) -> None:
     rec = _current_record(estate, "aws_s3_bucket_default_encryption", bucket("acme-data"))
     item = evidence_item.get_evidence(estate.store, rec.id[:10])["evidence"]
@@ -78,6 +81,7 @@ def test_show_reports_the_exception(estate: Estate) -> None:
     assert item["excepted"] is True and item["exception"]["reason"] == "key on order"
 
 
+@both_databases
 def test_show_unknown_short_and_ambiguous_ids(estate: Estate) -> None:
     with pytest.raises(NotFound):
         evidence_item.get_evidence(estate.store, "ffffffff-ffff")
@@ -114,6 +118,7 @@ def test_cli_show(cli: Cli, estate: Estate) -> None:
     assert cli("evidence", "show", "ffffffff-ffff").exit_code == 3
 
 
+@both_databases
 def test_stats(estate: Estate) -> None:
     stats = evidence_stats.evidence_stats(estate.store)
     current = estate.current()
@@ -192,6 +197,7 @@ def test_compliance_soc2(estate: Estate) -> None:
     assert first["status"] == "FAIL"
 
 
+@both_databases
 def test_compliance_excepted_failures_pass_and_limit_ids(estate: Estate) -> None:
     exc_ops.add_exception(
         estate.store,

@@ -218,6 +218,7 @@ def test_a_members_exception_lasts_at_most_365_days(estate: Estate) -> None:
 
 
 def test_the_cap_is_read_from_settings_yaml(settings: Settings, estate: Estate) -> None:
+    settings.settings_file.parent.mkdir(parents=True, exist_ok=True)  # no store file made it
     settings.settings_file.write_text("exceptions:\n  maxDays: 30\n", encoding="utf-8")
     now = day_at(0)
     with pytest.raises(InvalidInput, match="at most 30 days"):

@@ -5,21 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.helpers.cli import Cli
+from tests.helpers.stored import stored_bytes
 
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzSENTINELTEST"
 AWS_KEY_ID = "AKIAIOSFODNN7SENTINEL"
 GH_TOKEN = "ghp_sentinelTestToken0123456789abcdef"
-
-
-def _all_bytes(home: Path) -> bytes:
-    """Everything SQLite may hold: the database and its WAL."""
-    data = b""
-    for name in ("sentinel.db", "sentinel.db-wal"):
-        path = home / name
-        if path.exists():
-            data += path.read_bytes()
-    return data
+both_databases = pytest.mark.both_databases
+"""The tests that write and read integrations through the store run on PostgreSQL too."""
 
 
 def test_help_lists_command_groups(cli: Cli) -> None:
@@ -37,6 +32,7 @@ def test_version(cli: Cli) -> None:
     assert result.stdout.strip() == f"sentinel {__version__}"
 
 
+@both_databases
 def test_github_connect_list_remove_round_trip(cli: Cli, home: Path) -> None:
     connected = cli(
         "integrations",
@@ -64,7 +60,7 @@ def test_github_connect_list_remove_round_trip(cli: Cli, home: Path) -> None:
     assert GH_TOKEN in secrets[f"integration:{item['id']}"]
     for output in (connected.stdout, listed.stdout):
         assert GH_TOKEN not in output
-    stored = _all_bytes(home)
+    stored = stored_bytes(home)
     # The database really is where the integration lives (so the absence below means something).
     assert stored and item["id"].encode() in stored and b"Prod GitHub" in stored
     assert GH_TOKEN.encode() not in stored
@@ -76,6 +72,7 @@ def test_github_connect_list_remove_round_trip(cli: Cli, home: Path) -> None:
     assert f"integration:{item['id']}" not in json.loads((home / "secrets.json").read_text())
 
 
+@both_databases
 def test_aws_connect_with_keys_never_stores_or_prints_the_secret(cli: Cli, home: Path) -> None:
     connected = cli(
         "integrations",
@@ -109,7 +106,7 @@ def test_aws_connect_with_keys_never_stores_or_prints_the_secret(cli: Cli, home:
         cli("integrations", "list").stdout,
     ):
         assert AWS_SECRET not in output and AWS_KEY_ID not in output
-    stored = _all_bytes(home)
+    stored = stored_bytes(home)
     # The database really is where the integration lives (so the absence below means something).
     assert stored and item["id"].encode() in stored
     assert AWS_SECRET.encode() not in stored
@@ -208,7 +205,10 @@ def test_bad_aws_input_is_refused_and_nothing_stored(cli: Cli) -> None:
     assert cli("integrations", "list", "--json").json()["integrations"] == []
 
 
-def test_corrupt_database_is_one_clear_line(cli: Cli, home: Path) -> None:
+def test_corrupt_database_is_one_clear_line(
+    cli: Cli, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SENTINEL_DB", raising=False)  # the SQLite file in the home, on any run
     home.mkdir(parents=True)
     (home / "sentinel.db").write_bytes(b"definitely not sqlite" * 50)
     result = cli("integrations", "list")
@@ -222,11 +222,13 @@ def test_home_that_cannot_be_created(cli: Cli, tmp_path: Path, monkeypatch) -> N
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     monkeypatch.setenv("SENTINEL_HOME", str(blocker / "home"))
+    monkeypatch.delenv("SENTINEL_DB", raising=False)  # the store is a file in that home
     result = cli("integrations", "list")
     assert result.exit_code == 6
     assert "cannot create the Sentinel home directory" in result.stderr
 
 
+@both_databases
 def test_jobs_of_a_new_integration_is_empty(cli: Cli) -> None:
     item = cli(
         "integrations",
@@ -244,6 +246,7 @@ def test_jobs_of_a_new_integration_is_empty(cli: Cli) -> None:
     assert result.json() == {"jobs": []}
 
 
+@both_databases
 def test_connect_records_activity(cli: Cli, settings) -> None:  # type: ignore[no-untyped-def]
     from sentinel_cli.store import open_store
 

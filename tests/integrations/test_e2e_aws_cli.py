@@ -16,6 +16,7 @@ from sentinel_cli.standins.aws_seed import SeedManifest, seed_account
 from sentinel_cli.standins.moto_server import MOTO_ENV, running_moto_server, set_moto_auth
 from sentinel_cli.store import open_store
 from tests.helpers.cli import Cli
+from tests.helpers.stored import stored_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -166,7 +167,7 @@ def test_seeded_misconfigurations_fail_and_twins_pass(
     # Moto's missing APIs are ERROR naming the call, never PASS.
     assert ev[("aws_ssm_instance_managed", acct)] == "ERROR"
 
-    db_bytes = b"".join(p.read_bytes() for p in home.glob("sentinel.db*"))
+    db_bytes = stored_bytes(home)
     # The database really is where the integration and its evidence live, so the absence of the
     # secret below means something (a renamed database file would leave nothing to search).
     integration_id = connected.json()["integration"]["id"]

@@ -15,6 +15,7 @@ from sentinel_cli.standins.github_api import MEMBER_TOKEN, OWNER_TOKEN, running_
 from sentinel_cli.standins.github_seed import seed_org
 from sentinel_cli.store import open_store
 from tests.helpers.cli import Cli
+from tests.helpers.stored import stored_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -93,7 +94,9 @@ def test_connect_and_collect_reports_each_misconfiguration(
         if c == "github_webhooks_secret_tls" and r.startswith("acme/web#hook-")
     ]
     assert hooks and set(hooks) == {"FAIL"}
-    assert OWNER_TOKEN.encode() not in (home / "sentinel.db").read_bytes()
+    stored = stored_bytes(home)
+    assert integration["id"].encode() in stored  # the store holds the integration, not its token
+    assert OWNER_TOKEN.encode() not in stored
 
     jobs = cli("integrations", "jobs", integration["id"], "--json").json()["jobs"]
     assert [j["id"] for j in jobs] == [job["id"]]

@@ -8,6 +8,9 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
+from sentinel_cli.config import Settings
 from sentinel_cli.operations import exceptions, notify
 from sentinel_cli.operations.notify_payloads import MAX_ITEMS
 from sentinel_cli.secrets import FileSecrets
@@ -23,9 +26,14 @@ from tests.helpers.estate import (
     user,
 )
 
+# Destinations, deliveries and reminders planned from real collections: on both databases.
+pytestmark = pytest.mark.both_databases
+
 
 def _secrets(store: Store) -> FileSecrets:
-    return FileSecrets(store.path.parent / "secrets.json")
+    """The file secrets of the test's home (beside the SQLite file; the home also when the store
+    is on PostgreSQL)."""
+    return FileSecrets(Settings.from_env().home / "secrets.json")
 
 
 def _add(store: Store, kind: str = "webhook", **options: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from sentinel_cli.config import Settings
 from sentinel_cli.egress import EgressPolicy
 from sentinel_cli.errors import InvalidInput
 from sentinel_cli.operations import notify
@@ -26,7 +27,9 @@ ALLOWING = EgressPolicy.server({"SENTINEL_ALLOW_ENDPOINT_HOSTS": "127.0.0.1"})
 
 
 def _secrets(store: Store) -> FileSecrets:
-    return FileSecrets(store.path.parent / "secrets.json")
+    """The file secrets of the test's home (beside the SQLite file; the home also when the store
+    is on PostgreSQL)."""
+    return FileSecrets(Settings.from_env().home / "secrets.json")
 
 
 def _plan(estate: Estate) -> str:

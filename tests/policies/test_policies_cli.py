@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from sentinel_cli.config import Settings
+from sentinel_cli.store import open_store
 from tests.helpers.cli import Cli
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "company.yaml"
@@ -38,12 +38,13 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def _rows(home: Path, table: str) -> int:
+def _rows(table: str) -> int:
     """Rows of a table; a store never created (input refused before it was opened) has none."""
-    if not (home / "sentinel.db").exists():
+    settings = Settings.from_env()
+    if not settings.db_url and not settings.db_path.exists():
         return 0
-    with sqlite3.connect(home / "sentinel.db") as conn:
-        return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    with open_store(settings) as store:
+        return int(store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
 
 def _generate(cli: Cli, *args: str) -> dict:
@@ -68,7 +69,7 @@ def test_templates_json_and_table(cli: Cli) -> None:
     assert cli("policies", "templates").exit_code == 0
 
 
-def test_generate_list_show_approve_round_trip(cli: Cli, home: Path) -> None:
+def test_generate_list_show_approve_round_trip(cli: Cli) -> None:
     first = _generate(cli, "backup-policy", *BASE_SET)
     assert first["version"] == 1 and first["status"] == "DRAFT"
     assert first["owner"] == "security@acme.example"
@@ -103,7 +104,7 @@ def test_generate_list_show_approve_round_trip(cli: Cli, home: Path) -> None:
     due = dt.datetime.fromisoformat(item["nextReviewAt"].replace("Z", "+00:00"))
     assert (due - approved_at).days in (365, 366)
     assert "APPROVED" in cli("policies", "list").stdout
-    assert _rows(home, "activity") == 3
+    assert _rows("activity") == 3
 
 
 def test_profile_commands_and_profile_feeds_generation(cli: Cli) -> None:
@@ -154,7 +155,7 @@ def test_data_file_and_set_precedence(cli: Cli) -> None:
     ],
 )
 def test_bad_input_is_one_error_and_stores_nothing(
-    cli: Cli, home: Path, tmp_path: Path, args: tuple[str, ...], code: int, needle: str
+    cli: Cli, tmp_path: Path, args: tuple[str, ...], code: int, needle: str
 ) -> None:
     data = tmp_path / "company.yaml"
     data.write_text("companyName: Acme\n  bad: [indent\n")
@@ -163,7 +164,7 @@ def test_bad_input_is_one_error_and_stores_nothing(
     assert result.exit_code == code, result.stderr
     assert needle in _flat(result.stderr)
     assert result.stderr.count("error:") == 1
-    assert _rows(home, "policies") == 0 and _rows(home, "activity") == 0
+    assert _rows("policies") == 0 and _rows("activity") == 0
 
 
 SPEC_SETS = (

@@ -18,6 +18,8 @@ from sentinel_cli.operations import policies as ops
 from sentinel_cli.rendering.policies import list_templates
 from sentinel_cli.store import Store, open_store
 
+pytestmark = pytest.mark.both_databases
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "company.yaml"
 T0 = dt.datetime(2025, 3, 1, 9, 30, tzinfo=dt.UTC)
 BASE = {

@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pypdf
+import pytest
 
 from sentinel_cli.config import Settings
 from sentinel_cli.inventory.report import SCORE_DEFINITION
@@ -22,6 +23,8 @@ from sentinel_cli.operations import exceptions as exception_ops
 from sentinel_cli.operations import reports as ops
 from sentinel_cli.store import open_store
 from tests.helpers.estate import ACCOUNT, ROOT, Estate, Spec, bucket, day_at, user
+
+pytestmark = pytest.mark.both_databases
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 PERIOD_START = (NOW - timedelta(days=5)).date().isoformat()

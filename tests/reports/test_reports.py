@@ -175,8 +175,11 @@ def golden(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Golden]:
 
 
 @pytest.fixture
-def store_home(golden: Golden, home: Path) -> Path:
-    """This test's SENTINEL_HOME holding a copy of the golden database."""
+def store_home(golden: Golden, home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test's SENTINEL_HOME holding a copy of the golden database. The golden store is an
+    SQLite file copied once per test, so these tests stay on SQLite even when a run points
+    every test at PostgreSQL (``test_report_scores`` and ``test_reports_period`` cover it)."""
+    monkeypatch.delenv("SENTINEL_DB", raising=False)
     home.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(golden.db, home / "sentinel.db")
     return home

@@ -1,18 +1,21 @@
 """The period semantics of reports, on a hand-built history where every expected value is known:
 which observation represents an item, how observations and failures are counted, when an item
-counts as remediated, and which collections are in or out of the period."""
+counts as remediated, and which collections are in or out of the period. On SQLite and PostgreSQL
+(the TEMP tables, the JSON of the control mappings and the exception globs differ between them)."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from sentinel_cli.config import Settings
 from sentinel_cli.store import Store, open_store
 from sentinel_cli.store.evidence import EvidenceRecord
+
+pytestmark = pytest.mark.both_databases
 
 CONTROLS = {"SOC2": ["CC6.1"], "ISO27001": ["A.8.5"]}
 
@@ -59,8 +62,8 @@ def _job(
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with open_store(tmp_path / "sentinel.db") as st:
+def store(settings: Settings) -> Iterator[Store]:
+    with open_store(settings) as st:
         a, b = str(uuid.uuid4()), str(uuid.uuid4())
         for iid, name in ((a, "one"), (b, "two")):
             st.integrations.insert(
@@ -171,5 +174,47 @@ def test_totals_controls_failures_and_exceptions(store: Store) -> None:
         assert [m[0] for m in manifest] == [1, 2, 3, 4, 5]
         assert all(len(sha) == 64 for *_rest, sha in manifest)
     # close() dropped the temporary tables: the connection is clean for the next report.
-    temp = store.conn.execute("SELECT name FROM sqlite_temp_master WHERE type = 'table'")
-    assert temp.fetchall() == []
+    assert _temp_tables(store) == []
+
+
+def _temp_tables(store: Store) -> list[str]:
+    if store.conn.is_postgres:
+        sql = "SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema()"
+    else:
+        sql = "SELECT name FROM sqlite_temp_master"
+    return [r[0] for r in store.conn.execute(sql).fetchall()]
+
+
+def test_exception_globs_match_as_fnmatch_does_first_exception_wins(store: Store) -> None:
+    """Resource patterns are globs (``*``, ``?``, sets, negated sets) matched case-sensitively;
+    of two exceptions of one check covering an item, the first (the list's order) is its."""
+    exceptions = [
+        {"id": "exc-none", "check_id": "chk", "resource_pattern": "[!xyz]"},
+        {"id": "exc-set", "check_id": "chk", "resource_pattern": "[y-z]"},
+        {"id": "exc-any", "check_id": "chk", "resource_pattern": "?"},
+        {"id": "exc-other-check", "check_id": "w", "resource_pattern": "Q*"},
+    ]
+    with store.reports.period(
+        "2025-02-01T00:00:00Z", "2025-02-28T23:59:59Z", exceptions=exceptions
+    ) as evidence:
+        covered = {
+            (i["check_id"], i["resource_id"], i["status"]): i["exception_id"]
+            for i in evidence.items()
+        }
+    assert covered == {
+        ("chk", "x", "PASS"): None,  # a passing item is never excepted
+        ("chk", "y", "FAIL"): "exc-set",  # "?" matches too, but comes later
+        ("chk", "z", "FAIL"): "exc-set",
+        ("chk", "x", "FAIL"): "exc-any",  # integration two's x
+        ("w", "q", "WARNING"): None,  # globs are case-sensitive
+    }
+
+
+def test_a_build_clears_tables_a_previous_user_of_the_connection_left(store: Store) -> None:
+    """A pooled connection can come back holding a report's TEMP tables (a process killed
+    between build and close); the next report starts from its own, not from those."""
+    first = store.reports.period("2025-02-01T00:00:00Z", "2025-02-28T23:59:59Z")
+    assert len(list(first.items())) == 5  # never closed
+    with store.reports.period("2025-02-06T00:00:00Z", "2025-02-12T23:59:59Z") as second:
+        assert [i["resource_id"] for i in second.items()] == ["x"]
+    assert _temp_tables(store) == []

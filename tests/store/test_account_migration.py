@@ -7,11 +7,15 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
+
 from sentinel_cli.config import Settings
 from sentinel_cli.operations import evidence as ops
 from sentinel_cli.store import connection, open_store
-from sentinel_cli.store.migrations import MIGRATIONS
+from sentinel_cli.store.migrations import MIGRATIONS, split_statements
 from sentinel_cli.timeutil import now_iso
+
+pytestmark = pytest.mark.usefixtures("sqlite_file")  # old SQLite scripts: SQLite only
 
 AT = "2025-01-02T10:00:00Z"
 
@@ -21,7 +25,7 @@ def _store_at_version_6(settings: Settings) -> dict[str, str]:
     conn = connection.connect(settings.db_path)
     connection.current_version(conn)
     for migration in MIGRATIONS[:6]:
-        for statement in connection._statements(migration.sql):
+        for statement in split_statements(migration.sql):
             conn.execute(statement)
         conn.execute(
             "INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, ?)",
@@ -61,7 +65,6 @@ def _store_at_version_6(settings: Settings) -> dict[str, str]:
             "'A check', 1)",
             (job,),
         )
-    conn.commit()
     conn.close()
     return ids
 

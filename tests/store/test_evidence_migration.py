@@ -6,19 +6,24 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
+
 from sentinel_cli.config import Settings
 from sentinel_cli.operations import evidence as ops
 from sentinel_cli.operations import evidence_stats
 from sentinel_cli.store import connection, open_store
-from sentinel_cli.store.migrations import MIGRATIONS
+from sentinel_cli.store.database import SqliteDatabase
+from sentinel_cli.store.migrations import MIGRATIONS, split_statements
 from sentinel_cli.timeutil import now_iso
+
+pytestmark = pytest.mark.usefixtures("sqlite_file")  # old SQLite scripts: SQLite only
 
 
 def _store_at_version_1(settings: Settings) -> dict[str, str]:
     settings.ensure_home()
     conn = connection.connect(settings.db_path)
     connection.current_version(conn)
-    for statement in connection._statements(MIGRATIONS[0].sql):
+    for statement in split_statements(MIGRATIONS[0].sql):
         conn.execute(statement)
     conn.execute(
         "INSERT INTO schema_migrations (number, name, applied_at) VALUES (1, 'initial schema', ?)",
@@ -90,13 +95,14 @@ def test_the_list_query_uses_the_index(settings: Settings) -> None:
     _store_at_version_1(settings)
     with open_store(settings) as store:
         statements: list[str] = []
-        store.conn.set_trace_callback(statements.append)
+        assert isinstance(store.conn, SqliteDatabase)
+        store.conn.raw.set_trace_callback(statements.append)
         try:
             page = ops.list_evidence(store, status="FAIL")["evidence"]
             # An export reads every matching item (no page): the other row-id query.
             export = ops.evidence_listing(store, status="FAIL", output="csv").items
         finally:
-            store.conn.set_trace_callback(None)
+            store.conn.raw.set_trace_callback(None)
         assert [i["resourceId"] for i in page] == ["b3", "b2"]
         assert [i["resourceId"] for i in export] == ["b3", "b2"]
         rowid_queries = [

@@ -17,7 +17,10 @@ from sentinel_cli.config import Settings
 from sentinel_cli.store import open_store
 from tests.helpers.cli import Cli
 
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+pytestmark = [
+    pytest.mark.skipif(os.name != "posix", reason="POSIX file modes"),
+    pytest.mark.usefixtures("sqlite_file"),  # the modes of the SQLite file and its WAL
+]
 
 
 @pytest.fixture

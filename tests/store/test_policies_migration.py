@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from sentinel_cli.config import Settings
 from sentinel_cli.operations import policies as ops
 from sentinel_cli.store import connection, open_store
-from sentinel_cli.store.migrations import MIGRATIONS
+from sentinel_cli.store.migrations import MIGRATIONS, split_statements
+
+pytestmark = pytest.mark.usefixtures("sqlite_file")  # old SQLite scripts: SQLite only
 
 
 def _store_at_version_2(settings: Settings) -> str:
@@ -16,7 +20,7 @@ def _store_at_version_2(settings: Settings) -> str:
     conn = connection.connect(settings.db_path)
     connection.current_version(conn)
     for migration in MIGRATIONS[:2]:
-        for statement in connection._statements(migration.sql):
+        for statement in split_statements(migration.sql):
             conn.execute(statement)
         conn.execute(
             "INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, ?)",

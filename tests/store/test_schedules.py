@@ -4,16 +4,22 @@ record_run and next_due_at. Time moves through ``now``; nothing sleeps."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 
 from sentinel_cli.config import Settings
 from sentinel_cli.errors import InvalidInput, NotFound
 from sentinel_cli.operations import schedules
 from sentinel_cli.store import Store, open_store
+
+both_databases = pytest.mark.both_databases
+"""The tests that use each statement of the schedules repository (and its CHECK constraints, and
+two stores racing for one slot) run on PostgreSQL too; the rest compute slots the same way."""
 
 T0 = datetime(2025, 3, 3, 10, 3, 27, 450000, tzinfo=UTC)
 """A Monday; not on a whole minute, with microseconds, as a real clock reads."""
@@ -161,6 +167,7 @@ def test_a_cron_line_runs_first_at_its_next_slot_in_utc(store: Store) -> None:
     assert weekdays["nextRunAt"] == "2025-03-08T08:30:00Z"
 
 
+@both_databases
 def test_setting_again_replaces_the_rule_and_keeps_its_history(store: Store) -> None:
     schedules.set_schedule(store, ACME, every="1h", actor="ada@example.com", now=T0)
     schedules.record_run(store, ACME, job_id="job-1", outcome="COMPLETED", now=T0)
@@ -187,6 +194,7 @@ def test_exactly_one_of_every_and_cron(store: Store) -> None:
     assert [e["action"] for e in store.activity.recent()] == []
 
 
+@both_databases
 def test_unknown_and_removed_integrations_have_no_schedule(store: Store) -> None:
     with pytest.raises(NotFound, match="no integration with id 'nope'"):
         schedules.set_schedule(store, "nope", every="6h", now=T0)
@@ -203,6 +211,7 @@ def test_unknown_and_removed_integrations_have_no_schedule(store: Store) -> None
     assert schedules.next_due_at(store) is None
 
 
+@both_databases
 def test_removing_answers_the_schedule_it_had_and_records_it(store: Store) -> None:
     schedules.set_schedule(store, ACME, cron="0 */6 * * *", now=T0)
     removed = schedules.remove_schedule(store, ACME, actor="ada@example.com", now=T0)
@@ -215,6 +224,7 @@ def test_removing_answers_the_schedule_it_had_and_records_it(store: Store) -> No
     assert schedules.list_schedules(store) == []
 
 
+@both_databases
 def test_list_is_soonest_first_and_next_due_at_is_the_soonest(store: Store) -> None:
     assert schedules.next_due_at(store) is None
     schedules.set_schedule(store, ACME, every="1d", now=T0)
@@ -249,6 +259,7 @@ def test_missed_interval_slots_collapse_into_one_run_keeping_the_phase(store: St
     assert schedules.claim_due(store, now=back) == []
 
 
+@both_databases
 def test_missed_cron_slots_collapse_into_one_run(store: Store) -> None:
     schedules.set_schedule(store, ACME, cron="0 * * * *", now=T0)  # next: 11:00
     back = datetime(2025, 3, 4, 15, 30, tzinfo=UTC)  # a day and more of hourly slots missed
@@ -258,6 +269,7 @@ def test_missed_cron_slots_collapse_into_one_run(store: Store) -> None:
     assert schedules.claim_due(store, now=datetime(2025, 3, 4, 16, 0, tzinfo=UTC)) == [ACME]
 
 
+@both_databases
 def test_a_removed_integrations_schedule_is_skipped_and_dropped(store: Store) -> None:
     schedules.set_schedule(store, ACME, every="1h", now=T0)
     schedules.set_schedule(store, BETA, every="1h", now=T0)
@@ -282,6 +294,7 @@ def test_a_stale_claim_loses(store: Store, settings: Settings) -> None:
         )
 
 
+@both_databases
 def test_two_stores_on_one_file_claiming_the_same_slot_one_wins(
     store: Store, settings: Settings
 ) -> None:
@@ -330,11 +343,12 @@ def test_record_run_remembers_the_latest_run(store: Store) -> None:
         schedules.record_run(store, ACME, job_id=None, outcome="  ")
 
 
+@both_databases
 def test_the_schema_refuses_an_interval_under_a_minute_and_two_rules(store: Store) -> None:
-    import sqlite3
-
     for every, cron in ((59, None), (None, None), (60, "* * * * *")):
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)) as refused:
             store.schedules.upsert(
                 ACME, every_seconds=every, cron=cron, next_run_at="x", actor=None, at="x"
             )
+        assert "check" in str(refused.value).lower()  # the CHECK constraint, not another failure
+    assert store.schedules.get(ACME) is None

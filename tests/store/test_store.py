@@ -1,4 +1,8 @@
-"""The store: migrations, pragmas, crash recovery and refusing files it must not touch."""
+"""The store: migrations, pragmas, crash recovery and refusing files it must not touch.
+
+The tests marked ``both_databases`` run on SQLite and on PostgreSQL; the others are about the SQLite
+file itself (pragmas, a corrupt file, a home that is a file) and always use one.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from sentinel_cli.config import Settings
@@ -30,18 +35,28 @@ EXPECTED_TABLES = {
     "rate_limits",
     "schema_migrations",
 }
+both_databases = pytest.mark.both_databases
+sqlite_file = pytest.mark.usefixtures("sqlite_file")
 
 
-def test_fresh_store_has_every_table_and_pragmas(settings: Settings) -> None:
+@both_databases
+def test_fresh_store_has_every_table(settings: Settings) -> None:
     with open_store(settings) as store:
         assert set(store.table_names()) >= EXPECTED_TABLES
         assert store.schema_version() == MIGRATIONS[-1].number
+
+
+@sqlite_file
+def test_fresh_sqlite_store_has_its_pragmas(settings: Settings) -> None:
+    with open_store(settings) as store:
+        assert store.dialect == "sqlite"
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
     assert settings.db_path == settings.home / "sentinel.db"
 
 
+@both_databases
 def test_opening_twice_is_idempotent_and_keeps_data(settings: Settings) -> None:
     with open_store(settings) as store:
         store.kv.set("probe", {"a": 1})
@@ -57,10 +72,11 @@ def test_sentinel_db_env_names_another_file(
     monkeypatch.setenv("SENTINEL_HOME", str(tmp_path / "h"))
     monkeypatch.setenv("SENTINEL_DB", str(tmp_path / "elsewhere.db"))
     with open_store(Settings.from_env()) as store:
-        assert store.path == tmp_path / "elsewhere.db"
+        assert store.label == str(tmp_path / "elsewhere.db")
     assert (tmp_path / "elsewhere.db").exists()
 
 
+@sqlite_file
 def test_corrupt_database_is_refused_and_left_untouched(settings: Settings) -> None:
     settings.home.mkdir(parents=True)
     content = b"this is not a database, it holds someone's notes\n" * 10
@@ -70,6 +86,7 @@ def test_corrupt_database_is_refused_and_left_untouched(settings: Settings) -> N
     assert settings.db_path.read_bytes() == content
 
 
+@both_databases
 def test_database_from_a_newer_version_is_refused(settings: Settings) -> None:
     with open_store(settings) as store:
         store.conn.execute(
@@ -98,6 +115,7 @@ def _insert_integration(store, integration_id: str = "i-1") -> None:  # type: ig
     )
 
 
+@both_databases
 def test_interrupted_job_is_marked_failed_on_next_open(settings: Settings) -> None:
     with open_store(settings) as store:
         _insert_integration(store)
@@ -115,6 +133,7 @@ def test_interrupted_job_is_marked_failed_on_next_open(settings: Settings) -> No
         assert os.getpid() > 0
 
 
+@both_databases
 def test_raw_data_is_stored_once_per_distinct_content(settings: Settings) -> None:
     raw = {"bucket": "logs", "policy": {"Statement": []}}
 
@@ -152,6 +171,7 @@ def test_raw_data_is_stored_once_per_distinct_content(settings: Settings) -> Non
         assert row[0] == sha256_of(raw)
 
 
+@both_databases
 def test_failed_transaction_leaves_no_rows(settings: Settings) -> None:
     with open_store(settings) as store:
         with pytest.raises(RuntimeError), store.transaction():
@@ -160,16 +180,18 @@ def test_failed_transaction_leaves_no_rows(settings: Settings) -> None:
         assert store.integrations.get("i-rollback") is None
 
 
-def test_two_connections_can_share_the_file(settings: Settings) -> None:
+@both_databases
+def test_two_connections_can_share_the_store(settings: Settings) -> None:
     with open_store(settings) as writer, open_store(settings) as reader:
         with writer.transaction():
             _insert_integration(writer, "i-shared")
-            # A reader in WAL mode is not blocked by the open write transaction.
+            # A reader (SQLite in WAL mode, or PostgreSQL) is not blocked by the open write
+            # transaction, and does not see its rows before the commit.
             assert reader.integrations.get("i-shared") is None
         assert reader.integrations.get("i-shared") is not None
-        assert isinstance(reader.conn, sqlite3.Connection)
 
 
+@both_databases
 def test_id_prefixes_are_text_not_like_patterns(settings: Settings) -> None:
     """``%`` and ``_`` typed as an id prefix are characters, not wildcards: ``sentinel
     integrations remove %%%%`` must not find (and remove) an integration."""
@@ -190,3 +212,53 @@ def test_id_prefixes_are_text_not_like_patterns(settings: Settings) -> None:
             with pytest.raises(NotFound):
                 resolve_integration(store, typed)
         assert store.policies.find_by_prefix("____") == []
+        store.notifications.insert_destination(
+            destination_id="5e6f7a8b-0000-4000-8000-000000000000",
+            kind="webhook",
+            target="https://hooks.example.com/x",
+            events=["collection-failed"],
+            min_severity=None,
+            created_by=None,
+            created_at="2025-01-01T00:00:00Z",
+        )
+        assert [d["target"] for d in store.notifications.destinations_by_prefix("5e6f")] == [
+            "https://hooks.example.com/x"
+        ]
+        for typed in ("%", "5e6_", "5E6F"):
+            assert store.notifications.destinations_by_prefix(typed) == []
+
+
+@both_databases
+def test_emails_are_one_user_whatever_their_case(settings: Settings) -> None:
+    """SQLite's ``COLLATE NOCASE`` column and PostgreSQL's unique index on ``lower(email)`` give
+    the same answers: one user per address in any case, found by any case, listed by address."""
+    with open_store(settings) as store:
+        for user_id, email, at in (
+            ("u-1", "Zoe@Example.com", "2025-01-01T00:00:00Z"),
+            ("u-2", "bob@example.com", "2025-01-01T00:00:00Z"),
+            ("u-3", "Alice@Example.com", "2025-01-01T00:00:00Z"),
+        ):
+            store.users.insert(
+                user_id=user_id, email=email, role="VIEWER", password_hash="h", at=at
+            )
+        found = store.users.get_by_email("alice@EXAMPLE.com")
+        assert found is not None and found["id"] == "u-3" and found["email"] == "Alice@Example.com"
+        login = store.users.get_with_hash("ZOE@example.COM")
+        assert login is not None and login["password_hash"] == "h"
+        assert store.users.get_by_email("alice@example.org") is None
+        assert store.users.get_by_email("%@example.com") is None
+        with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
+            store.users.insert(
+                user_id="u-4", email="BOB@example.com", role="VIEWER", password_hash="h"
+            )
+        assert [u["id"] for u in store.users.list()] == ["u-3", "u-2", "u-1"]
+
+        store.users.revoke_tokens("u-1", 2000.5)
+        store.users.revoke_tokens("u-1", 1000.0)  # never moves the cut-off back
+        holder = store.users.token_holder("u-1", "jti-1")
+        assert holder is not None and holder["tokens_valid_after"] == 2000.5
+        assert holder["revoked"] is False
+        store.users.revoke_token("jti-1", expires_at=3000.0, now=1500.0)
+        store.users.revoke_token("jti-1", expires_at=3000.0, now=1500.0)  # twice is once
+        holder = store.users.token_holder("u-1", "jti-1")
+        assert holder is not None and holder["revoked"] is True

@@ -1,18 +1,18 @@
-"""``store.errors`` on real SQLite failures: a write lock held by another connection is busy (also
-behind the domain error raised from it), a missing table is a database failure but not busy, and a
-broken constraint is neither, so the API's 503 and the rate limiter's fail-open stay as narrow as
-they were when the API caught ``sqlite3.OperationalError`` itself."""
+"""``store.errors`` on real failures of both databases: a write lock held by another connection is
+busy (also behind the domain error raised from it), a missing table is a database failure but not
+busy, and a broken constraint is neither, so the API's 503 and the rate limiter's fail-open stay as
+narrow as they were when the API caught ``sqlite3.OperationalError`` itself."""
 
 from __future__ import annotations
-
-import sqlite3
 
 import pytest
 
 from sentinel_cli.config import Settings
 from sentinel_cli.errors import StoreUnavailable
-from sentinel_cli.store import open_store
+from sentinel_cli.store import Store, open_store
 from sentinel_cli.store.errors import is_busy, is_database_failure
+
+pytestmark = pytest.mark.both_databases
 
 
 def _raised(action: object) -> BaseException:
@@ -23,19 +23,17 @@ def _raised(action: object) -> BaseException:
 
 
 def test_a_write_lock_held_elsewhere_is_busy_directly_and_as_a_cause(settings: Settings) -> None:
-    with open_store(settings) as store:
-        holder = sqlite3.connect(settings.db_path, isolation_level=None, timeout=5)
-        try:
-            holder.execute("BEGIN IMMEDIATE")
-            store.conn.execute("PRAGMA busy_timeout = 50")
-            locked = _raised(
-                lambda: store.conn.execute(
-                    "INSERT INTO kv_settings (key, value, updated_at) VALUES ('k', 'v', 'now')"
-                )
-            )
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
+    def write(store: Store) -> None:
+        with store.transaction():
+            store.kv.set("k", "v")
+
+    with open_store(settings) as store, open_store(settings) as holder:
+        with holder.transaction():
+            holder.kv.set("held", True)
+            store.set_lock_timeout(50)
+            locked = _raised(lambda: write(store))
+        write(store)  # the lock released, the same write goes through
+        assert store.kv.get("k") == "v"
     assert is_busy(locked) and is_database_failure(locked)
 
     def wrapped() -> None:

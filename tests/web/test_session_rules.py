@@ -9,7 +9,7 @@ from sentinel_cli.api.auth import KEY_GENERATION
 from sentinel_cli.config import Settings
 from sentinel_cli.operations import users
 from sentinel_cli.store import connection, open_store
-from sentinel_cli.store.migrations import MIGRATIONS
+from sentinel_cli.store.migrations import MIGRATIONS, split_statements
 from sentinel_cli.web import sessions
 from sentinel_cli.wire import User
 from tests.helpers.server import PASSWORD
@@ -31,7 +31,7 @@ def test_a_session_resolves_until_it_expires_and_the_store_keeps_only_a_hash(
         found = sessions.resolve_session(store, session_id)
         assert found is not None and found.email == "s@example.com" and found.role == "MEMBER"
         assert found.csrf_token == sessions.csrf_for(session_id) != session_id
-        dump = "\n".join(store.conn.iterdump())
+        dump = "\n".join(store.conn.raw.iterdump())  # type: ignore[attr-defined]
         assert session_id not in dump and sessions.id_hash(session_id) in dump
         assert sessions.resolve_session(store, session_id, now=time.time() + TTL + 1) is None
         assert sessions.resolve_session(store, "not-a-session") is None
@@ -73,7 +73,7 @@ def test_migration_5_on_a_version_4_store(settings: Settings) -> None:
     conn = connection.connect(settings.db_path)
     connection.current_version(conn)
     for migration in MIGRATIONS[:4]:
-        for statement in connection._statements(migration.sql):
+        for statement in split_statements(migration.sql):
             conn.execute(statement)
         conn.execute(
             "INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, ?)",
