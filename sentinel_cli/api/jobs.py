@@ -75,7 +75,8 @@ class CollectionRunner:
             fail_job(store, job["id"], "the task queue is unavailable")
             raise StoreUnavailable(
                 f"the task queue is unavailable ({type(exc).__name__})",
-                hint="check that the queue file beside the store is writable (SENTINEL_QUEUE)",
+                hint="check that the queue (SENTINEL_QUEUE: a file beside the store, or a Redis "
+                "server) is writable or reachable",
             ) from None
         return job
 

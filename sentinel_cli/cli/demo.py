@@ -146,6 +146,7 @@ def _serve(settings: Any, port: int) -> None:
     os.environ["SENTINEL_HOME"] = str(settings.home)
     os.environ["SENTINEL_SECRETS_BACKEND"] = "file"
     os.environ.pop("SENTINEL_DB", None)
+    os.environ.pop("SENTINEL_QUEUE", None)  # its queue sits beside its store, never a shared one
     site = f"http://127.0.0.1:{port}"
     base = f"{site}/api"
     console.out().print(
@@ -171,6 +172,7 @@ def _serve(settings: Any, port: int) -> None:
         allow_ambient_aws_credentials=False,
         no_worker=False,
         worker_concurrency=2,
+        queue=None,
         log_level="info",
         graceful_timeout=10,
     )

@@ -90,6 +90,13 @@ def serve(
     worker_concurrency: int = typer.Option(
         2, "--worker-concurrency", help="Tasks the embedded worker runs at once."
     ),
+    queue: str | None = typer.Option(
+        None,
+        "--queue",
+        help="The task queue: a SQLite file path or redis://[:PASSWORD@]HOST:PORT/DB (also "
+        "rediss://, unix://), where workers on any machine find the work (env SENTINEL_QUEUE, "
+        "better for a password; default: a file beside the store).",
+    ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
     graceful_timeout: int = typer.Option(
         30, "--graceful-timeout", help="Seconds to finish requests in flight when stopping."
@@ -130,12 +137,19 @@ def serve(
         os.environ[ENV_FORWARDED_ALLOW_IPS] = forwarded_allow_ips
     trusted_proxies = _trusted_proxies(os.environ.get(ENV_FORWARDED_ALLOW_IPS, ""))
     egress = _egress_policy(allow_endpoint_hosts, allow_ambient_aws_credentials)
+    from sentinel_cli.tasks.queue import ENV_QUEUE, TaskQueue, describe_queue
+
+    if queue is not None:
+        os.environ[ENV_QUEUE] = queue  # for the app's processes and the embedded worker
 
     from sentinel_cli.operations import users
     from sentinel_cli.store import open_store
 
     with open_store(settings.base) as store:
         has_users = users.has_users(store)
+    # A queue that cannot be reached stops the server here, in one line (exit 6), not in the
+    # first request that enqueues: the same check the workers make at start.
+    TaskQueue(settings.base).check()
     load_or_create_signing_key(settings.base)
     exposed = settings.base.exposed_home()
     if exposed:
@@ -146,7 +160,8 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     typer.echo(
         f"Sentinel on http://{shown}:{port}/ (dashboard), API at /api, docs /api/docs "
-        f"(store: {settings.base.database}; rate limits: API {settings.rate_limit or 'off'} per "
+        f"(store: {settings.base.database}; queue: {describe_queue(settings.base)}; "
+        f"rate limits: API {settings.rate_limit or 'off'} per "
         f"user, web {settings.web_rate_limit or 'off'} per session)"
     )
     if trusted_proxies:

@@ -2,7 +2,8 @@
 
 ``sentinel serve`` starts one worker beside its web processes unless given ``--no-worker``; run
 this command yourself to add workers or to keep them apart from the web server. Every worker
-shares the queue file beside the store (``SENTINEL_QUEUE`` to move it) and the store itself.
+shares the queue (a file beside the store, or a Redis server: ``--queue`` / ``SENTINEL_QUEUE``) and
+the store itself.
 
 A worker enforces the server's outbound rule on integration endpoints and notification URLs, read
 from the same options and environment variables as ``serve``. huey is imported in the command only.
@@ -21,6 +22,13 @@ from sentinel_cli.cli.options import JSON_OPTION
 def worker(
     concurrency: int = typer.Option(
         2, "--concurrency", "-c", help="Tasks run at once (threads; collections are I/O bound)."
+    ),
+    queue: str | None = typer.Option(
+        None,
+        "--queue",
+        help="The task queue: a SQLite file path or redis://[:PASSWORD@]HOST:PORT/DB (also "
+        "rediss://, unix://) shared by workers on several machines (env SENTINEL_QUEUE, better "
+        "for a password; default: a file beside the store).",
     ),
     allow_endpoint_hosts: str | None = typer.Option(
         None,
@@ -64,6 +72,10 @@ def worker(
     level = getattr(logging, log_level.upper(), None)
     if not isinstance(level, int):
         raise InvalidInput("--log-level must be one of debug, info, warning, error")
+    if queue is not None:
+        from sentinel_cli.tasks.queue import ENV_QUEUE
+
+        os.environ[ENV_QUEUE] = queue
     if allow_endpoint_hosts is not None:
         parse_allowed_hosts(allow_endpoint_hosts)
         os.environ[ENV_ALLOW_ENDPOINT_HOSTS] = allow_endpoint_hosts
@@ -75,8 +87,13 @@ def worker(
     )
     from sentinel_cli.tasks.consumer import run_worker
 
+    settings = Settings.from_env()
+    if settings.secrets_backend == "store":
+        from sentinel_cli.secrets import load_key
+
+        load_key()  # without the store secrets' key no collection could run: refuse to start
     run_worker(
-        Settings.from_env(),
+        settings,
         concurrency=concurrency,
         egress=egress,
         parent_pid=parent_pid,

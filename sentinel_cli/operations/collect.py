@@ -7,6 +7,10 @@ leaves only a RUNNING job that the next ``open_store()`` marks FAILED ("interrup
 
 ``start_collection`` and ``run_collection`` are separate so the API can answer 202 at once and run
 the job in the background, while the CLI calls both in a row.
+
+A queue worker may split a large collection into parts that other workers run
+(``operations.split``); its end is then the same ``finish_collection``, called by the worker that
+ends the last part with the inventory merged from the parts.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sentinel_cli.checks.base import CheckMeta, CheckResult, CheckSettings
 from sentinel_cli.config import Settings, load_user_settings
@@ -158,7 +162,7 @@ def check_settings_for(settings: Settings, integration: dict[str, Any]) -> Check
     return CheckSettings(**values)
 
 
-def _credentials_secret(secrets: SecretStore, integration: dict[str, Any]) -> dict[str, str] | None:
+def credentials_secret(secrets: SecretStore, integration: dict[str, Any]) -> dict[str, str] | None:
     if not integration.get("has_secret"):
         return None
     raw = secrets.get(integration_secret_key(integration["id"]))
@@ -172,6 +176,77 @@ def _credentials_secret(secrets: SecretStore, integration: dict[str, Any]) -> di
     return secret
 
 
+class Splitter(Protocol):
+    """How a queue worker may cut a large collection into parts (``operations.split``): the
+    collectors call ``github``/``aws`` once the repositories or accounts are listed."""
+
+    split: bool
+
+    def github(
+        self, listing: list[dict[str, Any]] | None, archived: list[dict[str, Any]], dot: bool
+    ) -> bool: ...
+
+    def aws(self, own: dict[str, Any], members: list[dict[str, Any]]) -> bool: ...
+
+    def wrap_progress(self, progress: Progress) -> Progress: ...
+
+    def own_part_done(self, store: Store, inventory: Any) -> Job: ...
+
+    def own_part_failed(self, store: Store, message: str) -> Job: ...
+
+
+def aws_credentials(
+    integration: dict[str, Any], secret: dict[str, str] | None, egress: EgressPolicy
+) -> Any:
+    """The ``AwsCredentials`` of an AWS integration, once the outbound rule allows them."""
+    from sentinel_cli.collectors.aws.session import AwsCredentials
+
+    config = integration["config"]
+    endpoint = config.get("endpointUrl")
+    egress.check_aws_credentials(has_keys=bool((secret or {}).get("accessKeyId")))
+    if endpoint:
+        egress.check_url(endpoint, field="endpointUrl")
+    organization = bool(config.get("organization"))
+    return AwsCredentials(
+        region=config.get("region") or "us-east-1",
+        access_key_id=(secret or {}).get("accessKeyId"),
+        secret_access_key=(secret or {}).get("secretAccessKey"),
+        profile=config.get("profile"),
+        role_arn=config.get("roleArn"),
+        # An organisation's external id belongs to its member roles, not to --role-arn.
+        external_id=None if organization else config.get("externalId"),
+        endpoint_url=endpoint,
+        egress=egress,
+    )
+
+
+def github_config(
+    integration: dict[str, Any],
+    secret: dict[str, str] | None,
+    job: Job,
+    options: CollectionOptions,
+    check_settings: CheckSettings,
+) -> Any:
+    """The ``GithubConfig`` of a GitHub integration's job, once the outbound rule allows it."""
+    from sentinel_cli.collectors.github import GithubConfig
+
+    config = integration["config"]
+    base_url = config.get("baseUrl")
+    if base_url:
+        options.egress.check_url(base_url, field="baseUrl")
+    return GithubConfig(
+        org=config["org"],
+        token=(secret or {}).get("token", ""),
+        base_url=base_url,
+        egress=options.egress,
+        since=job["periodStart"],
+        until=job["periodEnd"],
+        workers=options.workers,
+        # The audit log is read as far back as the stale-member check looks.
+        stale_member_days=check_settings.github_stale_member_days,
+    )
+
+
 def _collect_inventory(
     integration: dict[str, Any],
     secret: dict[str, str] | None,
@@ -179,30 +254,16 @@ def _collect_inventory(
     options: CollectionOptions,
     progress: Progress | None,
     check_settings: CheckSettings,
+    splitter: Splitter | None = None,
 ) -> Any:
     config = integration["config"]
     egress = options.egress
     if integration["type"] == "AWS":
         from sentinel_cli.collectors.aws import collect_aws
-        from sentinel_cli.collectors.aws.session import AwsCredentials
 
         endpoint = config.get("endpointUrl")
-        egress.check_aws_credentials(has_keys=bool((secret or {}).get("accessKeyId")))
-        if endpoint:
-            egress.check_url(endpoint, field="endpointUrl")
-        organization = bool(config.get("organization"))
-        creds = AwsCredentials(
-            region=config.get("region") or "us-east-1",
-            access_key_id=(secret or {}).get("accessKeyId"),
-            secret_access_key=(secret or {}).get("secretAccessKey"),
-            profile=config.get("profile"),
-            role_arn=config.get("roleArn"),
-            # An organisation's external id belongs to its member roles, not to --role-arn.
-            external_id=None if organization else config.get("externalId"),
-            endpoint_url=endpoint,
-            egress=egress,
-        )
-        if organization:
+        creds = aws_credentials(integration, secret, egress)
+        if config.get("organization"):
             from sentinel_cli.collectors.aws.organization import collect_organization
 
             with egress.one_failure_message("endpointUrl", endpoint):
@@ -214,6 +275,7 @@ def _collect_inventory(
                     workers=options.workers,
                     progress=progress,
                     now=job["startedAt"],
+                    split=splitter.aws if splitter is not None else None,
                 ).inventory
         with egress.one_failure_message("endpointUrl", endpoint):
             return collect_aws(
@@ -223,24 +285,16 @@ def _collect_inventory(
                 progress=progress,
                 now=job["startedAt"],
             )
-    from sentinel_cli.collectors.github import GithubConfig, collect_github
+    from sentinel_cli.collectors.github import collect_github
 
-    base_url = config.get("baseUrl")
-    if base_url:
-        egress.check_url(base_url, field="baseUrl")
-    gh = GithubConfig(
-        org=config["org"],
-        token=(secret or {}).get("token", ""),
-        base_url=base_url,
-        egress=egress,
-        since=job["periodStart"],
-        until=job["periodEnd"],
-        workers=options.workers,
-        # The audit log is read as far back as the stale-member check looks.
-        stale_member_days=check_settings.github_stale_member_days,
-    )
-    with egress.one_failure_message("baseUrl", base_url):
-        return collect_github(gh, progress=progress, now=job["startedAt"])
+    gh = github_config(integration, secret, job, options, check_settings)
+    with egress.one_failure_message("baseUrl", config.get("baseUrl")):
+        return collect_github(
+            gh,
+            progress=progress,
+            now=job["startedAt"],
+            after_listing=splitter.github if splitter is not None else None,
+        )
 
 
 def evidence_records(
@@ -307,11 +361,13 @@ def run_collection(
     options: CollectionOptions | None = None,
     progress: Progress | None = None,
     actor: str | None = None,
+    splitter: Splitter | None = None,
 ) -> Job:
-    """Run a started job to its end. Never raises for a collection failure: the job records it."""
-    from sentinel_cli.checks import load_checks
-    from sentinel_cli.checks.accounts import run_account_checks
+    """Run a started job to its end. Never raises for a collection failure: the job records it.
 
+    ``splitter`` (a queue worker's): a large collection is cut into parts once its repositories
+    or accounts are listed; this run then goes on with its own part only, and the job stays
+    RUNNING until the worker that ends the last part stores the evidence."""
     options = options or CollectionOptions()
     job_row = store.jobs.get(job_id)
     if job_row is None:
@@ -323,18 +379,57 @@ def run_collection(
     integration = resolve_integration(store, job["integrationId"])
     try:
         check_settings = check_settings_for(settings, integration).replace(now=collected_at)
-        secret = _credentials_secret(secrets, integration)
+        secret = credentials_secret(secrets, integration)
         recorded = _recording_progress(store, job_id, progress)
-        inventory = _collect_inventory(integration, secret, job, options, recorded, check_settings)
-        provider = "aws" if integration["type"] == "AWS" else "github"
-        checks = load_checks(provider)
+        if splitter is not None:
+            recorded = splitter.wrap_progress(recorded)
+        inventory = _collect_inventory(
+            integration, secret, job, options, recorded, check_settings, splitter
+        )
+    except Exception as exc:
+        message = exc.message if isinstance(exc, SentinelError) else _internal(exc)
+        if splitter is not None and splitter.split:
+            return splitter.own_part_failed(store, message)
+        return _fail_job(store, integration, job_id, message, actor)
+    if splitter is not None and splitter.split:
+        return splitter.own_part_done(store, inventory)
+    return finish_collection(
+        store,
+        integration,
+        job_id,
+        inventory,
+        check_settings,
+        collected_at=collected_at,
+        actor=actor,
+    )
+
+
+def _internal(exc: Exception) -> str:
+    return f"internal error: {type(exc).__name__}: {exc}"
+
+
+def finish_collection(
+    store: Store,
+    integration: dict[str, Any],
+    job_id: str,
+    inventory: Any,
+    check_settings: CheckSettings,
+    *,
+    collected_at: str,
+    actor: str | None,
+) -> Job:
+    """Evaluate every check over what was fetched and, in one transaction, write all evidence,
+    end the job and update the integration: the end of every collection, whole or split."""
+    from sentinel_cli.checks import load_checks
+    from sentinel_cli.checks.accounts import run_account_checks
+
+    try:
+        checks = load_checks("aws" if integration["type"] == "AWS" else "github")
         results = list(run_account_checks(checks, inventory, check_settings))
     except SentinelError as exc:
         return _fail_job(store, integration, job_id, exc.message, actor)
     except Exception as exc:
-        return _fail_job(
-            store, integration, job_id, f"internal error: {type(exc).__name__}: {exc}", actor
-        )
+        return _fail_job(store, integration, job_id, _internal(exc), actor)
 
     metas = {c.meta.id: c.meta for c in checks}
     records = evidence_records(results, metas)

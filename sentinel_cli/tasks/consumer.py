@@ -6,7 +6,10 @@ the grace period, SIGINT stops at once) and a housekeeping thread that, every co
 - ends jobs whose lease expired (their worker was killed or cut off) and enqueues their re-runs;
 - claims schedules whose slot is due and enqueues their runs (a slot missed while no worker ran
   is claimed once at the next start: claiming moves the schedule past *now*);
-- when the queue is empty, enqueues again any job still waiting after 30 s (its task was lost);
+- ends the parts of split collections whose lease expired, or enqueues them again
+  (``operations.split``);
+- when the queue is empty, enqueues again any job or part still waiting after 30 s (its task was
+  lost);
 - stops this worker when the ``serve`` that started it is gone (its parent pid changed).
 
 Huey's own periodic tasks fire on whole minutes; a one-minute schedule and a dead worker's lease
@@ -25,9 +28,11 @@ import time
 
 from sentinel_cli.config import Settings
 from sentinel_cli.egress import EgressPolicy
-from sentinel_cli.operations import job_leases, workers
+from sentinel_cli.errors import StoreUnavailable
+from sentinel_cli.operations import job_leases, split, workers
 from sentinel_cli.store import open_store
-from sentinel_cli.tasks.queue import TaskQueue, queue_path
+from sentinel_cli.store.errors import is_connection_failure
+from sentinel_cli.tasks.queue import TaskQueue, describe_queue
 from sentinel_cli.tasks.runner import TaskBodies, worker_id
 from sentinel_cli.timeutil import now_iso
 
@@ -90,10 +95,18 @@ class Housekeeper(threading.Thread):
                     queue.enqueue_collection(reaped.rerun_id)
                 else:
                     self.bodies.notify_job(store, reaped.job_id)
+            for job_id, part_key in split.reap_expired_parts(store):
+                log.warning(
+                    "part %s of job %s: its worker stopped (lease expired)", part_key, job_id
+                )
+                queue.enqueue_part(job_id, part_key)
             if queue.pending() == 0:
                 for job_id in job_leases.untaken(store):
                     log.warning("job %s was queued but its task is gone; enqueued again", job_id)
                     queue.enqueue_collection(job_id)
+                for job_id, part_key in split.untaken_parts(store):
+                    log.warning("part %s of job %s lost its task; enqueued again", part_key, job_id)
+                    queue.enqueue_part(job_id, part_key)
             for integration_id in schedules.claim_due(store):
                 log.info("schedule of integration %s is due", integration_id)
                 queue.enqueue_scheduled(integration_id)
@@ -106,8 +119,13 @@ class Housekeeper(threading.Thread):
                 return
             try:
                 self.sweep()
-            except Exception:
-                log.exception("housekeeping failed; retrying")
+            except Exception as exc:
+                if isinstance(exc, StoreUnavailable) or is_connection_failure(exc):
+                    # An outage, not a bug: one line per attempt, no traceback, no password.
+                    reason = exc.message if isinstance(exc, StoreUnavailable) else str(exc)
+                    log.error("housekeeping failed, retrying: %s", " ".join(reason.split()))
+                else:
+                    log.exception("housekeeping failed; retrying")
             if self.stopped.wait(self.interval):
                 return
 
@@ -124,6 +142,7 @@ def run_worker(
     with open_store(settings):
         pass  # create the home and migrate before any task needs the schema
     queue = TaskQueue(settings)
+    queue.check()  # an unreachable queue (Redis down, a wrong password) stops here, in one line
     bodies = TaskBodies(settings, egress, queue)
     queue.bodies = bodies
     consumer = queue.huey.create_consumer(
@@ -147,7 +166,7 @@ def run_worker(
     log.info(
         "Sentinel worker: %d thread(s), queue %s, store %s",
         concurrency,
-        queue_path(settings),
+        describe_queue(settings),
         settings.database,
     )
     keeper.start()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sentinel_cli.config import Settings
 from sentinel_cli.egress import EgressPolicy
 from sentinel_cli.errors import Conflict, PlanLimitExceeded, SentinelError, error_name
-from sentinel_cli.operations import job_leases
+from sentinel_cli.operations import job_leases, split
 from sentinel_cli.operations.collect import (
     CollectionOptions,
     fail_job,
@@ -24,7 +24,7 @@ from sentinel_cli.operations.collect import (
     run_collection,
     start_collection,
 )
-from sentinel_cli.secrets import open_secrets
+from sentinel_cli.operations.store_secrets import open_secrets
 from sentinel_cli.store import Store, open_store
 from sentinel_cli.tasks.announce import announce_job
 
@@ -50,20 +50,38 @@ def worker_id() -> str:
 
 
 class _Heartbeat(threading.Thread):
-    """Renews one job's lease every third of its length, on its own store connection."""
+    """Renews one job's lease every third of its length, on its own store connection; or, in a
+    split collection, the lease of the part this worker runs (``follow``)."""
 
-    def __init__(self, settings: Settings, job_id: str, owner: str, seconds: float) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        job_id: str,
+        owner: str,
+        seconds: float,
+        part_key: str | None = None,
+    ) -> None:
         super().__init__(name=f"lease-{job_id[:8]}", daemon=True)
         self.settings, self.job_id, self.owner, self.seconds = settings, job_id, owner, seconds
+        self.part_key = part_key
         self.stopped = threading.Event()
+
+    def follow(self, part_key: str | None) -> None:
+        """Renew the part ``part_key`` from now on (None: the job). The caller has just taken
+        that lease, so the next beat is in time."""
+        self.part_key = part_key
+
+    def _renew(self, store: Store) -> bool:
+        key = self.part_key
+        if key is None:
+            return job_leases.renew(store, self.job_id, owner=self.owner, seconds=self.seconds)
+        return split.renew_part(store, self.job_id, key, owner=self.owner, seconds=self.seconds)
 
     def run(self) -> None:
         with open_store(self.settings) as store:
             while not self.stopped.wait(self.seconds / 3):
                 try:
-                    if not job_leases.renew(
-                        store, self.job_id, owner=self.owner, seconds=self.seconds
-                    ):
+                    if not self._renew(store):
                         log.warning("lost the lease of job %s", self.job_id)
                         return
                 except Exception:  # a busy store: try again at the next beat
@@ -94,9 +112,25 @@ class TaskBodies:
                 options = CollectionOptions(
                     since=saved.get("since"), until=saved.get("until"), egress=self.egress
                 )
-                secrets = open_secrets(self.settings, announce=False)
+                secrets = open_secrets(self.settings, announce=False, store=store)
+                splitter = split.WorkerSplitter(
+                    store,
+                    job_id,
+                    owner=owner,
+                    lease_seconds=seconds,
+                    settings=self.settings,
+                    enqueue=self.queue.enqueue_part,
+                    follow=heartbeat.follow,
+                    actor=row.get("actor"),
+                )
                 job = run_collection(
-                    store, secrets, self.settings, job_id, options=options, actor=row.get("actor")
+                    store,
+                    secrets,
+                    self.settings,
+                    job_id,
+                    options=options,
+                    actor=row.get("actor"),
+                    splitter=splitter,
                 )
                 log.info("collection job %s ended %s", job_id, job["status"])
             except Exception as exc:
@@ -108,6 +142,61 @@ class TaskBodies:
             finally:
                 heartbeat.stopped.set()
             self.after_job(store, job_id)
+
+    def collect_part(self, job_id: str, part_key: str) -> None:
+        """Run one part of a split collection under its lease; the worker that ends the last
+        part merges them and ends the job. A part that cannot be taken (ended FAILED by the
+        reaper, or another worker's) may still leave the job ready to end."""
+        owner = worker_id()
+        seconds = job_leases.lease_seconds()
+        with open_store(self.settings) as store:
+            if not split.take_part(store, job_id, part_key, owner=owner, seconds=seconds):
+                if split.try_complete(store, job_id, owner=owner, seconds=seconds):
+                    self._complete(store, job_id, owner, seconds)
+                return
+            heartbeat = _Heartbeat(self.settings, job_id, owner, seconds, part_key=part_key)
+            heartbeat.start()
+            last = False
+            try:
+                options = CollectionOptions(egress=self.egress)
+                secrets = open_secrets(self.settings, announce=False, store=store)
+                try:
+                    result = split.run_part(
+                        store, secrets, self.settings, job_id, part_key, options=options
+                    )
+                except Exception as exc:
+                    message = exc.message if isinstance(exc, SentinelError) else repr(exc)
+                    log.warning("part %s of job %s failed: %s", part_key, job_id, message)
+                    retry, last = split.part_failed(
+                        store, job_id, part_key, owner=owner, message=message, seconds=seconds
+                    )
+                    if retry:
+                        self.queue.enqueue_part(job_id, part_key)
+                else:
+                    last = split.end_part(
+                        store, job_id, part_key, owner=owner, result=result, seconds=seconds
+                    )
+            finally:
+                heartbeat.stopped.set()
+            if last:
+                self._complete(store, job_id, owner, seconds)
+
+    def _complete(self, store: Store, job_id: str, owner: str, seconds: float) -> None:
+        """Merge a split job's parts and end it, renewing the job's lease meanwhile."""
+        heartbeat = _Heartbeat(self.settings, job_id, owner, seconds)
+        heartbeat.start()
+        try:
+            job = split.complete_split(store, self.settings, job_id)
+            log.info("collection job %s ended %s (split)", job_id, job["status"])
+        except Exception as exc:
+            log.exception("collection job %s crashed while its parts were merged", job_id)
+            try:
+                fail_job(store, job_id, f"internal error: {type(exc).__name__}")
+            except Exception:
+                log.exception("cannot mark collection job %s as failed", job_id)
+        finally:
+            heartbeat.stopped.set()
+        self.after_job(store, job_id)
 
     def after_job(self, store: Store, job_id: str) -> None:
         """Notifications for an ended job, and the schedule's record of its run."""
@@ -173,7 +262,7 @@ class TaskBodies:
             with open_store(self.settings) as store:
                 context = Context(
                     store=lambda: store,
-                    secrets=lambda: open_secrets(self.settings, announce=False),
+                    secrets=lambda: open_secrets(self.settings, announce=False, store=store),
                     actor=actor,
                     role=role,
                     egress=self.egress,
@@ -188,7 +277,7 @@ class TaskBodies:
         from sentinel_cli.operations import notify
 
         with open_store(self.settings) as store:
-            secrets = open_secrets(self.settings, announce=False)
+            secrets = open_secrets(self.settings, announce=False, store=store)
             outcome = notify.deliver(
                 store,
                 secrets,

@@ -15,19 +15,29 @@ from tests.helpers.worker import running_worker
 def test_report_generation_waits_for_a_worker_and_answers_as_before(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    env = server_env(home, SENTINEL_BACKGROUND_TIMEOUT="2")
-    server = Server(home, env, args=("--no-worker",))
-    add_users(server.settings, ("member@example.com", "MEMBER"))
-    server.start()
+    body = {"reportType": "EXECUTIVE_SUMMARY", "periodStart": "2026-01-01"}
+    # A short wait to see the refusal quickly; a second server on the same store, with room for
+    # a loaded machine, to see the answer once a worker runs.
+    impatient = Server(
+        home, server_env(home, SENTINEL_BACKGROUND_TIMEOUT="2"), args=("--no-worker",)
+    )
+    add_users(impatient.settings, ("member@example.com", "MEMBER"))
+    impatient.start()
     try:
-        client = server.client(login(server, "member@example.com"))
-        body = {"reportType": "EXECUTIVE_SUMMARY", "periodStart": "2026-01-01"}
+        client = impatient.client(login(impatient, "member@example.com"))
         refused = client.post("/api/reports/generate", json=body)
         assert_error(refused, 503, "no queue worker")
         assert "sentinel worker" in refused.json()["message"] + refused.headers.get(
             "x-sentinel-hint", ""
         )
+    finally:
+        impatient.stop()
 
+    env = server_env(home, SENTINEL_BACKGROUND_TIMEOUT="120")
+    server = Server(home, env, args=("--no-worker",))
+    server.start()
+    try:
+        client = server.client(login(server, "member@example.com"))
         with running_worker(env, tmp_path / "worker.log"):
             report = data_of(client.post("/api/reports/generate", json=body), 201)["report"]
             assert report["reportType"] == "EXECUTIVE_SUMMARY"

@@ -15,6 +15,9 @@ from sentinel_cli.standins.github_api import OWNER_TOKEN, running_github_api
 from sentinel_cli.standins.github_seed import seed_org
 from sentinel_cli.store import Store, open_store
 
+# Leases taken, renewed and reaped by conditional UPDATEs: on both databases.
+pytestmark = pytest.mark.both_databases
+
 
 def _integration(store: Store, settings: Settings, base_url: str = "http://127.0.0.1:9") -> str:
     shape = integrations.connect_github(

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from sentinel_cli.config import Settings
 from sentinel_cli.egress import UNRESTRICTED
 from sentinel_cli.operations import billing, integrations, notify, schedules
@@ -15,6 +17,8 @@ from sentinel_cli.store import Store, open_store
 from sentinel_cli.tasks.queue import TaskQueue
 from sentinel_cli.tasks.runner import TaskBodies
 from sentinel_cli.timeutil import utcnow
+
+pytestmark = pytest.mark.both_databases  # schedules claimed and queued, plan limits, announcements
 
 
 def _setup(store: Store, settings: Settings) -> tuple[str, TaskBodies, TaskQueue]:

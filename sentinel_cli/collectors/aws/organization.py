@@ -54,7 +54,7 @@ from sentinel_cli.collectors.aws.session import (
     verify_aws,
 )
 from sentinel_cli.errors import CredentialsRefused, InvalidInput, SentinelError
-from sentinel_cli.inventory.aws import AwsOrganizationInventory
+from sentinel_cli.inventory.aws import AwsInventory, AwsOrganizationInventory
 
 Progress = Callable[[int, int, str], None]
 
@@ -169,12 +169,18 @@ def collect_organization(
     now: str | None = None,
     max_attempts: int | None = None,
     report_timeout: float = 120.0,
+    split: SplitMembers | None = None,
 ) -> OrganizationCollection:
     """Collect the management account and every ACTIVE member account (see the module docstring).
 
     ``regions`` applies to every account (default: each account's own enabled regions). Raises as
     :func:`~sentinel_cli.collectors.aws.collect_aws_with_stats` does for the management account;
     member accounts never raise, they are recorded as not entered.
+
+    ``split(own, members)`` (a split collection) is called once the accounts are listed, with the
+    management account's listing entry and the members'; when it returns True the members are
+    left to other workers (:func:`collect_member`) and only the management account is collected
+    here: its ``organization_accounts`` then names it alone, and the merge adds the members'.
     """
     started = time.monotonic()
     if workers < 1:
@@ -213,30 +219,23 @@ def collect_organization(
     except FetchFailed:
         listed = None  # recorded in org_ctx.errors; the management account is still collected
     members = [a for a in listed or [] if a.get("Id") != mgmt_id]
+    own = _own_listing(listed, mgmt_id)
+    if listed is not None and members and split is not None and split(own, members):
+        return _management_only(management, own, collected_at, org_ctx, workers, progress, started)
 
     mgmt_units = account_units(management, prefix=f"{mgmt_id} " if members else "")
     estimate = len(members) + len(mgmt_units) * (len(members) + 1)
     done = 0
 
-    def enter(listed_account: dict[str, Any]) -> _Entry:
-        account_id = str(listed_account.get("Id"))
-        role_arn = member_role_arn(partition, account_id, role_name)
-        try:
-            member_session = _assume(sts, role_arn, external_id, creds)
-            account = opener(member_session, stats=CallStats())
-        except _NotEntered as exc:
-            return _Entry(listed_account, role_arn, error=str(exc))
-        except SentinelError as exc:
-            return _Entry(listed_account, role_arn, error=exc.message)
-        except Exception as exc:  # one account's surprise must not lose the others
-            return _Entry(listed_account, role_arn, error=f"{type(exc).__name__}: {exc}")
-        if account.ctx.account_id != account_id:
-            return _Entry(
-                listed_account,
-                role_arn,
-                error=f"the role answered as account {account.ctx.account_id}, not {account_id}",
-            )
-        return _Entry(listed_account, role_arn, account=account)
+    enter = functools.partial(
+        _enter,
+        sts=sts,
+        partition=partition,
+        role_name=role_name,
+        external_id=external_id,
+        creds=creds,
+        opener=opener,
+    )
 
     entries: list[_Entry] = []
     if members:
@@ -258,11 +257,6 @@ def collect_organization(
 
     accounts = None
     if listed is not None:
-        # A delegated administrator lists the management account as a member: the connected
-        # account is the one collected with its own credentials, whatever its role.
-        own = next(
-            (a for a in listed if a.get("Id") == mgmt_id), {"Id": mgmt_id, "Status": _ACTIVE}
-        )
         accounts = [_account_row(own, management, None, None, management=True)]
         accounts += [_account_row(e.listed, e.account, e.role_arn, e.error) for e in entries]
     inventories = [
@@ -282,6 +276,164 @@ def collect_organization(
         operations_by_account={a.ctx.account_id: a.ctx.stats.operations for a in opened},
         seconds=time.monotonic() - started,
     )
+
+
+SplitMembers = Callable[[dict[str, Any], list[dict[str, Any]]], bool]
+"""``split(own listing entry, members' listing entries)``: True when other workers take the
+members (see :func:`collect_organization`)."""
+
+
+def _own_listing(listed: list[dict[str, Any]] | None, mgmt_id: str) -> dict[str, Any]:
+    """The management account's listing entry. A delegated administrator lists the management
+    account as a member: the connected account is the one collected with its own credentials,
+    whatever its role."""
+    return next(
+        (a for a in listed or [] if a.get("Id") == mgmt_id), {"Id": mgmt_id, "Status": _ACTIVE}
+    )
+
+
+def _enter(
+    listed_account: dict[str, Any],
+    *,
+    sts: Any,
+    partition: str,
+    role_name: str,
+    external_id: str | None,
+    creds: AwsCredentials,
+    opener: Callable[..., OpenAccount],
+) -> _Entry:
+    """Enter one member account through its role: opened, or the reason it could not be."""
+    account_id = str(listed_account.get("Id"))
+    role_arn = member_role_arn(partition, account_id, role_name)
+    try:
+        member_session = _assume(sts, role_arn, external_id, creds)
+        account = opener(member_session, stats=CallStats())
+    except _NotEntered as exc:
+        return _Entry(listed_account, role_arn, error=str(exc))
+    except SentinelError as exc:
+        return _Entry(listed_account, role_arn, error=exc.message)
+    except Exception as exc:  # one account's surprise must not lose the others
+        return _Entry(listed_account, role_arn, error=f"{type(exc).__name__}: {exc}")
+    if account.ctx.account_id != account_id:
+        return _Entry(
+            listed_account,
+            role_arn,
+            error=f"the role answered as account {account.ctx.account_id}, not {account_id}",
+        )
+    return _Entry(listed_account, role_arn, account=account)
+
+
+def _management_only(
+    management: OpenAccount,
+    own: dict[str, Any],
+    collected_at: str,
+    org_ctx: Collection,
+    workers: int,
+    progress: Progress | None,
+    started: float,
+) -> OrganizationCollection:
+    run_units(account_units(management), workers=workers, progress=progress)
+    inventory = build_inventory(
+        management,
+        collected_at,
+        organization_accounts=[_account_row(own, management, None, None, management=True)],
+        errors=org_ctx.errors,
+    )
+    mgmt_id = management.ctx.account_id
+    return OrganizationCollection(
+        inventory=AwsOrganizationInventory(management_account_id=mgmt_id, inventories=(inventory,)),
+        calls_by_account={mgmt_id: management.ctx.stats.total},
+        operations_by_account={mgmt_id: management.ctx.stats.operations},
+        seconds=time.monotonic() - started,
+    )
+
+
+def collect_management(
+    creds: AwsCredentials,
+    own: dict[str, Any],
+    *,
+    regions: Sequence[str] | None = None,
+    workers: int = 8,
+    progress: Progress | None = None,
+    now: str | None = None,
+) -> AwsInventory:
+    """The management account's part of a split organisation collection, run again on another
+    worker (its first run is :func:`collect_organization`'s, which listed the accounts)."""
+    started = time.monotonic()
+    account = open_account(
+        build_session(creds),
+        creds,
+        requested=requested_regions(regions),
+        workers=workers,
+        max_attempts=None,
+        report_timeout=120.0,
+    )
+    org_ctx = Collection(
+        build_session(creds),
+        endpoint_url=creds.endpoint_url,
+        home_region=creds.region,
+        stats=CallStats(),
+        workers=workers,
+    )
+    collected = _management_only(
+        account, own, now or collection_time(), org_ctx, workers, progress, started
+    )
+    return collected.inventory.inventories[0]
+
+
+def collect_member(
+    creds: AwsCredentials,
+    listed_account: dict[str, Any],
+    *,
+    member_role_name: str,
+    external_id: str | None = None,
+    regions: Sequence[str] | None = None,
+    workers: int = 8,
+    progress: Progress | None = None,
+    now: str | None = None,
+) -> tuple[AwsInventory | None, dict[str, Any]]:
+    """One member account of a split organisation collection: entered through its role from the
+    management identity ``creds``, and collected as :func:`collect_organization` collects it.
+    Returns its inventory (None when it could not be entered) and its ``organization_accounts``
+    row. Never raises for the account itself: a refusal is the row's reason."""
+    role_name = check_role_name(member_role_name)
+    session = build_session(creds)
+    ctx = Collection(
+        session,
+        endpoint_url=creds.endpoint_url,
+        home_region=creds.region,
+        stats=CallStats(),
+        workers=workers,
+    )
+    opener = functools.partial(
+        open_account,
+        creds=creds,
+        requested=requested_regions(regions),
+        workers=workers,
+        max_attempts=None,
+        report_timeout=120.0,
+    )
+    entry = _enter(
+        listed_account,
+        sts=ctx.client("sts"),
+        partition=ctx.partition(creds.region),
+        role_name=role_name,
+        external_id=external_id,
+        creds=creds,
+        opener=opener,
+    )
+    inventory = None
+    if entry.account is not None:
+        run_units(account_units(entry.account), workers=workers, progress=progress)
+        inventory = build_inventory(entry.account, now or collection_time())
+    return inventory, _account_row(entry.listed, entry.account, entry.role_arn, entry.error)
+
+
+def failed_member_row(
+    listed_account: dict[str, Any], role_arn: str | None, error: str
+) -> dict[str, Any]:
+    """The ``organization_accounts`` row of a member whose part failed for good."""
+    return _account_row(listed_account, None, role_arn, error)
 
 
 class _NotEntered(Exception):

@@ -27,6 +27,8 @@ from sentinel_cli.inventory.github import GithubInventory
 
 if TYPE_CHECKING:
     from sentinel_cli.collectors.github.client import GithubApi
+    from sentinel_cli.collectors.github.fetch import AfterListing, Listed
+    from sentinel_cli.wire import JsonObject
 
 DEFAULT_PERIOD_DAYS = 90
 MAX_WORKERS = 32
@@ -136,8 +138,18 @@ def collect_github(
     *,
     progress: Callable[[int, int, str], None] | None = None,
     now: str | None = None,
+    after_listing: AfterListing | None = None,
+    listed: Listed | None = None,
+    repos: list[JsonObject] | None = None,
+    dot_github_public: bool = False,
 ) -> GithubInventory:
     """Collect one organization into a ``GithubInventory``.
+
+    A split collection reads an organization in parts: ``after_listing`` (see
+    ``fetch.Collection.run``) may take the repositories away after the listing walk; ``listed``
+    replaces that walk with an earlier one's answer; ``repos`` reads only those repositories
+    (entries of the listing; ``dot_github_public`` says what the listing said of ``.github``),
+    and nothing of the organization, not even ``GET /orgs/{org}``.
 
     ``progress(done, total, label)`` is called from the calling thread after the repository
     listing (``done=0``) and as each repository completes (label = its full name). While waiting
@@ -181,7 +193,6 @@ def collect_github(
 
     api = _client(config, on_pause)
     try:
-        org = read_org(api, config.org)
         collection = Collection(
             api,
             config.org,
@@ -193,7 +204,11 @@ def collect_github(
             stale_member_days=config.stale_member_days,
             audit_log_max_pages=config.audit_log_max_pages,
         )
-        inventory = collection.run(org)
+        if repos is not None:
+            inventory = collection.run_repos(repos, dot_github_public=dot_github_public)
+        else:
+            org = read_org(api, config.org)
+            inventory = collection.run(org, after_listing=after_listing, listed=listed)
     finally:
         api.close()
     return dataclasses.replace(inventory, collected_at=to_iso(started), api_calls=api.calls)

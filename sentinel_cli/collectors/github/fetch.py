@@ -189,6 +189,49 @@ def read_org(api: GithubApi, org: str) -> JsonObject:
     return data
 
 
+PER_REPO_SOURCES: tuple[str, ...] = (
+    "repo_details",
+    "branch_protection",
+    "branch_rules",
+    "rulesets",
+    "codeowners",
+    "vulnerability_alerts",
+    "dependabot_alerts",
+    "automated_security_fixes",
+    "code_scanning_analyses",
+    "repo_outside_collaborators",
+    "repo_hooks",
+    "deploy_keys",
+    "security_policy",
+    "merged_pulls",
+)
+"""The inventory's per-repository sources (mappings of full name -> value)."""
+
+ORG_SOURCES: tuple[str, ...] = (
+    "organization",
+    "members",
+    "members_2fa_disabled",
+    "owners",
+    "outside_collaborators",
+    "actions_permissions",
+    "workflow_permissions",
+    "org_hooks",
+    "saml_sso",
+    "audit_log",
+    "org_security_policy",
+)
+"""The inventory's org-level sources."""
+
+Listed = tuple[list[JsonObject] | None, list[JsonObject]]
+"""The listing walk: non-archived repositories (None when it failed), archived ones."""
+AfterListing = Callable[[list[JsonObject] | None, list[JsonObject], bool], bool]
+
+
+def dot_github_public(listing: list[JsonObject] | None) -> bool:
+    """Whether the org's ``.github`` repository is public (it then holds the default SECURITY.md)."""
+    return any(i.get("name") == ".github" and not i.get("private") for i in listing or [])
+
+
 @dataclass
 class _RepoOutcome:
     full_name: str
@@ -250,7 +293,19 @@ class Collection:
 
     # ---- organization ----
 
-    def run(self, org_json: JsonObject) -> GithubInventory:
+    def run(
+        self,
+        org_json: JsonObject,
+        *,
+        after_listing: AfterListing | None = None,
+        listed: Listed | None = None,
+    ) -> GithubInventory:
+        """Read the organization. ``after_listing(listing, archived, dot_github_public)`` may
+        take the repositories away (a split collection: other workers read them); when it
+        returns True only the org-level reads are made, and the inventory lists the repositories
+        with nothing read about each. ``listed``: the listing (and archived entries) of an
+        earlier walk, not walked again; the repositories are then not read either (the org part
+        of a split collection, run again)."""
         org = self.org
         o = quote(org, safe="")
         org_reads: dict[str, tuple[str, Callable[[], Any], Permission]] = {
@@ -307,10 +362,21 @@ class Collection:
                 pool.submit(fetch): (source, call, permission)
                 for source, (call, fetch, permission) in org_reads.items()
             }
-            listing, archived = self._list_repos()
+            if listed is None:
+                listing, archived = self._list_repos()
+            else:
+                listing, archived = listed
+                self._dot_github_public = dot_github_public(listing)
+            # An earlier walk's listing means the repositories are other parts' to read.
+            split = listed is not None or (
+                after_listing is not None
+                and after_listing(listing, archived, self._dot_github_public)
+            )
             total = len(listing or [])
-            self._report(0, total, "repositories listed")
-            repo_futures = [pool.submit(self._collect_repo, item) for item in listing or []]
+            if not split:
+                self._report(0, total, "repositories listed")
+            to_read = [] if split else listing or []
+            repo_futures = [pool.submit(self._collect_repo, item) for item in to_read]
             outcomes: dict[str, _RepoOutcome] = {}
             for done, fut in enumerate(as_completed(repo_futures), start=1):
                 outcome = fut.result()
@@ -330,26 +396,8 @@ class Collection:
         pool.shutdown()
 
         # Keyword arguments of GithubInventory: each a mapping of repository -> value.
-        per_repo: dict[str, Any] = {
-            name: {}
-            for name in (
-                "repo_details",
-                "branch_protection",
-                "branch_rules",
-                "rulesets",
-                "codeowners",
-                "vulnerability_alerts",
-                "dependabot_alerts",
-                "automated_security_fixes",
-                "code_scanning_analyses",
-                "repo_outside_collaborators",
-                "repo_hooks",
-                "deploy_keys",
-                "security_policy",
-                "merged_pulls",
-            )
-        }
-        for item in listing or []:
+        per_repo: dict[str, Any] = {name: {} for name in PER_REPO_SOURCES}
+        for item in to_read:
             outcome = outcomes[item["full_name"]]
             for source, value in outcome.values.items():
                 per_repo[source][outcome.full_name] = value
@@ -370,6 +418,36 @@ class Collection:
             errors=tuple(self.errors),
             api_calls=self.api.calls,
             **values,
+            **per_repo,
+        )
+
+    def run_repos(self, items: list[JsonObject], *, dot_github_public: bool) -> GithubInventory:
+        """Read only the repositories ``items`` (entries of the listing walk), in the pool: one
+        batch of a split collection. The inventory holds their per-repository sources and
+        errors, nothing about the organization."""
+        self._dot_github_public = dot_github_public
+        per_repo: dict[str, Any] = {name: {} for name in PER_REPO_SOURCES}
+        outcomes: dict[str, _RepoOutcome] = {}
+        total = len(items)
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="github") as pool:
+            futures = [pool.submit(self._collect_repo, item) for item in items]
+            for done, fut in enumerate(as_completed(futures), start=1):
+                outcome = fut.result()
+                outcomes[outcome.full_name] = outcome
+                self._report(done, total, outcome.full_name)
+        for item in items:
+            outcome = outcomes[str(item["full_name"])]
+            for source, value in outcome.values.items():
+                per_repo[source][outcome.full_name] = value
+            self.errors.extend(outcome.errors)
+        return GithubInventory(
+            org_login=self.org,
+            collected_at="",
+            api_url=self.api.base_url,
+            period_since=to_iso(self.since),
+            period_until=to_iso(self.until),
+            errors=tuple(self.errors),
+            api_calls=self.api.calls,
             **per_repo,
         )
 
@@ -481,9 +559,7 @@ class Collection:
                 )
             )
             return None, archived
-        self._dot_github_public = any(
-            i.get("name") == ".github" and not i.get("private") for i in listing
-        )
+        self._dot_github_public = dot_github_public(listing)
         return listing, archived
 
     def _org_security_policy(self) -> str | None:
