@@ -5,6 +5,8 @@ Secrets go to the OS keyring through ``keyring``, under the service name ``senti
 there we fall back to ``secrets.json`` in ``SENTINEL_HOME``, created with mode 0600 and replaced
 atomically, and say so once on stderr. ``SENTINEL_SECRETS_BACKEND=file|keyring`` forces one; forcing
 ``keyring`` where none is usable is an error rather than a silent downgrade.
+``SENTINEL_SECRETS_BACKEND=store`` (several hosts sharing one store) seals the deployment's secrets
+into the store itself; that backend lives above the store (``operations.store_secrets``).
 
 Several processes share the file (``serve --workers N``, a CLI command beside the server), so every
 read-modify-write holds an exclusive ``flock`` on ``.secrets.json.lock`` beside it; a thread lock
@@ -17,20 +19,24 @@ the machine, not against someone who can read your files. That trade-off is docu
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import json
 import os
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Protocol
 
 from sentinel_cli.config import Settings
-from sentinel_cli.errors import SecretsUnavailable
+from sentinel_cli.errors import SecretsKeyUnusable, SecretsUnavailable
 
 SERVICE = "sentinel"
+SIGNING_KEY_NAME = "jwt-signing-key"
+"""The API's JWT signing key (``api.auth``), a secret of the deployment like the integrations'."""
 _fallback_announced = False
 _file_lock = threading.Lock()
 
@@ -192,9 +198,29 @@ def keyring_usable() -> bool:
 
 
 def open_secrets(settings: Settings, *, announce: bool = True) -> SecretStore:
-    """The secrets backend for this home: forced by settings, else keyring if usable, else file."""
+    """The secrets backend for this home: forced by settings, else keyring if usable, else file.
+
+    ``SENTINEL_SECRETS_BACKEND=store`` keeps the deployment's secrets in the store, which this
+    base module cannot reach: ``operations.store_secrets.open_secrets`` opens them (and this
+    backend otherwise), so a caller that forgot is refused here rather than served from a
+    per-host file the other hosts cannot read.
+    """
+    if settings.secrets_backend == "store":
+        raise SecretsUnavailable(
+            "internal error: the store's secrets were asked of the per-host backend",
+            hint="this is a bug: rerun with SENTINEL_DEBUG=1 and report it",
+        )
+    return open_local_secrets(settings, announce=announce)
+
+
+def open_local_secrets(settings: Settings, *, announce: bool = True) -> SecretStore:
+    """This machine's own backend: the one ``open_secrets`` picks, and with the ``store``
+    backend the place of what belongs to a person at this machine rather than to the
+    deployment (the CLI's login token), chosen as when nothing is forced."""
     global _fallback_announced
     path = settings.home / "secrets.json"
+    if settings.secrets_backend == "store":
+        return KeyringSecrets() if keyring_usable() else FileSecrets(path)
     if settings.secrets_backend == "file":
         return FileSecrets(path)
     if settings.secrets_backend == "keyring":
@@ -214,6 +240,57 @@ def open_secrets(settings: Settings, *, announce: bool = True) -> SecretStore:
             file=sys.stderr,
         )
     return FileSecrets(path)
+
+
+# The key of SENTINEL_SECRETS_BACKEND=store (operations.store_secrets seals with it). Read here, in
+# the base layer, so `sentinel worker` and `serve` can refuse to start without a usable one.
+KEY_ENV = "SENTINEL_SECRETS_KEY"
+KEY_FILE_ENV = "SENTINEL_SECRETS_KEY_FILE"
+KEY_BYTES = 32
+_NEW_KEY_HINT = (
+    f"make one with `sentinel secrets new-key` and give every host the same {KEY_ENV} "
+    f"(or {KEY_FILE_ENV}, a file holding it)"
+)
+
+
+def new_key() -> str:
+    """A fresh key in the form ``SENTINEL_SECRETS_KEY`` takes."""
+    return base64.b64encode(os.urandom(KEY_BYTES)).decode("ascii")
+
+
+def load_key(environ: Mapping[str, str] | None = None) -> bytes:
+    """The key from the environment or the file it names; a clear error when it is unusable."""
+    env = os.environ if environ is None else environ
+    text = (env.get(KEY_ENV) or "").strip()
+    path = (env.get(KEY_FILE_ENV) or "").strip()
+    if text and path:
+        raise SecretsKeyUnusable(
+            f"both {KEY_ENV} and {KEY_FILE_ENV} are set", hint="set only one of them"
+        )
+    source = KEY_ENV
+    if path:
+        source = f"{KEY_FILE_ENV} ({path})"
+        try:
+            text = Path(path).expanduser().read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "it is not base64 text"
+            raise SecretsKeyUnusable(
+                f"cannot read the secrets key file {path}: {reason}", hint=_NEW_KEY_HINT
+            ) from exc
+    if not text:
+        raise SecretsKeyUnusable(
+            f"SENTINEL_SECRETS_BACKEND=store needs a key: {KEY_ENV} or {KEY_FILE_ENV} is not set",
+            hint=_NEW_KEY_HINT,
+        )
+    try:
+        key = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != KEY_BYTES:
+        raise SecretsKeyUnusable(
+            f"{source} is not {KEY_BYTES} bytes in base64", hint=_NEW_KEY_HINT
+        )  # never quote the value: it may be a real key with a typo
+    return key
 
 
 def integration_secret_key(integration_id: str) -> str:

@@ -1,9 +1,11 @@
 """Bearer tokens: HS256 JWTs signed with a key kept in the secrets backend, and role checks.
 
 The signing key is generated once (``secrets.token_urlsafe(48)``, 384 bits) and stored in the
-keyring or ``secrets.json`` under ``jwt-signing-key``; never in the database, so a copy of
+keyring or ``secrets.json`` under ``jwt-signing-key``; never in the database in clear, so a copy of
 ``sentinel.db`` cannot mint tokens. Creation takes a file lock in the home directory because
-``--workers N`` processes start together and must all end up with the same key.
+``--workers N`` processes start together and must all end up with the same key. With
+``SENTINEL_SECRETS_BACKEND=store`` the key is sealed in the store, shared by every ``serve`` host,
+and created with an insert-if-absent, so hosts starting together agree on one key.
 
 A token carries ``sub`` (user id), ``role``, ``iat``, ``exp`` (12 hours later) and ``jti``. The role
 that counts, though, is the user's *current* one: ``middleware.ApiMiddleware`` loads the user row
@@ -35,11 +37,11 @@ from fastapi.security import HTTPBearer
 
 from sentinel_cli.config import Settings
 from sentinel_cli.errors import Forbidden, Unauthorized
+from sentinel_cli.operations.store_secrets import StoreSecrets, open_secrets
 from sentinel_cli.operations.users import role_rank
-from sentinel_cli.secrets import open_secrets
+from sentinel_cli.secrets import SIGNING_KEY_NAME
 from sentinel_cli.wire import User
 
-SIGNING_KEY_NAME = "jwt-signing-key"
 KEY_GENERATION = "auth.signing_key_generation"
 """The ``kv_settings`` key that changes whenever the signing key is replaced."""
 ALGORITHM = "HS256"
@@ -65,6 +67,8 @@ def _key_lock(settings: Settings) -> Iterator[None]:
 def load_or_create_signing_key(settings: Settings) -> str:
     """The JWT signing key from the secrets backend, created on first use."""
     store = open_secrets(settings)
+    if isinstance(store, StoreSecrets):  # shared by every host: the first to write wins
+        return store.setdefault(SIGNING_KEY_NAME, pysecrets.token_urlsafe(48))
     with _key_lock(settings):
         key = store.get(SIGNING_KEY_NAME)
         if not key:

@@ -39,7 +39,7 @@ def login(
     from sentinel_cli.client import remote
     from sentinel_cli.client.connection import TOKEN_KEY, ClientConfig
     from sentinel_cli.errors import InvalidInput
-    from sentinel_cli.secrets import open_secrets
+    from sentinel_cli.secrets import open_local_secrets
     from sentinel_cli.timeutil import now_iso
 
     url = login_state.normalize_server(server)
@@ -59,7 +59,7 @@ def login(
     user = data["user"]
     settings = context.settings()
     settings.ensure_home()
-    open_secrets(settings).set(TOKEN_KEY, data["token"])
+    open_local_secrets(settings).set(TOKEN_KEY, data["token"])  # this machine's, not the store's
     saved = ClientConfig(
         server=url,
         email=user["email"],
@@ -83,7 +83,7 @@ def logout(as_json: bool = JSON_OPTION) -> None:
     from sentinel_cli.cli import login_state
     from sentinel_cli.client.connection import TOKEN_KEY
     from sentinel_cli.errors import SentinelError
-    from sentinel_cli.secrets import open_secrets
+    from sentinel_cli.secrets import open_local_secrets
 
     settings = context.settings()
     try:
@@ -92,7 +92,7 @@ def logout(as_json: bool = JSON_OPTION) -> None:
         saved = None
     revoked = False
     if settings.home.is_dir():
-        secrets = open_secrets(settings)
+        secrets = open_local_secrets(settings)
         token = secrets.get(TOKEN_KEY) if saved else None
         if saved and token:
             from sentinel_cli.client import remote

@@ -182,10 +182,10 @@ class RemoteBackend(Backend):
 
     @classmethod
     def from_login(cls, settings: Settings, config: ClientConfig) -> RemoteBackend:
-        from sentinel_cli.secrets import open_secrets
+        from sentinel_cli.secrets import open_local_secrets
 
         settings.ensure_home()
-        return cls(config, open_secrets(settings).get(TOKEN_KEY))
+        return cls(config, open_local_secrets(settings).get(TOKEN_KEY))
 
     def close(self) -> None:
         if self._client is not None:

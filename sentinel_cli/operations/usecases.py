@@ -166,7 +166,10 @@ def invoke(case: UseCase, values: Mapping[str, Any], context: Context) -> Any:
     if "store" in case.needs:
         args.append(context.store())
     if "secrets" in case.needs:
-        args.append(context.secrets())
+        from sentinel_cli.operations.store_secrets import with_store
+
+        # Secrets sealed in the store go through the operation's own connection and transaction.
+        args.append(with_store(context.secrets(), context.store))
     kwargs = {p.name: values[p.name] for p in case.params if p.name in values}
     if "actor" in case.needs:
         kwargs["actor"] = context.actor
