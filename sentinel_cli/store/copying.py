@@ -297,11 +297,22 @@ def copy_rows(
                 for each in tables:
                     table = each.name
                     done = _copy_table(source, target, each, done, total, progress)
+            table = None
+            _analyze(target)
     except SentinelError:
         raise
     except Exception as exc:
         raise _copy_failure(exc, table, source.label, target.label) from exc
     return tally
+
+
+def _analyze(db: Database) -> None:
+    """Fresh planner statistics for the copied tables: autovacuum would gather them only a while
+    later, and until then PostgreSQL plans the first queries over a million rows blind. A SQLite
+    store never has statistics (nothing runs ``ANALYZE`` there; its queries are tuned without),
+    so a copy to SQLite stays like every other SQLite store."""
+    if db.is_postgres:
+        db.execute("ANALYZE")
 
 
 def refuse_occupied(target: Database) -> None:
