@@ -11,7 +11,8 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sentinel_cli.cli.tables import Col, Styled
@@ -151,6 +152,35 @@ def emit(data: Any, as_json: bool, render: Callable[[], None]) -> None:
         print_json(data)
     else:
         render()
+
+
+@contextmanager
+def step_bar(
+    title: str, first_label: str, *, enabled: bool
+) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A Rich bar on stderr for long work reported as (done, total, label) steps, on a terminal
+    only (a pipe or a CI log gets no bar); ``None`` when there is none to draw."""
+    if not (enabled and sys.stderr.isatty()):
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn(f"[bold]{title}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("[dim]{task.fields[label]}"),
+        TimeElapsedColumn(),
+        console=err(),
+        transient=True,
+    )
+    task = bar.add_task(title, total=None, label=first_label)
+
+    def update(done: int, total: int, label: str) -> None:
+        bar.update(task, completed=done, total=total, label=label)
+
+    with bar:
+        yield update
 
 
 def error_line(message: str, hint: str | None = None) -> None:

@@ -19,9 +19,7 @@ when the target already holds data, 6 when either database cannot be used.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -112,32 +110,6 @@ def migrate(as_json: bool = JSON_OPTION) -> None:
     console.emit(data, as_json, render)
 
 
-@contextmanager
-def _copy_progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]:
-    """A Rich bar on stderr while rows are copied (a terminal only), or no callback."""
-    if not (enabled and sys.stderr.isatty()):
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(
-        TextColumn("[bold]Copying"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("[dim]{task.fields[label]}"),
-        TimeElapsedColumn(),
-        console=console.err(),
-        transient=True,
-    )
-    task = bar.add_task("copy", total=None, label="reading the source")
-
-    def update(done: int, total: int, label: str) -> None:
-        bar.update(task, completed=done, total=total, label=label)
-
-    with bar:
-        yield update
-
-
 @app.command("copy")
 def copy(
     source: str = typer.Option(
@@ -165,7 +137,7 @@ def copy(
     # Both ends are named here: neither this machine's store nor a saved login is involved.
     with (
         LocalBackend(context.settings()) as backend,
-        _copy_progress(not as_json) as progress,
+        console.step_bar("Copying", "reading the source", enabled=not as_json) as progress,
     ):
         data = backend.copy_store(source, target, progress=progress)
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import shlex
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import typer
@@ -26,32 +24,6 @@ from sentinel_cli.wire import REPORT_TYPES
 app = typer.Typer(help="Generate auditor-ready PDF reports over a period, list, download, verify.")
 
 TYPES = f"{', '.join(REPORT_TYPES[:-1])} or {REPORT_TYPES[-1]}"
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
-    """A progress callback drawing a Rich bar on a terminal, or None."""
-    if not (enabled and sys.stderr.isatty()):
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(
-        TextColumn("[bold]Generating"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("[dim]{task.fields[label]}"),
-        TimeElapsedColumn(),
-        console=console.err(),
-        transient=True,
-    )
-    task = bar.add_task("report", total=None, label="starting")
-
-    def update(label: str, done: int, total: int) -> None:
-        bar.update(task, completed=done, total=total, label=label)
-
-    with bar:
-        yield update
 
 
 def _esc(text: str) -> str:
@@ -88,7 +60,11 @@ def generate(
     from sentinel_cli.cli.files import write_document
 
     written = None
-    with context.backend() as backend, _progress(not quiet and not as_json) as progress:
+    with (
+        context.backend() as backend,
+        console.step_bar("Generating", "starting", enabled=not quiet and not as_json) as bar,
+    ):
+        progress = None if bar is None else (lambda label, done, total: bar(done, total, label))
         result = backend.generate_report(report_type, period_start, period_end, progress)
         if output:
             doc = backend.download_report(result["report"]["id"])

@@ -89,10 +89,14 @@ def _require_driver() -> None:
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        raise StoreUnavailable(
-            "PostgreSQL support is not installed",
-            hint="pip install 'sentinel-compliance[postgres]' (psycopg 3 and its pool)",
-        ) from None
+        raise _not_installed() from None
+
+
+def _not_installed() -> StoreUnavailable:
+    return StoreUnavailable(
+        "PostgreSQL support is not installed",
+        hint="pip install 'sentinel-compliance[postgres]' (psycopg 3 and its pool)",
+    )
 
 
 def _connect(url: str) -> psycopg.Connection[Any]:
@@ -117,10 +121,7 @@ def _pool(url: str) -> ConnectionPool[Any]:
         try:
             from psycopg_pool import ConnectionPool
         except ImportError:
-            raise StoreUnavailable(
-                "PostgreSQL support is not installed",
-                hint="pip install 'sentinel-compliance[postgres]' (psycopg 3 and its pool)",
-            ) from None
+            raise _not_installed() from None
         # Connect once directly first: a wrong password or a server that is down is reported with
         # the server's own reason before any pool thread retries in the background.
         reason = _probe(url)
