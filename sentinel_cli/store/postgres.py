@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import psycopg
     from psycopg_pool import ConnectionPool
 
-WRITE_LOCK_KEY = 0x53_45_4E_54  # "SENT": the one advisory lock every write transaction takes
+WRITE_LOCK_KEY = 0x53_45_4E_54  # "SENT": with the schema's hash, the advisory lock writes take
 CONNECT_TIMEOUT_SECONDS = 10
 """How long opening the store waits for a connection before it reports the server unreachable
 (``SENTINEL_DB_CONNECT_TIMEOUT`` overrides)."""
@@ -280,7 +280,11 @@ class PostgresDatabase(Database):
     @contextmanager
     def transaction(self) -> Iterator[Database]:
         with self.raw.transaction():
-            self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+            # Advisory locks are per database: the schema's hash in the key lets two stores in
+            # one database (a schema each) write without waiting for each other.
+            self.raw.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (WRITE_LOCK_KEY,)
+            )
             yield self
 
     @property

@@ -3,14 +3,14 @@
 Real processes throughout: ``sentinel serve --no-worker`` and ``sentinel worker`` processes share a
 database of the run's redis-server (tests/helpers/redis.py) and a store, and collect from the
 GitHub stand-in on 127.0.0.1. The tests look at the Redis server themselves to know the tasks
-really travel through it, and check that no SQLite queue file appears beside the store.
+really travel through it, and check that no SQLite queue file appears beside the store. A worker
+killed mid-job on Redis is tests/tasks/test_scale_out.py's.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,6 @@ from sentinel_cli.config import Settings, redact_url
 from sentinel_cli.errors import InvalidInput, StoreUnavailable
 from sentinel_cli.standins.github_api import OWNER_TOKEN, running_github_api
 from sentinel_cli.standins.github_seed import seed_org
-from sentinel_cli.store import open_store
 from sentinel_cli.tasks.queue import TaskQueue, describe_queue
 from tests.helpers.redis import fresh_queue_url, queued_tasks
 from tests.helpers.server import Server, add_users, data_of, free_port, login, server_env
@@ -108,63 +107,6 @@ def test_a_collection_started_over_the_api_runs_on_a_worker_through_redis(
     finally:
         if worker is not None:
             worker.stop()
-        server.stop()
-
-
-@pytest.mark.e2e
-def test_a_killed_workers_job_runs_again_on_another_worker_through_redis(
-    tmp_path: Path, queue_url: str
-) -> None:
-    server = _server(
-        tmp_path, queue_url, SENTINEL_JOB_LEASE_SECONDS="2", SENTINEL_HOUSEKEEPING_SECONDS="0.3"
-    )
-    server.start()
-    first = second = None
-    try:
-        client = server.client(login(server, MEMBER))
-        with running_github_api(seed_org("acme")) as (base_url, github):
-            iid = _connect(client, base_url)
-            github.hold = threading.Event()
-            github.reset_counters()
-            started = data_of(client.post(f"/api/integrations/{iid}/collect"), 202)["job"]
-
-            first = start_worker(server.env, tmp_path / "worker-1.log")
-            # Mid-job as a fact: the first worker took the task off Redis and reached GitHub.
-            wait_until(lambda: github.total_requests > 0, 30, "the first worker to reach GitHub")
-            assert queued_tasks(queue_url) == 0
-            first.kill()
-            second = start_worker(server.env, tmp_path / "worker-2.log")
-
-            def rerun() -> dict[str, Any] | None:
-                jobs = _jobs(client, iid)
-                return next((j for j in jobs if j.get("retryOf") == started["id"]), None)
-
-            again = wait_until(rerun, 30, "the lease to expire and the job to be run again")
-            github.hold.set()  # let the re-run (and the dead worker's orphaned requests) through
-
-            def finished() -> dict[str, Any] | None:
-                job = next(j for j in _jobs(client, iid) if j["id"] == again["id"])
-                return job if job["status"] != "RUNNING" else None
-
-            done = wait_until(finished, 30, "the re-run to finish")
-            assert done["status"] == "COMPLETED", done
-            old = next(j for j in _jobs(client, iid) if j["id"] == started["id"])
-            assert old["status"] == "FAILED" and "interrupted" in old["errorMessage"]
-            assert f"re-run as {again['id']}" in second.log()
-
-        with open_store(server.settings) as store:
-            by_job = dict(
-                store.conn.execute(
-                    "SELECT job_id, COUNT(*) FROM evidence WHERE integration_id = ? "
-                    "GROUP BY job_id",
-                    (iid,),
-                ).fetchall()
-            )
-        assert by_job == {again["id"]: done["totalCount"]}
-    finally:
-        for worker in (first, second):
-            if worker is not None:
-                worker.stop()
         server.stop()
 
 

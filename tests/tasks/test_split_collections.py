@@ -113,7 +113,6 @@ def run_whole(store: Store, secrets: SecretStore, settings: Settings, iid: str) 
     return done
 
 
-@pytest.mark.both_databases
 def test_a_split_github_collection_equals_the_whole_one(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -146,7 +145,6 @@ def test_a_split_github_collection_equals_the_whole_one(
     assert split_items == whole_items
 
 
-@pytest.mark.both_databases
 def test_a_github_part_that_fails_for_good_ends_the_job_partial(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

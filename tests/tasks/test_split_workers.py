@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,31 +82,15 @@ def _compare_with_whole(settings: Settings, iid: str, job_id: str) -> None:
     assert len(jobs) == 2 and all(j["retry_of"] is None for j in jobs)
 
 
-@pytest.fixture(params=["sqlite-queue", "redis-queue"])
-def queue_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The queue beside the store, or a fresh Redis database (``SENTINEL_QUEUE``)."""
-    if request.param == "sqlite-queue":
-        yield ""
-        return
-    from tests.helpers.redis import fresh_queue_url
-
-    with fresh_queue_url() as url:
-        monkeypatch.setenv("SENTINEL_QUEUE", url)
-        yield url
-
-
 @pytest.mark.long_wait
-def test_two_workers_share_the_parts_of_one_collection(
-    tmp_path: Path, settings: Settings, queue_env: str
-) -> None:
+def test_two_workers_share_the_parts_of_one_collection(tmp_path: Path, settings: Settings) -> None:
+    """On the SQLite queue; tests/tasks/test_scale_out.py does the same on Redis."""
     workers: list[Worker] = []
     with running_github_api(seed_org("acme", repos=REPOS)) as (base_url, _github):
         with open_store(settings) as store:
             iid = _connect(store, settings, base_url)
             job_id = start_collection(store, iid, trigger="api", queued=True)["id"]
         env = _env(settings)
-        if queue_env:
-            env["SENTINEL_QUEUE"] = queue_env
         try:
             for n in (1, 2):
                 workers.append(

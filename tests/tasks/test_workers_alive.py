@@ -20,7 +20,6 @@ from tests.helpers.worker import start_worker
 from tests.web.browser import Browser
 
 # Login, connecting, a collection queued and run by a real worker, a web session: on both.
-pytestmark = pytest.mark.both_databases
 
 ADMIN = "admin@example.com"
 
