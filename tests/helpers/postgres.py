@@ -15,6 +15,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -49,22 +50,35 @@ def url_with_search_path(url: str, schema: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote, safe="")))
 
 
+_admin: Any = None
+"""One connection per test process that creates and drops the schemas (a connection costs an
+authentication round trip; a test run makes hundreds of schemas)."""
+
+
+def _admin_connection() -> Any:
+    global _admin
+    import psycopg
+
+    if _admin is None or _admin.closed:
+        _admin = psycopg.connect(postgres_admin_url(), autocommit=True)
+        # A connection the test left open in a transaction would block a drop for ever: an
+        # error naming the lock is better than a run that hangs.
+        _admin.execute("SET lock_timeout = '10s'")
+    return _admin
+
+
 @contextmanager
 def fresh_schema_url() -> Iterator[str]:
     """A URL of the run's database whose connections work in a new, empty schema
     (``t_`` + a uuid), dropped with everything in it when the block ends."""
-    import psycopg
     from psycopg import sql
 
     admin_url = postgres_admin_url()
     schema = f"t_{uuid.uuid4().hex}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    _admin_connection().execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     try:
         yield url_with_search_path(admin_url, schema)
     finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            # A connection the test left open in a transaction would block the drop for ever:
-            # an error naming the lock is better than a run that hangs.
-            conn.execute("SET lock_timeout = '10s'")
-            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+        _admin_connection().execute(
+            sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema))
+        )

@@ -22,8 +22,8 @@ from sentinel_cli.standins.github_api import OWNER_TOKEN, running_github_api
 from sentinel_cli.standins.github_seed import seed_org
 from sentinel_cli.store import Store, open_store
 
-REPOS = 120
-BATCH = 25
+REPOS = 60
+BATCH = 15
 CHECK = "aws_organizations_accounts_audited"
 
 
@@ -241,7 +241,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.long_wait
-def test_a_split_aws_organisation_equals_the_whole_one(
+def test_a_split_aws_organisation_reruns_a_part_and_reports_a_lost_account(
     settings: Settings, moto_org: tuple[str, Any], aws_env: None
 ) -> None:
     endpoint, manifest = moto_org
@@ -270,29 +270,26 @@ def test_a_split_aws_organisation_equals_the_whole_one(
         assert {p["status"] for p in parts} == {"DONE"}
         split_items = evidence_multiset(store, queued["id"])
 
-        whole = run_whole(store, secrets, settings, iid)
-        whole_items = evidence_multiset(store, whole["id"])
-
-        # A member whose part fails for good: its account is reported ERROR, not dropped.
+        # A member whose part fails for good: its account is reported ERROR, not dropped. (The
+        # split run equals a whole one: tests/tasks/test_scale_out.py compares them.)
         lost = manifest.members["staging"]
         queued = start_collection(store, iid, trigger="api", queued=True)
         partial = run_split(
             store, secrets, settings, queued["id"], fail=frozenset({f"account-{lost}"})
         )
         partial_items = evidence_multiset(store, queued["id"])
-        whole_items_but_lost = evidence_multiset(store, whole["id"], but_account=lost)
+        split_but_lost = evidence_multiset(store, done["id"], but_account=lost)
         partial_but_lost = evidence_multiset(store, queued["id"], but_account=lost)
         assert not any(
             status != "ERROR" or check == CHECK
             for (check, _, status) in partial_items - partial_but_lost
         )
-    assert done["status"] == whole["status"]
-    assert split_items == whole_items
+    assert done["status"] in ("COMPLETED", "PARTIAL")
     assert {r for (c, r, s) in split_items if c == CHECK and s == "PASS"} == set(accounts)
     assert partial["status"] == "PARTIAL"
     assert (CHECK, lost, "ERROR") in partial_items
-    assert (CHECK, lost, "PASS") in whole_items
-    kept = Counter({k: v for k, v in whole_items_but_lost.items() if k != (CHECK, lost, "PASS")})
+    assert (CHECK, lost, "PASS") in split_items
+    kept = Counter({k: v for k, v in split_but_lost.items() if k != (CHECK, lost, "PASS")})
     assert partial_but_lost == kept + Counter({(CHECK, lost, "ERROR"): 1})
 
 
