@@ -33,6 +33,7 @@ pytestmark = pytest.mark.e2e
 ADMIN = "ops@example.com"
 
 
+@pytest.mark.slow
 def test_hosts_with_different_homes_share_secrets_and_tokens(tmp_path: Path, pg_url: str) -> None:
     shared = {
         "SENTINEL_DB": pg_url,

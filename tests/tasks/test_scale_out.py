@@ -50,7 +50,7 @@ from tests.tasks.test_split_collections import (  # noqa: F401  (fixtures, used 
     run_whole,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.long_wait]
+pytestmark = [pytest.mark.e2e, pytest.mark.long_wait, pytest.mark.slow]
 
 REPOS = 300
 BATCH = 100

@@ -82,6 +82,7 @@ def _compare_with_whole(settings: Settings, iid: str, job_id: str) -> None:
     assert len(jobs) == 2 and all(j["retry_of"] is None for j in jobs)
 
 
+@pytest.mark.slow
 @pytest.mark.long_wait
 def test_two_workers_share_the_parts_of_one_collection(tmp_path: Path, settings: Settings) -> None:
     """On the SQLite queue; tests/tasks/test_scale_out.py does the same on Redis."""
@@ -111,6 +112,7 @@ def test_two_workers_share_the_parts_of_one_collection(tmp_path: Path, settings:
         _compare_with_whole(settings, iid, job_id)
 
 
+@pytest.mark.slow
 @pytest.mark.long_wait
 def test_a_part_of_a_killed_worker_runs_on_the_other(tmp_path: Path, settings: Settings) -> None:
     first = second = None
