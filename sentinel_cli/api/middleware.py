@@ -174,6 +174,24 @@ class ApiMiddleware:
             user["id"], user["email"], user["role"], str(claims["jti"]), float(claims["exp"])
         )
 
+    async def _refused_for_the_store(
+        self, exc: Exception, send: Send, realm: Realm, scope: Scope, headers: list[Any]
+    ) -> bool:
+        """Answer 503 when ``exc`` is the store being busy (with ``Retry-After``) or unusable (a
+        server down, a lost connection); False, having sent nothing, for any other failure. The
+        same rule before routing (the lease, the rate limit, the user) and inside an endpoint."""
+        where = f"{scope['method']} {scope['path']}"
+        if isinstance(exc, LoginNotCounted) or is_store_busy(exc):
+            log.warning("store busy: refused %s (%s)", where, exc)
+            await self._send_error(send, realm, 503, BUSY_MESSAGE, [*headers, *BUSY_HEADERS])
+            return True
+        if is_store_unavailable(exc):
+            log.error("store unavailable: refused %s: %s", where, unavailable_reason(exc))
+            refusal = [*headers, UNAVAILABLE_HEADER]
+            await self._send_error(send, realm, 503, UNAVAILABLE_MESSAGE, refusal)
+            return True
+        return False
+
     def _realm(self, path: str) -> Realm:
         if self.web is None or path == "/api" or path.startswith("/api/"):
             return "api"
@@ -262,19 +280,7 @@ class ApiMiddleware:
                 self._prepare, token, client, scope, realm
             )
         except Exception as exc:
-            if isinstance(exc, LoginNotCounted) or is_store_busy(exc):
-                log.warning("store busy: refused %s %s (%s)", scope["method"], scope["path"], exc)
-                await self._send_error(send, realm, 503, BUSY_MESSAGE, [*security, *BUSY_HEADERS])
-                return
-            if is_store_unavailable(exc):
-                log.error(
-                    "store unavailable: refused %s %s: %s",
-                    scope["method"],
-                    scope["path"],
-                    unavailable_reason(exc),
-                )
-                refusal = [*security, UNAVAILABLE_HEADER]
-                await self._send_error(send, realm, 503, UNAVAILABLE_MESSAGE, refusal)
+            if await self._refused_for_the_store(exc, send, realm, scope, security):
                 return
             log.exception("cannot prepare %s %s", scope["method"], scope["path"])
             await self._send_error(send, realm, 500, "internal server error", security)
@@ -332,19 +338,9 @@ class ApiMiddleware:
             except Exception as exc:
                 if cut_off:
                     return
-                if is_store_busy(exc) and not started:
-                    log.warning("store busy on %s %s: %s", scope["method"], scope["path"], exc)
-                    await self._send_error(send, realm, 503, BUSY_MESSAGE, [*extra, *BUSY_HEADERS])
-                    return
-                if is_store_unavailable(exc) and not started:
-                    log.error(
-                        "store unavailable on %s %s: %s",
-                        scope["method"],
-                        scope["path"],
-                        unavailable_reason(exc),
-                    )
-                    refusal = [*extra, UNAVAILABLE_HEADER]
-                    await self._send_error(send, realm, 503, UNAVAILABLE_MESSAGE, refusal)
+                if not started and await self._refused_for_the_store(
+                    exc, send, realm, scope, extra
+                ):
                     return
                 log.exception("unhandled error on %s %s", scope["method"], scope["path"])
                 if started:

@@ -64,19 +64,13 @@ class IntegrationsRepo:
         return None if row is None else _row(row)
 
     def find_by_prefix(self, prefix: str, *, limit: int = 2) -> list[dict[str, Any]]:
-        """Integrations whose id starts with ``prefix`` (users may type the first characters).
-        ``%`` and ``_`` in what a user typed are not wildcards: SQLite compares a text range (its
-        byte order makes that exact, and the primary key answers it); PostgreSQL asks
-        ``starts_with``, since a server's collation need not sort like bytes."""
-        params: tuple[str, ...]
-        if self.conn.is_postgres:
-            match, params = "starts_with(i.id, ?)", (prefix,)
-        else:
-            match, params = "i.id >= ? AND i.id < ?", (prefix, prefix + "\uffff")
+        """Integrations whose id starts with ``prefix`` (users may type the first characters),
+        compared as a text range: ``%`` and ``_`` in what a user typed are not wildcards. Ids
+        compare byte by byte on both databases (``store.postgres_schema``), so the range is exact."""
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM integrations i WHERE {match} "
+            f"SELECT {_COLUMNS} FROM integrations i WHERE i.id >= ? AND i.id < ? "
             "AND i.removed_at IS NULL ORDER BY i.id LIMIT ?",
-            (*params, limit),
+            (prefix, prefix + "\uffff", limit),
         ).fetchall()
         return [_row(r) for r in rows]
 

@@ -5,8 +5,8 @@ has are filtered by event in Python. Deliveries keep no foreign key to their des
 outlives a removed one; listings join the destination when it still exists. A delivery's state
 only moves forward: ``record_attempt`` updates a PENDING row only, so a delivery sent twice by two
 workers (a task re-run after a lost acknowledgement) is recorded once. ``claim_reminder`` is the
-once-per-item rule of reminders: an ``ON CONFLICT DO NOTHING`` on (event, item, due date), true for the
-one caller that inserted.
+once-per-item rule of reminders: an ``ON CONFLICT DO NOTHING`` on (event, item, due date), true
+for the one caller that inserted.
 
 ``job_facts`` reads the columns of a collection job that notifications need (its outcome, how it
 failed, when it ran) with the integration's name, so planning a job's messages is one query.
@@ -65,17 +65,12 @@ class NotificationsRepo:
         return None if row is None else _destination(row)
 
     def destinations_by_prefix(self, prefix: str) -> builtins.list[dict[str, Any]]:
-        """Destinations whose id starts with ``prefix``, without LIKE wildcards: a text range in
-        SQLite (byte order), ``starts_with`` in PostgreSQL (whose collation need not be bytes)."""
-        params: tuple[str, ...]
-        if self.conn.is_postgres:
-            match, params = "starts_with(id, ?)", (prefix,)
-        else:
-            match, params = "id >= ? AND id < ?", (prefix, prefix + "\uffff")
+        """Destinations whose id starts with ``prefix`` (a text range, exact on both databases
+        since ids compare byte by byte: no LIKE wildcards)."""
         rows = self.conn.execute(
-            f"SELECT {_DESTINATION_COLUMNS} FROM notify_destinations WHERE {match} "
+            f"SELECT {_DESTINATION_COLUMNS} FROM notify_destinations WHERE id >= ? AND id < ? "
             "ORDER BY id LIMIT 2",
-            params,
+            (prefix, prefix + "\uffff"),
         ).fetchall()
         return [_destination(r) for r in rows]
 
